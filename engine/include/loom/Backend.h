@@ -1,0 +1,194 @@
+#pragma once
+/// Backend: the op interface every device implements. Layers, losses and optimizers call
+/// these ops and never a BLAS, cuDNN or CUDA function directly, so each is written once and runs
+/// on every device. Outputs are preallocated by the caller with the right shape; every op checks
+/// the shapes it is given and throws ShapeError naming the op and both shapes. Images are NCHW,
+/// dense data N x F. The CPU backend handles float32 and float64 (for gradient checks).
+
+#include <loom/Tensor.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace loom {
+
+/// Explicit 2-D convolution geometry. Input [N,C,H,W], filter [K,C,R,S] (OIHW), output [N,K,P,Q]
+/// with P = (H + padTop + padBottom - dilationH*(R-1) - 1) / strideH + 1, and likewise Q.
+struct Conv2DGeometry {
+    int strideH = 1, strideW = 1;
+    int padTop = 0, padLeft = 0, padBottom = 0, padRight = 0;
+    int dilationH = 1, dilationW = 1;
+
+    /// The output shape for input [N,C,H,W] and filter [K,C,R,S]; throws ShapeError when empty.
+    Shape outputShape(const Shape& input, const Shape& filter) const;
+};
+
+enum class PoolMode {
+    Max,
+    AverageExcludePadding,  ///< Keras / ONNX default: padded cells do not count
+    AverageIncludePadding,
+};
+
+/// Pooling window geometry over [N,C,H,W].
+struct Pool2DGeometry {
+    int kernelH = 2, kernelW = 2;
+    int strideH = 2, strideW = 2;
+    int padTop = 0, padLeft = 0, padBottom = 0, padRight = 0;
+
+    Shape outputShape(const Shape& input) const;
+};
+
+/// Zero padding of the two spatial axes of [N,C,H,W].
+struct Padding2D {
+    int top = 0, bottom = 0, left = 0, right = 0;
+};
+
+enum class ActivationKind { Linear, Relu, LeakyRelu, Elu, Sigmoid, Tanh, Softmax };
+
+/// Keras names: "linear", "relu", "leaky_relu", "elu", "sigmoid", "tanh", "softmax".
+const char* activationName(ActivationKind kind);
+ActivationKind activationFromName(const std::string& name);
+std::vector<std::string> activationNames();
+
+class Backend {
+public:
+    virtual ~Backend() = default;
+
+    virtual Device device() const = 0;
+    virtual std::string name() const = 0;
+
+    // ---- memory -------------------------------------------------------------------------
+    virtual Tensor allocate(const Shape& shape, DType dtype = DType::F32) = 0;
+    /// dst = src; shapes must have the same number of elements; either may live on the host.
+    virtual void copy(const Tensor& src, Tensor& dst) = 0;
+    virtual void fill(Tensor& t, double value) = 0;
+    /// Waits for queued work (a no-op on the CPU).
+    virtual void synchronize() {}
+
+    // ---- BLAS ---------------------------------------------------------------------------
+    /// C = alpha * op(A) * op(B) + beta * C for rank-2 tensors; op transposes when asked.
+    virtual void gemm(bool transA, bool transB, double alpha, const Tensor& a, const Tensor& b,
+                      double beta, Tensor& c) = 0;
+
+    // ---- convolution ----------------------------------------------------------------------
+    virtual void conv2dForward(const Tensor& x, const Tensor& w, const Conv2DGeometry& g,
+                               Tensor& y) = 0;
+    virtual void conv2dBackwardData(const Tensor& dy, const Tensor& w, const Conv2DGeometry& g,
+                                    Tensor& dx) = 0;
+    virtual void conv2dBackwardFilter(const Tensor& x, const Tensor& dy, const Conv2DGeometry& g,
+                                      Tensor& dw) = 0;
+    /// y[n,c,...] += bias[c] for y of rank >= 2 (axis 1 is the channel / feature axis).
+    virtual void addBias(Tensor& y, const Tensor& bias) = 0;
+    /// db[c] = sum of dy over every axis but 1.
+    virtual void biasBackward(const Tensor& dy, Tensor& db) = 0;
+
+    // ---- pooling and padding --------------------------------------------------------------
+    virtual void pool2dForward(PoolMode mode, const Tensor& x, const Pool2DGeometry& g,
+                               Tensor& y) = 0;
+    /// dx from dy; max pooling routes each gradient to the first maximum of its window.
+    virtual void pool2dBackward(PoolMode mode, const Tensor& x, const Tensor& y, const Tensor& dy,
+                                const Pool2DGeometry& g, Tensor& dx) = 0;
+    /// y [N,C,H,W] = the mean over each channel's H*W cells, written as [N,C,1,1] or [N,C].
+    virtual void globalAveragePoolForward(const Tensor& x, Tensor& y) = 0;
+    virtual void globalAveragePoolBackward(const Tensor& dy, Tensor& dx) = 0;
+    virtual void pad2dForward(const Tensor& x, const Padding2D& p, Tensor& y) = 0;
+    virtual void pad2dBackward(const Tensor& dy, const Padding2D& p, Tensor& dx) = 0;
+
+    // ---- activations (element-wise; softmax along axis 1 of [N, C, ...]) ----------------
+    /// alpha is the slope of leaky_relu and the scale of elu; ignored otherwise.
+    virtual void activationForward(ActivationKind kind, double alpha, const Tensor& x,
+                                   Tensor& y) = 0;
+    /// dx from dy, given the forward input x and output y.
+    virtual void activationBackward(ActivationKind kind, double alpha, const Tensor& x,
+                                    const Tensor& y, const Tensor& dy, Tensor& dx) = 0;
+
+    // ---- batch normalisation over axis 1 of [N,C] or [N,C,H,W] -----------------------------
+    /// Normalises with the batch statistics, updates the running ones Keras-style
+    /// (running = momentum * running + (1 - momentum) * batch, variance unbiased) and saves the
+    /// batch mean and 1/sqrt(var + eps) for the backward pass.
+    virtual void batchNormForwardTraining(const Tensor& x, const Tensor& gamma,
+                                          const Tensor& beta, double momentum, double epsilon,
+                                          Tensor& runningMean, Tensor& runningVar, Tensor& y,
+                                          Tensor& savedMean, Tensor& savedInvStd) = 0;
+    virtual void batchNormForwardInference(const Tensor& x, const Tensor& gamma,
+                                           const Tensor& beta, const Tensor& runningMean,
+                                           const Tensor& runningVar, double epsilon,
+                                           Tensor& y) = 0;
+    virtual void batchNormBackward(const Tensor& x, const Tensor& dy, const Tensor& gamma,
+                                   const Tensor& savedMean, const Tensor& savedInvStd, Tensor& dx,
+                                   Tensor& dgamma, Tensor& dbeta) = 0;
+
+    // ---- dropout (inverted: kept values are scaled by 1/(1-rate)) --------------------------
+    /// The mask comes from a counter-based generator: element i is dropped when
+    /// uniform(seed, offset + i) < rate, so every device draws the same mask.
+    virtual void dropoutForward(const Tensor& x, double rate, uint64_t seed, uint64_t offset,
+                                Tensor& mask, Tensor& y) = 0;
+
+    // ---- element-wise and reductions -------------------------------------------------------
+    /// y = alpha * x + beta * y (beta 0 ignores what y held, NaN included).
+    virtual void axpby(double alpha, const Tensor& x, double beta, Tensor& y) = 0;
+    /// y = a + b (same shapes).
+    virtual void add(const Tensor& a, const Tensor& b, Tensor& y) = 0;
+    /// y = a * b element by element (same shapes).
+    virtual void multiply(const Tensor& a, const Tensor& b, Tensor& y) = 0;
+    /// result (one element) = sum of x.
+    virtual void sum(const Tensor& x, Tensor& result) = 0;
+    /// result (one element) = sum of x squared.
+    virtual void sumSquares(const Tensor& x, Tensor& result) = 0;
+    /// The number of elements of x that are NaN or infinite.
+    virtual int64_t countNonFinite(const Tensor& x) = 0;
+    /// Concatenates along axis (>= 1) into y.
+    virtual void concat(const std::vector<Tensor>& xs, int axis, Tensor& y) = 0;
+    /// The inverse of concat: scatters y's slices along axis into xs (already shaped).
+    virtual void split(const Tensor& y, int axis, std::vector<Tensor>& xs) = 0;
+
+    // ---- losses (mean over the batch; loss is a one-element tensor) -----------------------
+    /// Softmax over axis 1 of logits [N,C] fused with cross-entropy against target
+    /// probabilities [N,C]: stable (log-sum-exp); dLogits = (softmax - target) / N.
+    virtual void softmaxCrossEntropy(const Tensor& logits, const Tensor& target, Tensor& loss,
+                                     Tensor* dLogits) = 0;
+    /// As softmaxCrossEntropy with integer class labels [N] (stored as floats).
+    virtual void sparseSoftmaxCrossEntropy(const Tensor& logits, const Tensor& labels,
+                                           Tensor& loss, Tensor* dLogits) = 0;
+    /// Cross-entropy of probabilities [N,C] (clipped to [eps, 1-eps], as Keras does).
+    virtual void crossEntropy(const Tensor& probs, const Tensor& target, double epsilon,
+                              Tensor& loss, Tensor* dProbs) = 0;
+    /// Binary cross-entropy with the sigmoid fused: mean over every element, stable form
+    /// max(z,0) - z*t + log(1 + exp(-|z|)); dLogits = (sigmoid(z) - t) / numel.
+    virtual void sigmoidBinaryCrossEntropy(const Tensor& logits, const Tensor& target,
+                                           Tensor& loss, Tensor* dLogits) = 0;
+    /// Binary cross-entropy of probabilities (clipped to [eps, 1-eps]), mean over elements.
+    virtual void binaryCrossEntropy(const Tensor& probs, const Tensor& target, double epsilon,
+                                    Tensor& loss, Tensor* dProbs) = 0;
+    /// Mean over every element of (pred - target)^2.
+    virtual void meanSquaredError(const Tensor& pred, const Tensor& target, Tensor& loss,
+                                  Tensor* dPred) = 0;
+
+    // ---- optimizer updates (Keras' formulas; state tensors shaped like w) ------------------
+    /// Plain: w -= lr*g. Momentum: v = m*v - lr*g; w += v. Nesterov: w += m*v - lr*g.
+    virtual void sgdUpdate(Tensor& w, const Tensor& g, Tensor* velocity, double lr,
+                           double momentum, bool nesterov) = 0;
+    /// a = rho*a + (1-rho)*g^2; w -= lr*g / (sqrt(a) + eps).
+    virtual void rmspropUpdate(Tensor& w, const Tensor& g, Tensor& accumulator, double lr,
+                               double rho, double epsilon) = 0;
+    /// a += g^2; w -= lr*g / (sqrt(a) + eps).
+    virtual void adagradUpdate(Tensor& w, const Tensor& g, Tensor& accumulator, double lr,
+                               double epsilon) = 0;
+    /// Keras Adam at step t (1-based): lr_t = lr*sqrt(1-b2^t)/(1-b1^t); m = b1*m + (1-b1)*g;
+    /// v = b2*v + (1-b2)*g^2; w -= lr_t*m/(sqrt(v) + eps). With decoupled weight decay wd
+    /// (AdamW) w -= lr*wd*w first.
+    virtual void adamUpdate(Tensor& w, const Tensor& g, Tensor& m, Tensor& v, double lr,
+                            double beta1, double beta2, double epsilon, int64_t step,
+                            double weightDecay) = 0;
+};
+
+/// The process-wide CPU backend.
+Backend& cpuBackend();
+
+/// The uniform [0,1) number a counter-based generator gives for (seed, counter); the same on
+/// every device (SplitMix64 finaliser of seed and counter).
+double counterUniform(uint64_t seed, uint64_t counter);
+
+}  // namespace loom

@@ -1,0 +1,130 @@
+#pragma once
+/// Graph: a network as a DAG of named layers. It is built from code (add) or from JSON, checked
+/// as a whole (every node gets a diagnostic; build() throws at the first bad node, in
+/// topological order), and run forward and backward in topological order. Weight gradients go
+/// into each layer's parameters; the gradient with respect to the inputs is kept when asked.
+
+#include <loom/Layer.h>
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace loom {
+
+struct NodeDiagnostic {
+    std::string node;
+    std::string message;
+};
+
+class Graph {
+public:
+    struct Node {
+        std::unique_ptr<Layer> layer;
+        std::vector<std::string> inputs;
+        double x = 0, y = 0;  ///< canvas position, kept for the editor
+        // Filled by build():
+        std::vector<size_t> inputIndices;
+        Shape outputShape;
+        bool valid = false;
+        // Filled by forward() / backward():
+        Tensor preActivation;  ///< the layer's output before the graph applies its activation
+        Tensor output;
+        Tensor grad;  ///< dLoss/d(output)
+    };
+
+    Graph();
+    ~Graph();
+    Graph(Graph&&) noexcept;
+    Graph& operator=(Graph&&) noexcept;
+
+    /// Adds a layer; an empty name gets Keras' style ("dense", "dense_1", ...). Returns the name.
+    std::string add(const std::string& type, const std::string& name,
+                    const nlohmann::json& params = nlohmann::json::object(),
+                    const std::vector<std::string>& inputs = {});
+    void remove(const std::string& name);
+    void connect(const std::string& from, const std::string& to);
+    /// Marks which nodes are the model's outputs; by default every node nobody consumes.
+    void setOutputs(std::vector<std::string> names);
+
+    /// {"format": "loom-graph", "version": 1, "name": ..., "layers": [{name, type, params,
+    /// inputs, trainable, position}], "outputs": [...]}.
+    static Graph fromJson(const nlohmann::json& json);
+    nlohmann::json toJson() const;
+
+    /// Checks the whole graph without throwing: one diagnostic per bad node.
+    std::vector<NodeDiagnostic> validate();
+    /// Validates, then creates every layer's parameters (host, seeded by name and seed).
+    /// Throws GraphError or ShapeError at the first bad node. Layers already built keep their
+    /// weights when their input shapes are unchanged.
+    void build(uint64_t seed = 0, DType dtype = DType::F32);
+    bool isBuilt() const { return m_built; }
+
+    /// Moves every parameter to the backend's device.
+    void moveTo(Backend& backend);
+
+    /// Runs the graph on inputs (one per Input node, in the order of inputNames()). Returns the
+    /// outputs, in the order of outputNames(); they stay valid until the next forward.
+    std::vector<Tensor> forward(ExecutionContext& ctx, const std::vector<Tensor>& inputs);
+
+    /// Seed gradient for one output. preActivation: the gradient is with respect to the
+    /// output's pre-activation (a loss fused with its softmax/sigmoid), so the activation's own
+    /// backward is skipped.
+    struct OutputGradient {
+        Tensor grad;
+        bool preActivation = false;
+    };
+    /// Backpropagates from the outputs; fills trainable parameters' gradients and, when
+    /// wantInputGradients, inputGradient(i).
+    void backward(ExecutionContext& ctx, const std::vector<OutputGradient>& outputGradients,
+                  bool wantInputGradients = false);
+    const Tensor& inputGradient(size_t index) const;
+
+    const std::vector<std::string>& inputNames() const { return m_inputNames; }
+    const std::vector<std::string>& outputNames() const { return m_outputNames; }
+    /// Nodes in topological order (valid after build()).
+    const std::vector<size_t>& order() const { return m_order; }
+    const std::vector<Node>& nodes() const { return m_nodes; }
+    Node& node(const std::string& name);
+    const Node& node(const std::string& name) const;
+    Layer& layer(const std::string& name) { return *node(name).layer; }
+    bool contains(const std::string& name) const;
+
+    int64_t parameterCount() const;
+    int64_t trainableParameterCount() const;
+    /// Every parameter, "layer/name" with the tensor; for optimizers and files.
+    std::vector<std::pair<std::string, Parameter*>> parameters();
+
+    const std::string& name() const { return m_name; }
+    void setName(std::string name) { m_name = std::move(name); }
+
+private:
+    std::optional<size_t> findNode(const std::string& name) const;
+    std::string uniqueName(const std::string& type) const;
+    void invalidate() { m_built = false; }
+    std::vector<NodeDiagnostic> sortTopologically();
+    std::vector<NodeDiagnostic> inferShapes();
+    void computeGradientNeeds(bool wantInputGradients);
+    void backwardNode(ExecutionContext& ctx, size_t index);
+    void accumulateGradient(ExecutionContext& ctx, size_t index, Tensor& grad);
+
+    std::string m_name = "model";
+    std::vector<Node> m_nodes;
+    std::vector<size_t> m_order;
+    std::vector<std::string> m_inputNames;
+    std::vector<std::string> m_outputNames;
+    std::vector<std::string> m_explicitOutputs;
+    std::vector<bool> m_needsGrad;
+    std::vector<bool> m_gradSet;
+    bool m_built = false;
+};
+
+/// Keras' model.summary() as text: layer (type), output shape, parameter count and, for
+/// networks with branches, what each layer is connected to; then the totals.
+std::string modelSummary(const Graph& graph, int lineLength = 0);
+
+}  // namespace loom

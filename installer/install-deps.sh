@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs every build, test and run dependency of Loom from Debian 12's packages.
+# CUDA is not installed here: Loom uses /usr/local/cuda when it has nvcc and cuDNN.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config git clang-format
+  qt6-base-dev qt6-base-dev-tools qt6-tools-dev qt6-tools-dev-tools libqt6svg6-dev
+  libqt6opengl6-dev libgl-dev
+  libqcustomplot-dev
+  libopencv-dev libhdf5-dev libopenblas-dev nlohmann-json3-dev
+  libbenchmark-dev libonnx-testdata
+  dataset-fashion-mnist python3-skimage-lib
+  python3 python3-h5py python3-numpy
+  xvfb xauth imagemagick
+)
+
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
