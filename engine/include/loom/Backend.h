@@ -122,7 +122,8 @@ public:
 
     // ---- dropout (inverted: kept values are scaled by 1/(1-rate)) --------------------------
     /// The mask comes from a counter-based generator: element i is dropped when
-    /// uniform(seed, offset + i) < rate, so every device draws the same mask.
+    /// uniform(seed, offset + i) < rate, so every device draws the same mask. The mask holds
+    /// 0 or 1/(1-rate) per element, so the backward pass is multiply(dy, mask, dx).
     virtual void dropoutForward(const Tensor& x, double rate, uint64_t seed, uint64_t offset,
                                 Tensor& mask, Tensor& y) = 0;
 

@@ -31,10 +31,14 @@ public:
         std::vector<size_t> inputIndices;
         Shape outputShape;
         bool valid = false;
+        std::vector<Shape> builtInputShapes;  ///< what the layer's weights were made for
+        nlohmann::json builtParams;
         // Filled by forward() / backward():
         Tensor preActivation;  ///< the layer's output before the graph applies its activation
         Tensor output;
-        Tensor grad;  ///< dLoss/d(output)
+        Tensor grad;               ///< dLoss/d(output)
+        Tensor preActivationGrad;  ///< dLoss/d(preActivation), when an activation follows
+        std::vector<Tensor> inputGrads;  ///< the layer's dx buffers, reused across batches
     };
 
     Graph();
@@ -106,11 +110,14 @@ private:
     std::optional<size_t> findNode(const std::string& name) const;
     std::string uniqueName(const std::string& type) const;
     void invalidate() { m_built = false; }
-    std::vector<NodeDiagnostic> sortTopologically();
-    std::vector<NodeDiagnostic> inferShapes();
+    /// Both collect a diagnostic per bad node; with throwFirst they throw at the first instead.
+    std::vector<NodeDiagnostic> sortTopologically(bool throwFirst);
+    std::vector<NodeDiagnostic> inferShapes(bool throwFirst);
+    void resolveInputsAndOutputs();
     void computeGradientNeeds(bool wantInputGradients);
+    void seedOutputGradients(ExecutionContext& ctx, const std::vector<OutputGradient>& grads);
     void backwardNode(ExecutionContext& ctx, size_t index);
-    void accumulateGradient(ExecutionContext& ctx, size_t index, Tensor& grad);
+    void accumulateGradient(ExecutionContext& ctx, size_t index, const Tensor& grad);
 
     std::string m_name = "model";
     std::vector<Node> m_nodes;
@@ -120,6 +127,7 @@ private:
     std::vector<std::string> m_explicitOutputs;
     std::vector<bool> m_needsGrad;
     std::vector<bool> m_gradSet;
+    std::vector<bool> m_gradIsPreActivation;
     bool m_built = false;
 };
 

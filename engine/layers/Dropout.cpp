@@ -1,0 +1,65 @@
+// Dropout (inverted): while training, each element is zeroed with probability `rate` and the
+// rest scaled by 1/(1-rate), so inference needs no rescaling.
+//   forward:  y = x * mask   (mask in {0, 1/(1-rate)}, drawn from a counter-based generator)
+//   backward: dx = dy * mask
+// At inference y = x.
+
+#include "LayerSupport.h"
+
+namespace loom::layers {
+namespace {
+
+class Dropout final : public Layer {
+public:
+    Shape inferShape(const std::vector<Shape>& inputs) const override { return inputs.at(0); }
+
+    void forward(ExecutionContext& ctx, const std::vector<Tensor>& x, Tensor& y) override {
+        double rate = params().getFloat("rate");
+        m_maskActive = ctx.training && rate > 0.0;
+        if (!m_maskActive) {
+            y = x[0];
+            return;
+        }
+        ctx.ensure(y, x[0].shape());
+        ctx.ensure(m_mask, x[0].shape());
+        // Per layer and step, so masks differ between layers and batches but replay exactly.
+        uint64_t seed = ctx.seed ^ stableHash(name());
+        uint64_t offset = ctx.step * static_cast<uint64_t>(x[0].numel());
+        ctx.backend.dropoutForward(x[0], rate, seed, offset, m_mask, y);
+    }
+
+    void backward(ExecutionContext& ctx, const std::vector<Tensor>&, const Tensor&,
+                  const Tensor& dy, std::vector<Tensor>& dx,
+                  const std::vector<bool>& needDx) override {
+        if (!needDx[0]) {
+            return;
+        }
+        if (!m_maskActive) {
+            dx[0] = dy;
+            return;
+        }
+        ctx.ensure(dx[0], dy.shape());
+        ctx.backend.multiply(dy, m_mask, dx[0]);
+    }
+
+private:
+    Tensor m_mask;
+    bool m_maskActive = false;
+};
+
+LayerKind kind() {
+    LayerKind k;
+    k.type = "Dropout";
+    k.category = "Regularisation";
+    k.description = "While training, zeroes a random fraction of its inputs";
+    k.params = {ParamSpec::real("rate", 0.5, 0.0, 0.99, "Fraction of inputs to drop")};
+    k.kerasClass = "Dropout";
+    k.onnxOp = "Dropout";
+    k.create = [] { return std::make_unique<Dropout>(); };
+    return k;
+}
+
+LOOM_REGISTER_LAYER(Dropout, kind());
+
+}  // namespace
+}  // namespace loom::layers
