@@ -1,0 +1,109 @@
+// model.summary() in Keras' layout (tf.keras 2.x): a sequential table for plain chains, the
+// functional one with a "Connected to" column for networks with branches.
+
+#include <loom/Graph.h>
+
+#include <sstream>
+
+namespace loom {
+
+namespace {
+
+std::string withThousands(int64_t n) {
+    std::string digits = std::to_string(n);
+    std::string out;
+    int count = 0;
+    for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
+        if (count > 0 && count % 3 == 0 && *it != '-') {
+            out.insert(out.begin(), ',');
+        }
+        out.insert(out.begin(), *it);
+        ++count;
+    }
+    return out;
+}
+
+// Keras keeps a linear chain "sequential-like": one input per layer, one consumer each.
+bool isSequential(const Graph& graph) {
+    std::vector<int> consumers(graph.nodes().size(), 0);
+    for (const Graph::Node& n : graph.nodes()) {
+        if (n.inputIndices.size() > 1) {
+            return false;
+        }
+        for (size_t from : n.inputIndices) {
+            if (++consumers[from] > 1) {
+                return false;
+            }
+        }
+    }
+    return graph.inputNames().size() == 1;
+}
+
+// Lays out fields at Keras' column positions, each led by a space, cut to fit its column.
+std::string row(const std::vector<std::string>& fields, const std::vector<int>& positions) {
+    std::string line;
+    for (size_t i = 0; i < fields.size(); ++i) {
+        std::string field = " " + fields[i];
+        int width = positions[i] - static_cast<int>(line.size());
+        if (static_cast<int>(field.size()) > width - 1 && i + 1 < fields.size()) {
+            field = field.substr(0, static_cast<size_t>(std::max(width - 1, 0)));
+        }
+        line += field;
+        if (static_cast<int>(line.size()) < positions[i]) {
+            line.append(static_cast<size_t>(positions[i]) - line.size(), ' ');
+        }
+    }
+    return line;
+}
+
+std::string connections(const Graph& graph, const Graph::Node& n) {
+    std::string text;
+    for (size_t from : n.inputIndices) {
+        text += (text.empty() ? "" : ", ") + graph.nodes()[from].layer->name() + "[0][0]";
+    }
+    return text;
+}
+
+}  // namespace
+
+std::string modelSummary(const Graph& graph, int lineLength) {
+    const bool sequential = isSequential(graph);
+    const int length = lineLength > 0 ? lineLength : (sequential ? 65 : 98);
+    std::vector<double> fractions = sequential ? std::vector<double>{.45, .85, 1.}
+                                               : std::vector<double>{.33, .55, .67, 1.};
+    std::vector<int> positions;
+    for (double f : fractions) {
+        positions.push_back(static_cast<int>(length * f));
+    }
+    std::vector<std::string> header{"Layer (type)", "Output Shape", "Param #"};
+    if (!sequential) {
+        header.push_back("Connected to");
+    }
+    std::ostringstream out;
+    out << "Model: \"" << graph.name() << "\"\n" << std::string(length, '_') << "\n"
+        << row(header, positions) << "\n" << std::string(length, '=') << "\n";
+    for (size_t index : graph.order()) {
+        const Graph::Node& n = graph.nodes()[index];
+        bool isInput = n.inputIndices.empty();
+        if (sequential && isInput) {
+            continue;  // Keras' Sequential summary has no InputLayer row
+        }
+        std::string shape = n.outputShape.str("None");
+        std::vector<std::string> fields{n.layer->name() + " (" + n.layer->type() + ")",
+                                        isInput ? "[" + shape + "]" : shape,
+                                        std::to_string(n.layer->parameterCount())};
+        if (!sequential) {
+            fields.push_back(connections(graph, n));
+        }
+        out << row(fields, positions) << "\n" << std::string(length, ' ') << "\n";
+    }
+    int64_t total = graph.parameterCount(), trainable = graph.trainableParameterCount();
+    out << std::string(length, '=') << "\n"
+        << "Total params: " << withThousands(total) << "\n"
+        << "Trainable params: " << withThousands(trainable) << "\n"
+        << "Non-trainable params: " << withThousands(total - trainable) << "\n"
+        << std::string(length, '_') << "\n";
+    return out.str();
+}
+
+}  // namespace loom
