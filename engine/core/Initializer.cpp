@@ -72,20 +72,20 @@ void initialize(Tensor& t, const std::string& initializer, int64_t fanIn, int64_
     std::function<double()> draw;
     if (initializer == "glorot_uniform") {
         double limit = std::sqrt(6.0 / (in + out));
-        draw = [&] { return rng.uniform(-limit, limit); };
+        draw = [&rng, limit] { return rng.uniform(-limit, limit); };
     } else if (initializer == "glorot_normal") {
         double stddev = std::sqrt(2.0 / (in + out)) / truncationCorrection;
-        draw = [&] { return rng.truncatedNormal(0.0, stddev); };
+        draw = [&rng, stddev] { return rng.truncatedNormal(0.0, stddev); };
     } else if (initializer == "he_uniform") {
         double limit = std::sqrt(6.0 / in);
-        draw = [&] { return rng.uniform(-limit, limit); };
+        draw = [&rng, limit] { return rng.uniform(-limit, limit); };
     } else if (initializer == "he_normal") {
         double stddev = std::sqrt(2.0 / in) / truncationCorrection;
-        draw = [&] { return rng.truncatedNormal(0.0, stddev); };
+        draw = [&rng, stddev] { return rng.truncatedNormal(0.0, stddev); };
     } else if (initializer == "uniform") {
-        draw = [&] { return rng.uniform(-0.05, 0.05); };
+        draw = [&rng] { return rng.uniform(-0.05, 0.05); };
     } else if (initializer == "normal") {
-        draw = [&] { return rng.normal(0.0, 0.05); };
+        draw = [&rng] { return rng.normal(0.0, 0.05); };
     } else if (initializer == "zeros") {
         draw = [] { return 0.0; };
     } else if (initializer == "ones") {

@@ -39,16 +39,14 @@ bool isSequential(const Graph& graph) {
     return graph.inputNames().size() == 1;
 }
 
-// Lays out fields at Keras' column positions, each led by a space, cut to fit its column.
+// Lays out fields at Keras' column positions: the line opens with a space, each field starts
+// at its column and is cut to leave two spaces before the next (print_row in Keras).
 std::string row(const std::vector<std::string>& fields, const std::vector<int>& positions) {
-    std::string line;
+    std::string line = " ";
     for (size_t i = 0; i < fields.size(); ++i) {
-        std::string field = " " + fields[i];
-        int width = positions[i] - static_cast<int>(line.size());
-        if (static_cast<int>(field.size()) > width - 1 && i + 1 < fields.size()) {
-            field = field.substr(0, static_cast<size_t>(std::max(width - 1, 0)));
-        }
-        line += field;
+        const bool last = i + 1 == fields.size();
+        const int room = positions[i] - static_cast<int>(line.size()) - (last ? 0 : 2);
+        line += fields[i].substr(0, static_cast<size_t>(std::max(room, 0)));
         if (static_cast<int>(line.size()) < positions[i]) {
             line.append(static_cast<size_t>(positions[i]) - line.size(), ' ');
         }

@@ -25,8 +25,8 @@ struct GradientCheckResult {
 inline GradientCheckResult checkGradient(const std::string& what, Tensor& x,
                                          const Tensor& analytic,
                                          const std::function<double()>& objective,
-                                         int maxCoordinates = 40, double h = 1e-5,
-                                         double tolerance = 1e-6) {
+                                         int maxCoordinates = 40, double h = 1e-6,
+                                         double tolerance = 1e-5) {
     GradientCheckResult result;
     const int64_t n = x.numel();
     const int64_t stride = std::max<int64_t>(1, n / maxCoordinates);
