@@ -23,6 +23,14 @@ void checkInputTensor(const Tensor& t, const Shape& expected, const std::string&
     }
 }
 
+// A buffer that was a view of another tensor in an earlier pass (Flatten, inference-time
+// Dropout) must not be reused as scratch space, or writing it would overwrite that tensor.
+void detachFrom(Tensor& buffer, const Tensor& other) {
+    if (buffer.defined() && other.defined() && buffer.sharesStorageWith(other)) {
+        buffer = Tensor();
+    }
+}
+
 }  // namespace
 
 std::vector<Tensor> Graph::forward(ExecutionContext& ctx, const std::vector<Tensor>& inputs) {
@@ -50,6 +58,7 @@ std::vector<Tensor> Graph::forward(ExecutionContext& ctx, const std::vector<Tens
         xs.clear();
         for (size_t from : n.inputIndices) {
             xs.push_back(m_nodes[from].output);
+            detachFrom(n.preActivation, xs.back());
         }
         n.layer->forward(ctx, xs, n.preActivation);
         ActivationKind act = n.layer->activation();
@@ -57,6 +66,7 @@ std::vector<Tensor> Graph::forward(ExecutionContext& ctx, const std::vector<Tens
             n.output = n.preActivation;
             continue;
         }
+        detachFrom(n.output, n.preActivation);
         ctx.ensure(n.output, n.preActivation.shape());
         ctx.backend.activationForward(act, n.layer->activationAlpha(), n.preActivation,
                                       n.output);
@@ -127,6 +137,7 @@ void Graph::backwardNode(ExecutionContext& ctx, size_t index) {
     const Tensor* dz = &n.grad;
     ActivationKind act = n.layer->activation();
     if (act != ActivationKind::Linear && !m_gradIsPreActivation[index]) {
+        detachFrom(n.preActivationGrad, n.grad);
         ctx.ensure(n.preActivationGrad, n.preActivation.shape());
         ctx.backend.activationBackward(act, n.layer->activationAlpha(), n.preActivation, n.output,
                                        n.grad, n.preActivationGrad);
@@ -139,6 +150,9 @@ void Graph::backwardNode(ExecutionContext& ctx, size_t index) {
         needDx.push_back(m_needsGrad[from]);
     }
     n.inputGrads.resize(xs.size());
+    for (Tensor& dx : n.inputGrads) {
+        detachFrom(dx, *dz);
+    }
     n.layer->backward(ctx, xs, n.preActivation, *dz, n.inputGrads, needDx);
     for (size_t i = 0; i < xs.size(); ++i) {
         if (needDx[i]) {
