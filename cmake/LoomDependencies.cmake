@@ -3,6 +3,8 @@
 find_package(OpenMP REQUIRED COMPONENTS CXX)
 find_package(nlohmann_json 3 REQUIRED)
 find_package(HDF5 REQUIRED COMPONENTS C)
+find_package(ZLIB REQUIRED)
+find_package(Threads REQUIRED)
 
 # OpenBLAS: Debian ships it as the BLAS alternative; look for libopenblas itself so that the
 # reference BLAS is never picked up by accident.

@@ -1,0 +1,85 @@
+#pragma once
+/// How long work (training, art) reports progress and is controlled from another thread.
+/// The worker calls a ProgressSink; ProgressQueue is the thread-safe sink a GUI drains on a
+/// timer. RunControl is the stop / pause token the worker checks once per batch or step.
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace loom {
+
+struct BatchProgress {
+    int epoch = 0;  ///< 1-based
+    int epochs = 0;
+    int64_t batch = 0;  ///< 1-based within the epoch
+    int64_t batches = 0;
+    int64_t step = 0;  ///< batches since training began
+    double loss = 0;   ///< this batch's loss
+    double accuracy = 0;  ///< this batch's accuracy (NaN for regression)
+    double learningRate = 0;
+    double samplesPerSecond = 0;
+    double etaSeconds = 0;  ///< to the end of training
+};
+
+struct EpochProgress {
+    int epoch = 0;
+    int epochs = 0;
+    double loss = 0, accuracy = 0;  ///< means over the epoch's batches
+    double validationLoss = 0, validationAccuracy = 0;  ///< NaN without validation data
+    double learningRate = 0;
+    double seconds = 0;
+    double samplesPerSecond = 0;
+};
+
+struct RunFinished {
+    enum class Reason { Completed, Stopped, EarlyStopped, NonFinite, Failed } reason;
+    std::string message;
+    std::string layer;  ///< for NonFinite: the first layer whose output was NaN or Inf
+};
+
+struct LogMessage {
+    std::string text;
+};
+
+using ProgressEvent = std::variant<BatchProgress, EpochProgress, RunFinished, LogMessage>;
+
+class ProgressSink {
+public:
+    virtual ~ProgressSink() = default;
+    virtual void report(const ProgressEvent& event) = 0;
+};
+
+/// A sink that stores events until the consumer drains them (any thread to any thread).
+class ProgressQueue : public ProgressSink {
+public:
+    void report(const ProgressEvent& event) override;
+    std::vector<ProgressEvent> drain();
+
+private:
+    std::mutex m_mutex;
+    std::vector<ProgressEvent> m_events;
+};
+
+/// Stop and pause requests for a running job; the job calls checkpoint() between steps.
+class RunControl {
+public:
+    void requestStop();
+    void setPaused(bool paused);
+    bool stopRequested() const { return m_stop.load(); }
+    bool paused() const { return m_paused.load(); }
+    /// Blocks while paused; returns false when a stop was requested.
+    bool checkpoint();
+
+private:
+    std::atomic<bool> m_stop{false};
+    std::atomic<bool> m_paused{false};
+    std::mutex m_mutex;
+    std::condition_variable m_resumed;
+};
+
+}  // namespace loom

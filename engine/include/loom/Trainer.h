@@ -1,0 +1,76 @@
+#pragma once
+/// Trainer: fits a built graph to a data set with a loss and an optimizer, epoch by epoch,
+/// reporting through a ProgressSink and obeying a RunControl (stop and pause take effect
+/// within one batch). With the same seed and data, CPU runs are bit-identical.
+
+#include <loom/BatchLoader.h>
+#include <loom/Dataset.h>
+#include <loom/Graph.h>
+#include <loom/Loss.h>
+#include <loom/Metrics.h>
+#include <loom/Optimizer.h>
+#include <loom/Progress.h>
+#include <loom/TrainingConfig.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+
+namespace loom {
+
+struct EvaluationResult {
+    double loss = 0;
+    std::optional<ClassificationMetrics> metrics;  ///< for classification data
+    int64_t samples = 0;
+};
+
+struct TrainingHistory {
+    std::vector<EpochProgress> epochs;
+    RunFinished finished{RunFinished::Reason::Completed, "", ""};
+};
+
+class Trainer {
+public:
+    Trainer(Graph& graph, TrainingConfig config, Backend& backend = cpuBackend());
+    ~Trainer();
+
+    /// Trains for config.epochs epochs (continuing the optimizer's state across calls).
+    TrainingHistory fit(const Dataset& train, const Dataset* validation,
+                        ProgressSink* sink = nullptr, RunControl* control = nullptr);
+    /// Loss and metrics over a whole data set, in inference mode.
+    EvaluationResult evaluate(const Dataset& data);
+    /// The model's outputs for samples [N, ...], in inference mode, batch by batch.
+    Tensor predict(const Tensor& samples);
+
+    Optimizer& optimizer() { return *m_optimizer; }
+    const TrainingConfig& config() const { return m_config; }
+    /// Called after each epoch (checkpointing); its exceptions stop training cleanly.
+    std::function<void(const EpochProgress&)> onEpochEnd;
+
+private:
+    struct StepResult {
+        double loss;
+        double accuracy;
+    };
+    struct EpochState;
+    StepResult trainStep(const Batch& batch);
+    void runEpoch(EpochState& state, const Dataset& train);
+    void finishEpoch(EpochState& state, const Dataset* validation);
+    std::vector<int64_t> epochOrder(int64_t size, int epoch) const;
+    TargetForm targetForm(const Dataset& data) const;
+    bool fusesWithOutput() const;
+    std::string firstNonFiniteLayer() const;
+    void checkCompatible(const Dataset& data) const;
+
+    Graph& m_graph;
+    TrainingConfig m_config;
+    Backend& m_backend;
+    std::unique_ptr<Loss> m_loss;
+    std::unique_ptr<Optimizer> m_optimizer;
+    ExecutionContext m_ctx;
+    Tensor m_lossValue, m_lossGrad;
+    int64_t m_step = 0;
+    double m_baseLearningRate;
+};
+
+}  // namespace loom

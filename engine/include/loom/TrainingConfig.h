@@ -1,0 +1,49 @@
+#pragma once
+/// TrainingConfig: how a model trains, as stored in a model file's "training" section (the
+/// same JSON the project file embeds). Every field has Keras' default where Keras has one.
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace loom {
+
+/// Learning-rate schedules. Rates are per epoch (epoch counted from 0):
+/// constant: lr; step: lr * factor^floor(epoch / every); exponential: lr * factor^epoch;
+/// cosine: minLr + (lr - minLr) * (1 + cos(pi * epoch / epochs)) / 2;
+/// plateau: lr * factor each time validation loss has not improved for `patience` epochs.
+struct ScheduleConfig {
+    std::string type = "constant";  ///< constant, step, exponential, cosine, plateau
+    double factor = 0.1;
+    int every = 10;
+    int patience = 5;
+    double minLearningRate = 0.0;
+};
+
+struct EarlyStoppingConfig {
+    bool enabled = false;
+    std::string monitor = "val_loss";  ///< val_loss, val_accuracy, loss, accuracy
+    int patience = 3;
+    double minDelta = 0.0;
+    bool restoreBestWeights = true;
+};
+
+struct TrainingConfig {
+    std::string optimizer = "sgd";
+    nlohmann::json optimizerParams = nlohmann::json::object();
+    std::string loss = "categorical_crossentropy";
+    int64_t batchSize = 32;
+    int epochs = 1;
+    uint64_t seed = 0;
+    bool shuffle = true;
+    int topK = 5;  ///< the k of the top-k accuracy metric
+    ScheduleConfig schedule;
+    EarlyStoppingConfig earlyStopping;
+
+    /// Reads a "training" section; unknown keys and bad values throw ConfigError.
+    static TrainingConfig fromJson(const nlohmann::json& json);
+    nlohmann::json toJson() const;
+};
+
+}  // namespace loom

@@ -1,0 +1,228 @@
+// The epoch loop: batches, progress, validation, learning-rate schedule, early stopping,
+// and stopping cleanly on a request, on NaN / Inf or on an error.
+
+#include <loom/Error.h>
+#include <loom/Trainer.h>
+
+#include <chrono>
+#include <cmath>
+#include <numbers>
+#include <numeric>
+
+namespace loom {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+double scheduledRate(const ScheduleConfig& s, double base, int epoch, int epochs) {
+    if (s.type == "step") {
+        return base * std::pow(s.factor, epoch / s.every);
+    }
+    if (s.type == "exponential") {
+        return base * std::pow(s.factor, epoch);
+    }
+    if (s.type == "cosine") {
+        double progress = epochs > 0 ? static_cast<double>(epoch) / epochs : 0.0;
+        return s.minLearningRate +
+               (base - s.minLearningRate) * (1 + std::cos(std::numbers::pi * progress)) / 2;
+    }
+    return base;  // constant, and plateau's starting point
+}
+
+// A snapshot of every parameter, for restoring the best or the last good weights.
+using Snapshot = std::vector<Tensor>;
+
+Snapshot takeSnapshot(Graph& graph) {
+    Snapshot s;
+    for (auto& [name, p] : graph.parameters()) {
+        s.push_back(p->value.toHost());
+    }
+    return s;
+}
+
+void restoreSnapshot(Graph& graph, Backend& backend, const Snapshot& s) {
+    size_t i = 0;
+    for (auto& [name, p] : graph.parameters()) {
+        backend.copy(s.at(i++), p->value);
+    }
+}
+
+double monitored(const EpochProgress& e, const std::string& monitor) {
+    if (monitor == "val_loss") return e.validationLoss;
+    if (monitor == "val_accuracy") return -e.validationAccuracy;
+    if (monitor == "accuracy") return -e.accuracy;
+    return e.loss;
+}
+
+}  // namespace
+
+std::vector<int64_t> Trainer::epochOrder(int64_t size, int epoch) const {
+    if (m_config.shuffle) {
+        return shuffledIndices(size, m_config.seed + static_cast<uint64_t>(epoch));
+    }
+    std::vector<int64_t> order(static_cast<size_t>(size));
+    std::iota(order.begin(), order.end(), int64_t{0});
+    return order;
+}
+
+struct Trainer::EpochState {
+    ProgressSink* sink = nullptr;
+    RunControl* control = nullptr;
+    int epoch = 0;
+    int64_t stepsDone = 0, stepsTotal = 0;
+    Clock::time_point start = Clock::now();
+    EpochProgress progress;
+    std::optional<RunFinished> finished;
+
+    void report(const ProgressEvent& e) const {
+        if (sink != nullptr) {
+            sink->report(e);
+        }
+    }
+};
+
+void Trainer::runEpoch(EpochState& state, const Dataset& train) {
+    const auto epochStart = Clock::now();
+    BatchLoader loader(train, epochOrder(train.size(), state.epoch), m_config.batchSize,
+                       targetForm(train));
+    Batch batch;
+    double lossSum = 0, accuracySum = 0;
+    int64_t seen = 0, batchIndex = 0;
+    while (loader.next(batch)) {
+        if (state.control != nullptr && !state.control->checkpoint()) {
+            state.finished = RunFinished{RunFinished::Reason::Stopped, "stopped by request", ""};
+            return;
+        }
+        StepResult r = trainStep(batch);
+        ++batchIndex;
+        if (!std::isfinite(r.loss)) {
+            std::string layer = firstNonFiniteLayer();
+            state.finished = RunFinished{
+                RunFinished::Reason::NonFinite,
+                "the loss became " + std::string(std::isnan(r.loss) ? "NaN" : "infinite") +
+                    " at epoch " + std::to_string(state.epoch + 1) + ", batch " +
+                    std::to_string(batchIndex) +
+                    (layer.empty() ? "" : "; it first appeared in the output of layer '" + layer +
+                                              "'") +
+                    ". The weights are those from the start of this epoch; try a lower "
+                    "learning rate",
+                layer};
+            return;
+        }
+        const int64_t b = batch.samples.dim(0);
+        seen += b;
+        lossSum += r.loss * static_cast<double>(b);
+        accuracySum += r.accuracy * static_cast<double>(b);
+        ++state.stepsDone;
+        const double elapsed = secondsSince(state.start);
+        BatchProgress p{state.epoch + 1, m_config.epochs, batchIndex, loader.batchCount(),
+                        m_step, r.loss, r.accuracy, m_optimizer->learningRate(),
+                        static_cast<double>(seen) / std::max(secondsSince(epochStart), 1e-9),
+                        elapsed / static_cast<double>(state.stepsDone) *
+                            static_cast<double>(state.stepsTotal - state.stepsDone)};
+        state.report(p);
+    }
+    EpochProgress& e = state.progress;
+    e = EpochProgress{};
+    e.epoch = state.epoch + 1;
+    e.epochs = m_config.epochs;
+    e.loss = lossSum / static_cast<double>(std::max<int64_t>(seen, 1));
+    e.accuracy = accuracySum / static_cast<double>(std::max<int64_t>(seen, 1));
+    e.learningRate = m_optimizer->learningRate();
+    e.seconds = secondsSince(epochStart);
+    e.samplesPerSecond = static_cast<double>(seen) / std::max(e.seconds, 1e-9);
+    e.validationLoss = e.validationAccuracy = std::nan("");
+}
+
+void Trainer::finishEpoch(EpochState& state, const Dataset* validation) {
+    if (state.finished) {
+        return;
+    }
+    EpochProgress& e = state.progress;
+    if (validation != nullptr) {
+        EvaluationResult v = evaluate(*validation);
+        e.validationLoss = v.loss;
+        e.validationAccuracy = v.metrics ? v.metrics->accuracy() : std::nan("");
+    }
+    state.report(e);
+    if (onEpochEnd) {
+        onEpochEnd(e);
+    }
+}
+
+TrainingHistory Trainer::fit(const Dataset& train, const Dataset* validation,
+                             ProgressSink* sink, RunControl* control) {
+    checkCompatible(train);
+    if (validation != nullptr) {
+        checkCompatible(*validation);
+    }
+    TrainingHistory history;
+    EpochState state;
+    state.sink = sink;
+    state.control = control;
+    state.stepsTotal = m_config.epochs * ((train.size() + m_config.batchSize - 1) /
+                                          m_config.batchSize);
+    double plateauBest = INFINITY, earlyBest = INFINITY;
+    int plateauWait = 0, earlyWait = 0;
+    double plateauRate = m_baseLearningRate;
+    Snapshot best, lastGood;
+    for (state.epoch = 0; state.epoch < m_config.epochs && !state.finished; ++state.epoch) {
+        const ScheduleConfig& s = m_config.schedule;
+        m_optimizer->setLearningRate(s.type == "plateau"
+                                         ? plateauRate
+                                         : scheduledRate(s, m_baseLearningRate, state.epoch,
+                                                         m_config.epochs));
+        lastGood = takeSnapshot(m_graph);
+        try {
+            runEpoch(state, train);
+            finishEpoch(state, validation);
+        } catch (const std::exception& error) {
+            state.finished = RunFinished{RunFinished::Reason::Failed, error.what(), ""};
+        }
+        if (state.finished) {
+            if (state.finished->reason == RunFinished::Reason::NonFinite) {
+                restoreSnapshot(m_graph, m_backend, lastGood);
+            }
+            break;
+        }
+        const EpochProgress& e = state.progress;
+        history.epochs.push_back(e);
+        const double plateauValue = validation != nullptr ? e.validationLoss : e.loss;
+        if (plateauValue < plateauBest) {
+            plateauBest = plateauValue;
+            plateauWait = 0;
+        } else if (++plateauWait > s.patience) {
+            plateauRate = std::max(plateauRate * s.factor, s.minLearningRate);
+            plateauWait = 0;
+        }
+        const EarlyStoppingConfig& es = m_config.earlyStopping;
+        if (!es.enabled) {
+            continue;
+        }
+        const double value = monitored(e, es.monitor);
+        if (value < earlyBest - es.minDelta) {
+            earlyBest = value;
+            earlyWait = 0;
+            best = es.restoreBestWeights ? takeSnapshot(m_graph) : Snapshot{};
+        } else if (++earlyWait > es.patience) {
+            if (!best.empty()) {
+                restoreSnapshot(m_graph, m_backend, best);
+            }
+            state.finished = RunFinished{RunFinished::Reason::EarlyStopped,
+                                         es.monitor + " stopped improving after epoch " +
+                                             std::to_string(e.epoch - earlyWait),
+                                         ""};
+        }
+    }
+    history.finished = state.finished.value_or(RunFinished{RunFinished::Reason::Completed,
+                                                           "training finished", ""});
+    state.report(history.finished);
+    return history;
+}
+
+}  // namespace loom
