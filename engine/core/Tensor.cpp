@@ -92,7 +92,9 @@ Tensor Tensor::fromVector(const Shape& shape, const std::vector<float>& values) 
                          " values do not fill shape " + shape.str());
     }
     Tensor t = empty(shape, DType::F32);
-    std::memcpy(t.raw(), values.data(), t.bytes());
+    if (!values.empty()) {
+        std::memcpy(t.raw(), values.data(), t.bytes());
+    }
     return t;
 }
 
@@ -102,7 +104,9 @@ Tensor Tensor::fromVector(const Shape& shape, const std::vector<double>& values)
                          " values do not fill shape " + shape.str());
     }
     Tensor t = empty(shape, DType::F64);
-    std::memcpy(t.raw(), values.data(), t.bytes());
+    if (!values.empty()) {
+        std::memcpy(t.raw(), values.data(), t.bytes());
+    }
     return t;
 }
 

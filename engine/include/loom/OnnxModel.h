@@ -91,7 +91,8 @@ struct OnnxAttribute {
     std::vector<std::string> strings;
 };
 
-/// A NodeProto with helpers that read attributes with their ONNX defaults.
+/// A NodeProto. The get* helpers return an attribute's value, or def when the node does not
+/// set it; an attribute of another type than asked for throws IoError naming node and attribute.
 struct OnnxNode {
     std::string name;
     std::string opType;
