@@ -92,6 +92,13 @@ Tensor readIdx(const std::string& path) {
     return t;
 }
 
+const std::vector<std::string>& fashionMnistClassNames() {
+    static const std::vector<std::string> names{"T-shirt/top", "Trouser", "Pullover", "Dress",
+                                                "Coat",        "Sandal",  "Shirt",    "Sneaker",
+                                                "Bag",         "Ankle boot"};
+    return names;
+}
+
 Dataset loadIdxDataset(const std::string& imagesPath, const std::string& labelsPath,
                        bool fashion) {
     Tensor images = readIdx(imagesPath);
@@ -107,11 +114,10 @@ Dataset loadIdxDataset(const std::string& imagesPath, const std::string& labelsP
     for (int64_t i = 0; i < labels.numel(); ++i) {
         classes = std::max(classes, static_cast<int64_t>(labels.at(i)) + 1);
     }
-    static const char* const kFashion[] = {"T-shirt/top", "Trouser", "Pullover", "Dress",
-                                           "Coat",        "Sandal",  "Shirt",    "Sneaker",
-                                           "Bag",         "Ankle boot"};
     for (int64_t c = 0; c < classes; ++c) {
-        data.classNames.push_back(fashion && classes == 10 ? kFashion[c] : std::to_string(c));
+        data.classNames.push_back(fashion && classes == 10
+                                      ? fashionMnistClassNames()[static_cast<size_t>(c)]
+                                      : std::to_string(c));
     }
     data.source = imagesPath;
     return data;

@@ -188,6 +188,11 @@ public:
 /// The process-wide CPU backend.
 Backend& cpuBackend();
 
+/// How many threads the CPU backend (OpenMP and OpenBLAS) uses; 0 restores the default (one
+/// per core).
+void setCpuThreads(int threads);
+int cpuThreads();
+
 /// The uniform [0,1) number a counter-based generator gives for (seed, counter); the same on
 /// every device (SplitMix64 finaliser of seed and counter).
 double counterUniform(uint64_t seed, uint64_t counter);

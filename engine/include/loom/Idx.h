@@ -4,6 +4,7 @@
 #include <loom/Dataset.h>
 
 #include <string>
+#include <vector>
 
 namespace loom {
 
@@ -16,6 +17,9 @@ Tensor readIdx(const std::string& path);
 /// classes and `fashion`, else "0".."9").
 Dataset loadIdxDataset(const std::string& imagesPath, const std::string& labelsPath,
                        bool fashion);
+
+/// Fashion-MNIST's ten class names, in label order.
+const std::vector<std::string>& fashionMnistClassNames();
 
 /// Fashion-MNIST from a folder holding the four standard files (plain or .gz); `test` picks
 /// t10k instead of train. Debian's dataset-fashion-mnist installs them in

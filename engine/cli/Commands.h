@@ -1,0 +1,12 @@
+#pragma once
+// loom-cli's commands; each returns the process exit code.
+
+namespace loom::cli {
+
+int runSummary(int argc, char** argv);
+int runTrain(int argc, char** argv);
+int runEvaluate(int argc, char** argv);
+int runPredict(int argc, char** argv);
+int runBench(int argc, char** argv);
+
+}  // namespace loom::cli

@@ -1,0 +1,45 @@
+#pragma once
+/// Image data from files, decoded and resized with OpenCV in parallel. Without OpenCV (a build
+/// where it was not found) every function here throws DataError saying so.
+
+#include <loom/Dataset.h>
+
+#include <string>
+#include <vector>
+
+namespace loom {
+
+/// True when this build can read image files.
+bool imageFilesAvailable();
+
+enum class LabelSource {
+    SubFolder,       ///< train/cat/1.jpg -> "cat"
+    FileNamePrefix,  ///< cat.3141.jpg -> "cat" (Kaggle's dogs-vs-cats)
+};
+
+struct ImageFolderOptions {
+    LabelSource labels = LabelSource::SubFolder;
+    int height = 32, width = 32;
+    bool grayscale = false;
+    int threads = 0;  ///< 0: as many as the machine has
+};
+
+/// Files that could not be used, with the reason for each.
+struct SkippedFile {
+    std::string path;
+    std::string reason;
+};
+
+struct ImageFolderResult {
+    Dataset data;  ///< samples [N, C, H, W] with values 0..255; classes sorted by name
+    std::vector<SkippedFile> skipped;
+};
+
+/// Reads every image below `folder`; unreadable and non-image files are skipped and listed,
+/// never fatal. Throws DataError when no image at all could be read.
+ImageFolderResult readImageFolder(const std::string& folder, const ImageFolderOptions& options);
+
+/// One image as [C, H, W] (0..255), resized to height x width.
+Tensor readImage(const std::string& path, int height, int width, bool grayscale);
+
+}  // namespace loom
