@@ -5,10 +5,10 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config git clang-format
-  qt6-base-dev qt6-base-dev-tools qt6-tools-dev qt6-tools-dev-tools libqt6svg6-dev
+  qt6-base-dev qt6-base-dev-tools qt6-tools-dev qt6-tools-dev-tools qt6-svg-dev
   libqt6opengl6-dev libgl-dev
   libqcustomplot-dev
-  libopencv-dev libhdf5-dev libopenblas-dev nlohmann-json3-dev
+  libopencv-dev libhdf5-dev libopenblas-dev nlohmann-json3-dev zlib1g-dev
   libbenchmark-dev libonnx-testdata
   dataset-fashion-mnist python3-skimage-lib
   python3 python3-h5py python3-numpy

@@ -18,7 +18,8 @@ QString kindToolTip(const LayerKind& kind) {
                             QString::fromStdString(kind.description).toHtmlEscaped());
     for (const ParamSpec& spec : kind.params) {
         text += QStringLiteral("<br><i>%1</i> (%2) %3")
-                    .arg(QString::fromStdString(spec.name), QString::fromLatin1(paramTypeName(spec.type)),
+                    .arg(QString::fromStdString(spec.name),
+                         QString::fromLatin1(paramTypeName(spec.type)),
                          QString::fromStdString(spec.help).toHtmlEscaped());
     }
     return text;

@@ -1,6 +1,7 @@
 #include "LayerPalette.h"
 #include "MainWindow.h"
 
+#include <QDir>
 #include <QDockWidget>
 #include <QFile>
 #include <QMessageBox>
@@ -19,6 +20,8 @@ private slots:
     void showsThePaletteOnTheLeft();
     void opensExample_data();
     void opensExample();
+    void opensEveryExample_data();
+    void opensEveryExample();
     void reportsBadProject_data();
     void reportsBadProject();
 
@@ -67,6 +70,23 @@ void TestMainWindow::opensExample() {
     QVERIFY2(summaryOf(window).contains(total), qPrintable(summaryOf(window)));
     QVERIFY(window.windowTitle().startsWith(file));
     QVERIFY(!window.findChild<QMessageBox*>());
+}
+
+void TestMainWindow::opensEveryExample_data() {
+    QTest::addColumn<QString>("file");
+    const QStringList files =
+        QDir(example(QString())).entryList({QStringLiteral("*.json")}, QDir::Files, QDir::Name);
+    QVERIFY(!files.isEmpty());
+    for (const QString& file : files) {
+        QTest::newRow(qPrintable(file)) << file;
+    }
+}
+
+void TestMainWindow::opensEveryExample() {
+    QFETCH(QString, file);
+    MainWindow window;
+    QVERIFY(window.openProject(example(file)));
+    QVERIFY(summaryOf(window).contains(QStringLiteral("Total params: ")));
 }
 
 void TestMainWindow::reportsBadProject_data() {

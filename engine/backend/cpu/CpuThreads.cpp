@@ -16,6 +16,8 @@ void setCpuThreads(int threads) {
     openblas_set_num_threads(n);
 }
 
-int cpuThreads() { return omp_get_max_threads(); }
+int cpuThreads() {
+    return omp_get_max_threads();
+}
 
 }  // namespace loom

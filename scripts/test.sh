@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs the dependencies, builds Loom (Release) and runs every test suite with ctest.
+# Arguments go to ctest, e.g. `scripts/test.sh -L engine` or `scripts/test.sh -R TestGraph`.
+# Exits non-zero when any step or any test fails. See scripts/common.sh for the environment
+# variables it reads (build folder, CUDA switch and architectures).
+set -euo pipefail
+# shellcheck source=scripts/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+loom_install_deps
+loom_configure
+loom_build_targets all
+# Widget and app suites get QT_QPA_PLATFORM=offscreen from their ctest registration, so no
+# display is needed.
+ctest --test-dir "$loom_build" --output-on-failure "$@"
