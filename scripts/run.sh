@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the dependencies, builds Loom and starts it on an example project:
-#   scripts/run.sh [--headless] [project.json]      (default project: examples/w2_mlp.json)
+#   scripts/run.sh [--headless] [project.json]      (default project: examples/w2_mlp_fashion.json)
 # With a display (DISPLAY or WAYLAND_DISPLAY set) and without --headless it opens the GUI;
 # otherwise it runs the headless command below. See scripts/common.sh for the environment
 # variables it reads.
@@ -9,7 +9,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 headless=0
-project="$loom_root/examples/w2_mlp.json"
+project="$loom_root/examples/w2_mlp_fashion.json"
 for arg in "$@"; do
   case "$arg" in
     --headless) headless=1 ;;
@@ -19,9 +19,8 @@ for arg in "$@"; do
   esac
 done
 
-# The headless path. For now it prints the model summary; when loom-cli learns to train, change
-# this one line (e.g. to: loom-cli train "$project").
-headless_command=(loom-cli summary "$project")
+# The headless path: train the project on its data from the command line.
+headless_command=(loom-cli train "$project")
 
 loom_install_deps
 loom_configure

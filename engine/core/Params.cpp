@@ -118,71 +118,55 @@ nlohmann::json valueToJson(const ParamValue& value) {
 
 }  // namespace
 
-ParamSpec ParamSpec::integer(std::string name, int64_t def, double min, double max,
-                             std::string help) {
+namespace {
+
+ParamSpec makeSpec(std::string name, ParamType type, ParamValue def, std::string help,
+                   double min = -std::numeric_limits<double>::infinity(),
+                   double max = std::numeric_limits<double>::infinity()) {
     ParamSpec s;
     s.name = std::move(name);
-    s.type = ParamType::Int;
-    s.defaultValue = def;
+    s.type = type;
+    s.defaultValue = std::move(def);
     s.min = min;
     s.max = max;
     s.help = std::move(help);
     return s;
+}
+
+}  // namespace
+
+ParamSpec ParamSpec::integer(std::string name, int64_t def, double min, double max,
+                             std::string help) {
+    return makeSpec(std::move(name), ParamType::Int, def, std::move(help), min, max);
 }
 
 ParamSpec ParamSpec::real(std::string name, double def, double min, double max,
                           std::string help) {
-    ParamSpec s;
-    s.name = std::move(name);
-    s.type = ParamType::Float;
-    s.defaultValue = def;
-    s.min = min;
-    s.max = max;
-    s.help = std::move(help);
-    return s;
+    return makeSpec(std::move(name), ParamType::Float, def, std::move(help), min, max);
 }
 
 ParamSpec ParamSpec::boolean(std::string name, bool def, std::string help) {
-    ParamSpec s;
-    s.name = std::move(name);
-    s.type = ParamType::Bool;
-    s.defaultValue = def;
-    s.help = std::move(help);
-    return s;
+    return makeSpec(std::move(name), ParamType::Bool, def, std::move(help));
 }
 
 ParamSpec ParamSpec::choice(std::string name, std::string def, std::vector<std::string> choices,
                             std::string help) {
-    ParamSpec s;
-    s.name = std::move(name);
-    s.type = ParamType::Choice;
-    s.defaultValue = std::move(def);
+    ParamSpec s = makeSpec(std::move(name), ParamType::Choice, std::move(def), std::move(help));
     s.choices = std::move(choices);
-    s.help = std::move(help);
     return s;
 }
 
 ParamSpec ParamSpec::intList(std::string name, std::vector<int64_t> def, int minCount,
                              int maxCount, double min, double max, std::string help) {
-    ParamSpec s;
-    s.name = std::move(name);
-    s.type = ParamType::IntList;
-    s.defaultValue = std::move(def);
+    ParamSpec s =
+        makeSpec(std::move(name), ParamType::IntList, std::move(def), std::move(help), min, max);
     s.minCount = minCount;
     s.maxCount = maxCount;
-    s.min = min;
-    s.max = max;
-    s.help = std::move(help);
     return s;
 }
 
 ParamSpec ParamSpec::text(std::string name, std::string def, std::string help) {
-    ParamSpec s;
-    s.name = std::move(name);
-    s.type = ParamType::String;
-    s.defaultValue = std::move(def);
-    s.help = std::move(help);
-    return s;
+    return makeSpec(std::move(name), ParamType::String, std::move(def), std::move(help));
 }
 
 const char* paramTypeName(ParamType type) {

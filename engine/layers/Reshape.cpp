@@ -1,14 +1,14 @@
 // Reshape: gives each sample a new shape with the same number of elements (row-major order);
 // one -1 in target_shape takes whatever size is left. A view: no data moves.
 
-#include "LayerSupport.h"
+#include "ViewLayer.h"
 
 #include <algorithm>
 
 namespace loom::layers {
 namespace {
 
-class Reshape final : public Layer {
+class Reshape final : public ViewLayer {
 public:
     Shape inferShape(const std::vector<Shape>& inputs) const override {
         const Shape& in = inputs.at(0);
@@ -36,19 +36,6 @@ public:
                        " elements) to target_shape " + Shape(params().getInts("target_shape")).str());
         }
         return out;
-    }
-
-    void forward(ExecutionContext&, const std::vector<Tensor>& x, Tensor& y) override {
-        Shape sample = inferShape({x[0].shape().withoutBatch()});
-        y = x[0].reshape(sample.withBatch(x[0].dim(0)));
-    }
-
-    void backward(ExecutionContext&, const std::vector<Tensor>& x, const Tensor&,
-                  const Tensor& dy, std::vector<Tensor>& dx,
-                  const std::vector<bool>& needDx) override {
-        if (needDx[0]) {
-            dx[0] = dy.reshape(x[0].shape());
-        }
     }
 };
 

@@ -1,6 +1,8 @@
 // Data: IDX files (real Fashion-MNIST and corrupt ones), CSV, seeded splits, normalisation
 // and the prefetching batch loader.
 
+#include "support/Expect.h"
+
 #include <loom/BatchLoader.h>
 #include <loom/Csv.h>
 #include <loom/Error.h>
@@ -12,6 +14,7 @@
 #include <set>
 
 using namespace loom;
+using loom::testing::messageOf;
 
 namespace {
 
@@ -32,15 +35,6 @@ QByteArray idxHeader(std::vector<uint32_t> dims) {
     return h;
 }
 
-template <class E>
-QString messageOf(const std::function<void()>& action) {
-    try {
-        action();
-    } catch (const E& e) {
-        return QString::fromStdString(e.what());
-    }
-    return "no exception";
-}
 
 Dataset counting(int64_t n, int64_t classes) {
     Dataset d;

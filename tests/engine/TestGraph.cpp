@@ -2,6 +2,7 @@
 // Keras-style summary, frozen layers and gradients with respect to the input.
 
 #include "support/GradientCheck.h"
+#include "support/Expect.h"
 
 #include <loom/Error.h>
 #include <loom/Graph.h>
@@ -13,6 +14,7 @@
 #include <set>
 
 using namespace loom;
+using loom::testing::messageOf;
 
 namespace {
 
@@ -42,17 +44,6 @@ Graph branchyNet() {
     return g;
 }
 
-template <class E>
-QString messageOf(const std::function<void()>& action) {
-    try {
-        action();
-    } catch (const E& e) {
-        return QString::fromStdString(e.what());
-    } catch (const std::exception& e) {
-        return "wrong exception type: " + QString::fromStdString(e.what());
-    }
-    return "no exception";
-}
 
 }  // namespace
 
