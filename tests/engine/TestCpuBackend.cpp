@@ -200,6 +200,8 @@ private slots:
     void pool2dGradients();
     void maxPoolRoutesToFirstMaximum_data() { addDtypeRows(); }
     void maxPoolRoutesToFirstMaximum();
+    void maxPoolPropagatesNan_data() { addDtypeRows(); }
+    void maxPoolPropagatesNan();
     void globalAveragePool_data() { addDtypeRows(); }
     void globalAveragePool();
     void pad2d_data() { addDtypeRows(); }
@@ -210,6 +212,8 @@ private slots:
     void activationForward();
     void activationGradients_data();
     void activationGradients();
+    void activationsPropagateNan_data() { addDtypeRows(); }
+    void activationsPropagateNan();
     void sigmoidIsStableForLargeInputs_data() { addDtypeRows(); }
     void sigmoidIsStableForLargeInputs();
     void softmaxRows_data() { addDtypeRows(); }
@@ -259,6 +263,8 @@ private slots:
     void adagrad();
     void adam_data() { addDtypeRows(); }
     void adam();
+    void optimizerStateFlushesSubnormals_data() { addDtypeRows(); }
+    void optimizerStateFlushesSubnormals();
     void optimizerErrors();
 
     void dtypeMismatchThrows();
@@ -523,6 +529,26 @@ void TestCpuBackend::maxPoolRoutesToFirstMaximum() {
     LOOM_VERIFY_CLOSE(dx2, fromValues({1, 1, 2, 3}, dt, {0, 3, 0, 0, 0, 0}), 0.0, 0.0);
 }
 
+// A NaN in a window is its maximum (so a broken activation is not hidden) and takes the
+// window's gradient, for the 2x2 fast path and the general one.
+void TestCpuBackend::maxPoolPropagatesNan() {
+    LOOM_FETCH_DTYPE;
+    Tensor x = fromValues({1, 1, 2, 4}, dt, {1, 7, NAN, 2, 3, NAN, 0, 1});
+    Pool2DGeometry twoByTwo;
+    Pool2DGeometry general{.kernelH = 2, .kernelW = 3, .strideH = 1, .strideW = 1};
+    for (const Pool2DGeometry& g : {twoByTwo, general}) {
+        Shape out = g.outputShape(x.shape());
+        Tensor y = cpu().allocate(out, dt), dx = cpu().allocate(x.shape(), dt);
+        cpu().pool2dForward(PoolMode::Max, x, g, y);
+        QCOMPARE(cpu().countNonFinite(y), y.numel());
+        cpu().pool2dBackward(PoolMode::Max, x, y, Tensor::full(out, 1.0, dt), g, dx);
+        // Every window's gradient goes to its first NaN, and only there.
+        double routed = dx.at(2) + dx.at(5);
+        QCOMPARE(routed, double(y.numel()));
+        QCOMPARE(dx.at(0) + dx.at(1) + dx.at(3) + dx.at(4) + dx.at(6) + dx.at(7), 0.0);
+    }
+}
+
 void TestCpuBackend::globalAveragePool() {
     LOOM_FETCH_DTYPE;
     Tensor x = fromValues({2, 2, 2, 2}, dt, {1, 2, 3, 4, 0, 0, 0, 8, -1, -1, -1, -1, 2, 4, 6, 8});
@@ -680,6 +706,21 @@ void TestCpuBackend::activationGradients() {
     QFETCH(int, index);
     const ActivationCase& c = activationCases()[size_t(index)];
     checkActivationGradient(c.kind, c.alpha, awayFromZero({2, 3, 4}, DType::F64, 72));
+}
+
+// A NaN must reach the next layer (and the trainer's non-finite check) through every
+// activation, never turn into a clean 0.
+void TestCpuBackend::activationsPropagateNan() {
+    LOOM_FETCH_DTYPE;
+    Tensor x = fromValues({2, 3}, dt, {NAN, -1, 2, 0.5, NAN, -3});
+    Tensor y = cpu().allocate(x.shape(), dt);
+    for (const ActivationCase& c : activationCases()) {
+        cpu().activationForward(c.kind, c.alpha, x, y);
+        QVERIFY2(std::isnan(y.at(0)) && std::isnan(y.at(4)), c.name);
+        QVERIFY2(!std::isnan(y.at(1)) && !std::isnan(y.at(2)), c.name);
+    }
+    cpu().activationForward(ActivationKind::Softmax, 0.0, x, y);
+    QCOMPARE(cpu().countNonFinite(y), int64_t(6));  // both rows hold a NaN
 }
 
 void TestCpuBackend::sigmoidIsStableForLargeInputs() {
@@ -1323,6 +1364,25 @@ void TestCpuBackend::adam() {
                                         .arg(expected)));
             }
         }
+    }
+}
+
+// Decaying state that would turn subnormal becomes 0 instead (see CpuOptimizers.cpp).
+void TestCpuBackend::optimizerStateFlushesSubnormals() {
+    LOOM_FETCH_DTYPE;
+    const double tiny = dt == DType::F32 ? 1e-38 : 1e-307;  // just above the smallest normal
+    Tensor w = Tensor::full({4}, 1.0, dt), g = Tensor::zeros({4}, dt);
+    Tensor a = Tensor::full({4}, tiny, dt), v = Tensor::full({4}, tiny, dt);
+    Tensor m = Tensor::full({4}, tiny, dt), velocity = Tensor::full({4}, tiny, dt);
+    cpu().rmspropUpdate(w, g, a, 0.001, 0.5, 1e-7);
+    cpu().adamUpdate(w, g, m, v, 0.001, 0.5, 0.5, 1e-7, 1, 0.0);
+    cpu().sgdUpdate(w, g, &velocity, 0.01, 0.5, false);
+    for (int64_t i = 0; i < 4; ++i) {
+        QCOMPARE(a.at(i), 0.0);
+        QCOMPARE(m.at(i), 0.0);
+        QCOMPARE(v.at(i), 0.0);
+        QCOMPARE(velocity.at(i), 0.0);
+        QCOMPARE(w.at(i), 1.0);
     }
 }
 

@@ -1,0 +1,315 @@
+// Convolution on the CPU as im2col + GEMM, one image at a time:
+//   forward          y[n]  (K x PQ)   = W (K x CRS) * col(x[n]) (CRS x PQ)
+//   backward data    dx[n]            = col2im(W^T (CRS x K) * dy[n] (K x PQ))
+//   backward filter  dW    (K x CRS)  = sum_n dy[n] (K x PQ) * col(x[n])^T (PQ x CRS)
+// An image's column buffer (CRS x PQ) is small enough to stay in the core's cache between the
+// im2col that writes it and the GEMM that reads it, which a whole-batch buffer is not. With at
+// least as many images as cores, each OpenMP thread takes whole images and runs single-threaded
+// GEMMs; with fewer (one image in style transfer), images go one by one and each im2col and
+// GEMM is split over the cores instead. Either way only OpenMP's threads run (see
+// parallelGemm in CpuSupport.h).
+
+#include "backend/cpu/CpuBackend.h"
+#include "backend/cpu/CpuSupport.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <climits>
+#include <memory>
+
+namespace loom {
+
+using namespace cpu;
+
+namespace {
+
+struct ConvDims {
+    int64_t n, c, h, w, k, r, s, p, q;
+    Conv2DGeometry g;
+
+    int64_t colRows() const { return c * r * s; }
+    int64_t colCols() const { return p * q; }
+    double flops() const { return 2.0 * double(n) * double(k) * double(colRows() * colCols()); }
+    // A 1x1 filter with unit stride and no padding reads x itself as its column matrix.
+    bool pointwise() const {
+        return r == 1 && s == 1 && g.strideH == 1 && g.strideW == 1 && g.padTop == 0 &&
+               g.padLeft == 0 && g.padBottom == 0 && g.padRight == 0;
+    }
+};
+
+// Checks x, w and y against each other (y is the output or its gradient) and returns the
+// dimensions.
+ConvDims convDims(const char* op, const Arg& x, const Arg& w, const Arg& y,
+                  const Conv2DGeometry& g) {
+    checkArgs(op, {x, w, y});
+    checkRank(op, x, 4);
+    checkRank(op, w, 4);
+    Shape expected;
+    try {
+        expected = g.outputShape(x.tensor->shape(), w.tensor->shape());
+    } catch (const ShapeError& e) {
+        throw ShapeError(std::string(op) + ": " + e.what());
+    }
+    if (y.tensor->shape() != expected) {
+        throw ShapeError(std::string(op) + ": " + y.name + " " + y.tensor->shape().str() +
+                         " should have shape " + expected.str() + " for " + x.name + " " +
+                         x.tensor->shape().str() + " and " + w.name + " " +
+                         w.tensor->shape().str());
+    }
+    const Shape& xs = x.tensor->shape();
+    const Shape& ws = w.tensor->shape();
+    ConvDims d{xs[0], xs[1], xs[2], xs[3], ws[0], ws[2], ws[3], expected[2], expected[3], g};
+    // BLAS indexes with int: a larger column matrix would wrap around silently.
+    if (d.colRows() > INT_MAX || d.colCols() > INT_MAX || d.k > INT_MAX) {
+        throw ShapeError(std::string(op) + ": " + x.name + " " + x.tensor->shape().str() + " and " +
+                         w.name + " " + w.tensor->shape().str() +
+                         " are too large for one image's GEMM");
+    }
+    return d;
+}
+
+int64_t floorDiv(int64_t a, int64_t b) {
+    return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+// The output columns q whose input column q*stride + offset lies inside [0, width).
+std::pair<int64_t, int64_t> validColumns(const ConvDims& d, int64_t offset) {
+    int64_t first = std::max<int64_t>(0, floorDiv(-offset + d.g.strideW - 1, d.g.strideW));
+    int64_t last = std::min<int64_t>(d.q, floorDiv(d.w - 1 - offset, d.g.strideW) + 1);
+    return {first, std::max(first, last)};
+}
+
+// Writes rows [rowBegin, rowEnd) of one image's column matrix; row (c, r, s) holds the input
+// cell each output position sees through filter tap (r, s) of channel c, 0 in the padding.
+template <typename T>
+void im2col(const T* x, const ConvDims& d, T* col, int64_t rowBegin, int64_t rowEnd) {
+    const int64_t sh = d.g.strideH, sw = d.g.strideW;
+    for (int64_t row = rowBegin; row < rowEnd; ++row) {
+        int64_t c = row / (d.r * d.s), r = row / d.s % d.r, s = row % d.s;
+        const T* plane = x + c * d.h * d.w;
+        int64_t rowOffset = r * d.g.dilationH - d.g.padTop;
+        int64_t colOffset = s * d.g.dilationW - d.g.padLeft;
+        auto [q0, q1] = validColumns(d, colOffset);
+        for (int64_t p = 0; p < d.p; ++p) {
+            T* out = col + (row * d.p + p) * d.q;
+            int64_t h = p * sh + rowOffset;
+            if (h < 0 || h >= d.h) {
+                std::fill(out, out + d.q, T(0));
+                continue;
+            }
+            const T* in = plane + h * d.w;
+            std::fill(out, out + q0, T(0));
+            if (sw == 1) {  // an inline loop: rows are short, a memmove call per row costs more
+                for (int64_t q = q0; q < q1; ++q) {
+                    out[q] = in[q + colOffset];
+                }
+            } else {
+                for (int64_t q = q0; q < q1; ++q) {
+                    out[q] = in[q * sw + colOffset];
+                }
+            }
+            std::fill(out + q1, out + d.q, T(0));
+        }
+    }
+}
+
+// Adds one image's column-matrix gradient back onto dx for channels [cBegin, cEnd) (dx already
+// zeroed): the adjoint of im2col. Channels are independent, so they can run in parallel.
+template <typename T>
+void col2im(const T* col, const ConvDims& d, T* dx, int64_t cBegin, int64_t cEnd) {
+    const int64_t sh = d.g.strideH, sw = d.g.strideW;
+    for (int64_t c = cBegin; c < cEnd; ++c) {
+        T* plane = dx + c * d.h * d.w;
+        for (int64_t r = 0; r < d.r; ++r) {
+            for (int64_t s = 0; s < d.s; ++s) {
+                int64_t row = (c * d.r + r) * d.s + s;
+                int64_t rowOffset = r * d.g.dilationH - d.g.padTop;
+                int64_t colOffset = s * d.g.dilationW - d.g.padLeft;
+                auto [q0, q1] = validColumns(d, colOffset);
+                for (int64_t p = 0; p < d.p; ++p) {
+                    int64_t h = p * sh + rowOffset;
+                    if (h < 0 || h >= d.h) {
+                        continue;
+                    }
+                    const T* in = col + (row * d.p + p) * d.q;
+                    T* out = plane + h * d.w;
+                    if (sw == 1) {  // contiguous: vectorises, the strided loop does not
+                        for (int64_t q = q0; q < q1; ++q) {
+                            out[q + colOffset] += in[q];
+                        }
+                    } else {
+                        for (int64_t q = q0; q < q1; ++q) {
+                            out[q * sw + colOffset] += in[q];
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+// Fills the column matrix of image x into col: in parallel over rows when this thread is the
+// only one working (one image at a time), serially inside a per-image parallel loop.
+template <typename T>
+void fillColumns(const T* x, const ConvDims& d, T* col, bool parallel) {
+    if (!parallel) {
+        im2col(x, d, col, 0, d.colRows());
+        return;
+    }
+    parallelFor(d.colRows(), d.colCols(), [&](int64_t row) { im2col(x, d, col, row, row + 1); });
+}
+
+// Runs body(task, scratch, parallel) for every task (an image, or a group of images): in
+// parallel over tasks when there are at least as many as cores and the whole op (`flops`) is
+// worth a fork, else one by one with parallel true, telling the body that it has every core to
+// itself. scratch is a per-thread buffer of scratchSize elements. Tasks are dealt out one at a
+// time, so a core that another process delays holds up only the task it is on rather than a
+// fixed half of the batch.
+template <typename T, typename Body>
+void forEachTask(int64_t tasks, double flops, int64_t scratchSize, Body&& body) {
+    int threads = maxThreads();
+    if (threads > 1 && tasks >= threads && !inParallel() && flops >= kParallelGemmFlops) {
+        std::unique_ptr<T[]> scratch(new T[static_cast<size_t>(scratchSize * threads)]);
+        SingleThreadedBlas guard;
+#pragma omp parallel num_threads(threads)
+        {
+            T* own = scratch.get() + scratchSize * omp_get_thread_num();
+#pragma omp for schedule(dynamic, 1)
+            for (int64_t i = 0; i < tasks; ++i) {
+                body(i, own, false);
+            }
+        }
+        return;
+    }
+    std::unique_ptr<T[]> scratch(new T[static_cast<size_t>(std::max<int64_t>(scratchSize, 1))]);
+    for (int64_t i = 0; i < tasks; ++i) {
+        body(i, scratch.get(), true);
+    }
+}
+
+// C = op(A) * op(B) + beta * C for one image: on every core when images run one by one, on
+// this thread's core when they run in parallel.
+template <typename T>
+void imageGemm(bool parallel, bool transA, bool transB, int64_t m, int64_t n, int64_t k, const T* a,
+               int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
+    if (parallel) {
+        parallelGemm(transA, transB, m, n, k, T(1), a, lda, b, ldb, beta, c, ldc);
+    } else {
+        blasGemm(transA, transB, int(m), int(n), int(k), T(1), a, int(lda), b, int(ldb), beta, c,
+                 int(ldc));
+    }
+}
+
+template <typename T>
+void convForward(const Tensor& xt, const Tensor& wt, const ConvDims& d, Tensor& yt) {
+    const T* x = xt.data<T>();
+    const T* w = wt.data<T>();
+    T* y = yt.data<T>();
+    const int64_t rows = d.colRows(), cols = d.colCols();
+    const bool direct = d.pointwise();
+    forEachTask<T>(d.n, d.flops(), direct ? 0 : rows * cols, [&](int64_t i, T* col, bool parallel) {
+        const T* xi = x + i * d.c * d.h * d.w;
+        if (!direct) {
+            fillColumns(xi, d, col, parallel);
+        }
+        imageGemm(parallel, false, false, d.k, cols, rows, w, rows, direct ? xi : col, cols, T(0),
+                  y + i * d.k * cols, cols);
+    });
+}
+
+template <typename T>
+void convBackwardData(const Tensor& dyt, const Tensor& wt, const ConvDims& d, Tensor& dxt) {
+    const T* dy = dyt.data<T>();
+    const T* w = wt.data<T>();
+    T* dx = dxt.data<T>();
+    const int64_t rows = d.colRows(), cols = d.colCols(), imageSize = d.c * d.h * d.w;
+    const bool direct = d.pointwise();
+    forEachTask<T>(d.n, d.flops(), direct ? 0 : rows * cols, [&](int64_t i, T* col, bool parallel) {
+        T* dxi = dx + i * imageSize;
+        // A pointwise filter's column gradient is dx itself; otherwise GEMM into the column
+        // buffer and fold it back with col2im.
+        imageGemm(parallel, true, false, rows, cols, d.k, w, rows, dy + i * d.k * cols, cols, T(0),
+                  direct ? dxi : col, cols);
+        if (direct) {
+            return;
+        }
+        std::fill(dxi, dxi + imageSize, T(0));
+        if (parallel) {
+            parallelFor(d.c, rows / d.c * cols, [&](int64_t c) { col2im(col, d, dxi, c, c + 1); });
+        } else {
+            col2im(col, d, dxi, 0, d.c);
+        }
+    });
+}
+
+template <typename T>
+void convBackwardFilter(const Tensor& xt, const Tensor& dyt, const ConvDims& d, Tensor& dwt) {
+    const T* x = xt.data<T>();
+    const T* dy = dyt.data<T>();
+    const int64_t rows = d.colRows(), cols = d.colCols(), filterSize = d.k * rows;
+    const bool direct = d.pointwise();
+    // The batch is cut into a fixed number of groups of consecutive images; each group sums
+    // its images' filter gradients into its own buffer (the first group into dw itself) and
+    // the buffers are added up in group order, so the result does not depend on which thread
+    // ran which group.
+    const int64_t groups = std::min<int64_t>(d.n, std::max(8, 2 * maxThreads()));
+    std::unique_ptr<T[]> partial(new T[static_cast<size_t>(filterSize * (groups - 1) + 1)]);
+    auto sink = [&](int64_t group) {
+        return group == 0 ? dwt.data<T>() : partial.get() + filterSize * (group - 1);
+    };
+    forEachTask<T>(groups, d.flops(), direct ? 0 : rows * cols,
+                   [&](int64_t group, T* col, bool parallel) {
+                       T* out = sink(group);
+                       std::fill(out, out + filterSize, T(0));
+                       for (int64_t i = d.n * group / groups; i < d.n * (group + 1) / groups; ++i) {
+                           const T* xi = x + i * d.c * d.h * d.w;
+                           if (!direct) {
+                               fillColumns(xi, d, col, parallel);
+                           }
+                           imageGemm(parallel, false, true, d.k, rows, cols, dy + i * d.k * cols,
+                                     cols, direct ? xi : col, cols, T(1), out, rows);
+                       }
+                   });
+    T* dw = dwt.data<T>();
+    for (int64_t group = 1; group < groups; ++group) {
+        const T* p = sink(group);
+        for (int64_t j = 0; j < filterSize; ++j) {
+            dw[j] += p[j];
+        }
+    }
+}
+
+}  // namespace
+
+void CpuBackend::conv2dForward(const Tensor& x, const Tensor& w, const Conv2DGeometry& g,
+                               Tensor& y) {
+    ConvDims d = convDims("conv2dForward", {"x", &x}, {"w", &w}, {"y", &y}, g);
+    if (d.n == 0 || d.c == 0 || d.k == 0) {
+        fill(y, 0.0);  // an empty sum; BLAS rejects empty extents
+        return;
+    }
+    dispatch(x.dtype(), [&](auto tag) { convForward<decltype(tag)>(x, w, d, y); });
+}
+
+void CpuBackend::conv2dBackwardData(const Tensor& dy, const Tensor& w, const Conv2DGeometry& g,
+                                    Tensor& dx) {
+    ConvDims d = convDims("conv2dBackwardData", {"dx", &dx}, {"w", &w}, {"dy", &dy}, g);
+    if (d.n == 0 || d.c == 0 || d.k == 0) {
+        fill(dx, 0.0);
+        return;
+    }
+    dispatch(dx.dtype(), [&](auto tag) { convBackwardData<decltype(tag)>(dy, w, d, dx); });
+}
+
+void CpuBackend::conv2dBackwardFilter(const Tensor& x, const Tensor& dy, const Conv2DGeometry& g,
+                                      Tensor& dw) {
+    ConvDims d = convDims("conv2dBackwardFilter", {"x", &x}, {"dw", &dw}, {"dy", &dy}, g);
+    if (d.n == 0 || d.c == 0 || d.k == 0) {
+        fill(dw, 0.0);
+        return;
+    }
+    dispatch(x.dtype(), [&](auto tag) { convBackwardFilter<decltype(tag)>(x, dy, d, dw); });
+}
+
+}  // namespace loom
