@@ -19,8 +19,9 @@ fi
 declare -A loom torch
 while read -r name batch n ms rate; do
     loom[$name]=$ms
-done < <("$cli" bench "${models[@]/#/$root/examples/}" --threads "$threads" --steps "$steps" \
-             | sed 's/\.json//' | awk 'NR > 1 { print $1, $2, $3, $4, $5 }')
+done < <(for m in "${models[@]}"; do echo "$root/examples/$m.json"; done \
+             | xargs "$cli" bench --threads "$threads" --steps "$steps" \
+             | awk 'NR > 1 { print $1, $2, $3, $4, $5 }')
 while read -r name batch n ms rate; do
     torch[$name]=$ms
 done < <(/usr/bin/python3 "$here/pytorch_steps.py" "$threads" "$steps" "${models[@]}")

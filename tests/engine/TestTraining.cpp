@@ -116,7 +116,7 @@ void TestTraining::w2MlpReaches88Percent() {
           {"input"});
     g.add("Dense", "dense_1", {{"units", 384}, {"activation", "relu"}}, {"dense"});
     g.add("Dense", "dense_2", {{"units", 10}, {"activation", "softmax"}}, {"dense_1"});
-    TrainingConfig c = sgd(0.001, 128, 6);
+    TrainingConfig c = sgd(0.001, 128, 12);
     c.optimizer = "rmsprop";
     Timed t = trainAndTest(g, c, true);
     QVERIFY2(t.accuracy >= 0.88, qPrintable(QString("test accuracy %1").arg(t.accuracy)));
@@ -134,7 +134,7 @@ void TestTraining::w4CnnReaches91Percent() {
     g.add("Dense", "dense", {{"units", 128}, {"activation", "relu"}}, {"flatten"});
     g.add("Dropout", "dropout_1", {{"rate", 0.5}}, {"dense"});
     g.add("Dense", "dense_1", {{"units", 10}, {"activation", "softmax"}}, {"dropout_1"});
-    TrainingConfig c = sgd(0.001, 128, 4);
+    TrainingConfig c = sgd(0.001, 128, 5);
     c.optimizer = "adam";
     Timed t = trainAndTest(g, c, false);
     QVERIFY2(t.accuracy >= 0.91, qPrintable(QString("test accuracy %1").arg(t.accuracy)));
