@@ -97,7 +97,7 @@ int runSummary(int argc, char** argv) {
 int runTrain(int argc, char** argv) {
     Arguments args(argc, argv, 2,
                    {"data", "epochs", "batch", "optimizer", "lr", "seed", "validation-split",
-                    "weights", "save", "threads"},
+                    "weights", "save", "checkpoint", "threads"},
                    {});
     setCpuThreads(static_cast<int>(args.integer("threads").value_or(0)));
     ModelFile model = readModelFile(modelPath(args));
@@ -118,6 +118,11 @@ int runTrain(int argc, char** argv) {
                 model.training.loss.c_str(), static_cast<long long>(model.training.batchSize),
                 model.training.epochs, cpuThreads());
     Trainer trainer(model.graph, model.training);
+    if (auto checkpoint = args.value("checkpoint")) {
+        trainer.onEpochEnd = [&graph = model.graph, path = *checkpoint](const EpochProgress&) {
+            saveWeights(graph, path);
+        };
+    }
     ProgressPrinter printer(stdout);
     TrainingHistory history = trainer.fit(data.train, data.validation ? &*data.validation : nullptr,
                                           &printer, nullptr);

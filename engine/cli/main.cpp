@@ -19,6 +19,7 @@ const char* const kUsage = R"(usage: loom-cli COMMAND [ARGS]
       --validation-split F         hold out this fraction of the training data
       --weights FILE               start from these weights
       --save FILE                  write the trained weights (HDF5) here
+      --checkpoint FILE            write the weights here at the end of every epoch
       --threads N                  CPU threads (default: one per core)
   evaluate MODEL --weights FILE [--data SPEC]
                                    loss, accuracy, top-k, per-class accuracy, confusion matrix

@@ -10,6 +10,7 @@
 #include <QtTest>
 
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <thread>
 
@@ -89,6 +90,10 @@ private slots:
     void stopAndPauseTakeEffectWithinABatch();
     void nonFiniteLossStopsAndNamesTheLayer();
     void sameSeedGivesBitIdenticalWeights();
+    void learningRateSchedules_data();
+    void learningRateSchedules();
+    void earlyStoppingRestoresBestWeights();
+    void validationAndPerEpochMetricsAreReported();
 };
 
 void TestTraining::initTestCase() {
@@ -209,6 +214,104 @@ void TestTraining::sameSeedGivesBitIdenticalWeights() {
     for (size_t i = 0; i < a.size(); ++i) {
         QCOMPARE(std::memcmp(a[i].raw(), b[i].raw(), a[i].bytes()), 0);
     }
+}
+
+namespace {
+
+// 640 test images, flattened: enough to learn something in a few fast epochs.
+Dataset smallFlat() { return flattened(fashionMnist().test).subset(shuffledIndices(640, 1)); }
+
+}  // namespace
+
+void TestTraining::learningRateSchedules_data() {
+    QTest::addColumn<QString>("schedule");
+    QTest::addColumn<QList<double>>("rates");
+    QTest::newRow("constant") << R"({"type": "constant"})" << QList<double>{0.1, 0.1, 0.1, 0.1};
+    QTest::newRow("step") << R"({"type": "step", "factor": 0.5, "every": 2})"
+                          << QList<double>{0.1, 0.1, 0.05, 0.05};
+    QTest::newRow("exponential") << R"({"type": "exponential", "factor": 0.5})"
+                                 << QList<double>{0.1, 0.05, 0.025, 0.0125};
+    QTest::newRow("cosine") << R"({"type": "cosine", "min_learning_rate": 0.0})"
+                            << QList<double>{0.1, 0.1 * (1 + std::cos(M_PI / 4)) / 2, 0.05,
+                                             0.1 * (1 + std::cos(3 * M_PI / 4)) / 2};
+    // The training loss of a fresh model keeps falling, so a plateau never comes.
+    QTest::newRow("plateau") << R"({"type": "plateau", "patience": 0, "factor": 0.5})"
+                             << QList<double>{0.1, 0.1, 0.1, 0.1};
+}
+
+void TestTraining::learningRateSchedules() {
+    QFETCH(QString, schedule);
+    QFETCH(QList<double>, rates);
+    nlohmann::json json = {{"optimizer", {{"type", "sgd"}, {"params", {{"learning_rate", 0.1}}}}},
+                           {"epochs", 4},
+                           {"batch_size", 64},
+                           {"schedule", nlohmann::json::parse(schedule.toStdString())}};
+    Graph g = softmaxRegression();
+    Trainer trainer(g, TrainingConfig::fromJson(json));
+    TrainingHistory h = trainer.fit(smallFlat(), nullptr);
+    QCOMPARE(h.epochs.size(), size_t{4});
+    for (int i = 0; i < 4; ++i) {
+        QVERIFY2(std::abs(h.epochs[static_cast<size_t>(i)].learningRate - rates[i]) < 1e-12,
+                 qPrintable(QString("epoch %1: %2 vs %3").arg(i + 1).arg(h.epochs[static_cast<size_t>(i)].learningRate).arg(rates[i])));
+    }
+}
+
+void TestTraining::earlyStoppingRestoresBestWeights() {
+    // min_delta larger than any real improvement: epoch 1 is the best, epoch 2 "fails to
+    // improve", and with patience 0 training stops there with epoch 1's weights.
+    nlohmann::json json = {{"epochs", 10},
+                           {"batch_size", 64},
+                           {"early_stopping",
+                            {{"monitor", "loss"}, {"patience", 0}, {"min_delta", 100.0}}}};
+    Graph g = softmaxRegression();
+    Trainer trainer(g, TrainingConfig::fromJson(json));
+    std::vector<float> afterFirst;
+    trainer.onEpochEnd = [&](const EpochProgress& e) {
+        if (e.epoch == 1) {
+            afterFirst = g.layer("dense").parameters()[0].value.toVector();
+        }
+    };
+    TrainingHistory h = trainer.fit(smallFlat(), nullptr);
+    QCOMPARE(h.finished.reason, RunFinished::Reason::EarlyStopped);
+    QCOMPARE(h.epochs.size(), size_t{2});
+    QCOMPARE(g.layer("dense").parameters()[0].value.toVector(), afterFirst);
+}
+
+void TestTraining::validationAndPerEpochMetricsAreReported() {
+    Dataset data = smallFlat();
+    auto [train, validation] = splitHoldout(data, 0.25, 12345);
+    Graph g = softmaxRegression();
+    Trainer trainer(g, sgd(0.1, 32, 2));
+    ProgressQueue queue;
+    TrainingHistory h = trainer.fit(train, &validation, &queue, nullptr);
+    QCOMPARE(h.finished.reason, RunFinished::Reason::Completed);
+    int batches = 0, epochs = 0, finished = 0;
+    double lastEta = -1;
+    for (const ProgressEvent& e : queue.drain()) {
+        if (const auto* b = std::get_if<BatchProgress>(&e)) {
+            ++batches;
+            QVERIFY(b->samplesPerSecond > 0 && std::isfinite(b->loss));
+            lastEta = b->etaSeconds;
+        } else if (const auto* ep = std::get_if<EpochProgress>(&e)) {
+            ++epochs;
+            QVERIFY(ep->validationAccuracy > 0.3 && ep->validationAccuracy <= 1.0);
+            QVERIFY(std::isfinite(ep->validationLoss));
+        } else if (std::holds_alternative<RunFinished>(e)) {
+            ++finished;
+        }
+    }
+    QCOMPARE(batches, 2 * 15);
+    QCOMPARE(epochs, 2);
+    QCOMPARE(finished, 1);
+    QCOMPARE(lastEta, 0.0);
+    EvaluationResult r = trainer.evaluate(validation);
+    QCOMPARE(r.samples, int64_t{160});
+    QVERIFY(r.metrics->topKAccuracy() >= r.metrics->accuracy());
+    int64_t total = 0;
+    for (int64_t c : r.metrics->confusion()) {
+        total += c;
+    }
+    QCOMPARE(total, int64_t{160});
 }
 
 QTEST_APPLESS_MAIN(TestTraining)

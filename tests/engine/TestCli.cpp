@@ -1,0 +1,135 @@
+// loom-cli end to end: summary, train with progress and a saved checkpoint, evaluate, predict,
+// and clear errors (non-zero exit, a message) for bad input.
+
+#include <QImage>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QtTest>
+
+namespace {
+
+struct Run {
+    int exitCode;
+    QString output;
+};
+
+Run loomCli(const QStringList& arguments) {
+    QProcess p;
+    p.setProcessChannelMode(QProcess::MergedChannels);
+    p.start(LOOM_CLI_PATH, arguments);
+    if (!p.waitForFinished(600000)) {
+        return {-1, "timed out"};
+    }
+    return {p.exitCode(), QString::fromUtf8(p.readAll())};
+}
+
+QString example(const QString& name) {
+    return qEnvironmentVariable("LOOM_SOURCE_DIR") + "/examples/" + name;
+}
+
+void writeText(const QString& path, const QByteArray& text) {
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(text);
+}
+
+}  // namespace
+
+class TestCli : public QObject {
+    Q_OBJECT
+
+private slots:
+    void summaryPrintsKerasTable();
+    void trainEvaluateAndPredictOnCsv();
+    void trainsTheW1ExampleOnFashionMnist();
+    void badInputGivesClearErrors();
+
+private:
+    QTemporaryDir m_dir;
+};
+
+void TestCli::summaryPrintsKerasTable() {
+    Run r = loomCli({"summary", example("w2_mlp.json")});
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY2(r.output.contains("Total params: 2,656,130"), qPrintable(r.output));
+    QVERIFY(r.output.contains("dense_1 (Dense)             (None, 384)               295296"));
+}
+
+void TestCli::trainEvaluateAndPredictOnCsv() {
+    // Two well separated classes in two features: any working trainer gets them all right.
+    QByteArray csv = "x,y,label\n";
+    for (int i = 0; i < 200; ++i) {
+        const bool right = i % 2 == 0;
+        csv += QByteArray::number((right ? 2.0 : -2.0) + 0.01 * (i % 7)) + "," +
+               QByteArray::number(0.02 * (i % 5)) + "," + (right ? "east" : "west") + "\n";
+    }
+    writeText(m_dir.filePath("points.csv"), csv);
+    writeText(m_dir.filePath("model.json"), R"({
+      "format": "loom-graph", "version": 1, "name": "points",
+      "layers": [{"name": "in", "type": "Input", "params": {"shape": [2]}},
+                 {"name": "out", "type": "Dense", "params": {"units": 2, "activation": "softmax"},
+                  "inputs": ["in"]}],
+      "training": {"optimizer": "adam", "epochs": 15, "batch_size": 16},
+      "data": {"normalization": "none", "validation_split": 0.25}
+    })");
+    QString weights = m_dir.filePath("points.h5");
+    Run train = loomCli({"train", m_dir.filePath("model.json"), "--data",
+                         "csv:" + m_dir.filePath("points.csv"), "--save", weights,
+                         "--optimizer", "adam", "--lr", "0.05"});
+    QVERIFY2(train.exitCode == 0, qPrintable(train.output));
+    QVERIFY2(train.output.contains("epoch 15/15") && train.output.contains("val_acc 1.0000"),
+             qPrintable(train.output));
+    QVERIFY(QFile::exists(weights));
+    Run evaluate = loomCli({"evaluate", m_dir.filePath("model.json"), "--weights", weights,
+                            "--data", "csv:" + m_dir.filePath("points.csv")});
+    QVERIFY2(evaluate.exitCode == 0 && evaluate.output.contains("accuracy 1.0000"),
+             qPrintable(evaluate.output));
+    QVERIFY2(evaluate.output.contains("east") && evaluate.output.contains("confusion"),
+             qPrintable(evaluate.output));
+}
+
+void TestCli::trainsTheW1ExampleOnFashionMnist() {
+    if (!QFile::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")) {
+        QSKIP("Fashion-MNIST is not installed");
+    }
+    QString weights = m_dir.filePath("w1.h5");
+    Run train = loomCli({"train", example("w1_softmax.json"), "--epochs", "2", "--checkpoint",
+                         weights});
+    QVERIFY2(train.exitCode == 0, qPrintable(train.output));
+    QVERIFY2(train.output.contains("samples/s") && train.output.contains("ETA"),
+             qPrintable(train.output));
+    QRegularExpression accuracy("test: loss [0-9.]+  accuracy (0\\.[0-9]+)");
+    auto match = accuracy.match(train.output);
+    QVERIFY2(match.hasMatch() && match.captured(1).toDouble() > 0.75, qPrintable(train.output));
+    // Predict on a Fashion-MNIST-like image: a white trouser shape on black.
+    QImage trouser(28, 28, QImage::Format_Grayscale8);
+    trouser.fill(0);
+    for (int y = 2; y < 26; ++y) {
+        for (int x : {9, 10, 11, 16, 17, 18}) {
+            trouser.setPixel(x, y, qRgb(220, 220, 220));
+        }
+    }
+    QString image = m_dir.filePath("trouser.png");
+    QVERIFY(trouser.save(image));
+    Run predict = loomCli({"predict", example("w1_softmax.json"), "--weights", weights, image});
+    QVERIFY2(predict.exitCode == 0 && predict.output.contains("%"), qPrintable(predict.output));
+}
+
+void TestCli::badInputGivesClearErrors() {
+    writeText(m_dir.filePath("broken.json"), "{\"format\": \"loom-graph\", \"layers\": [");
+    Run r = loomCli({"summary", m_dir.filePath("broken.json")});
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.output.contains("not valid JSON"), qPrintable(r.output));
+    r = loomCli({"train", example("w1_softmax.json"), "--epochz", "3"});
+    QVERIFY(r.exitCode != 0 && r.output.contains("unknown option --epochz"));
+    r = loomCli({"evaluate", example("w1_softmax.json"), "--weights", m_dir.filePath("broken.json")});
+    QVERIFY2(r.exitCode == 1 && r.output.contains("not an HDF5 file"), qPrintable(r.output));
+    r = loomCli({"train", example("w4_cnn.json"), "--data", "csv:" + m_dir.filePath("nope.csv")});
+    QVERIFY2(r.exitCode == 1 && r.output.contains("nope.csv"), qPrintable(r.output));
+    r = loomCli({"frobnicate"});
+    QCOMPARE(r.exitCode, 2);
+}
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "TestCli.moc"
