@@ -46,9 +46,9 @@ Shape Pool2DGeometry::outputShape(const Shape& input) const {
     checkGeometry(kernelH > 0 && kernelW > 0 && strideH > 0 && strideW > 0 && padTop >= 0 &&
                       padLeft >= 0 && padBottom >= 0 && padRight >= 0,
                   "pool2d: window and strides must be positive and pads non-negative");
-    checkGeometry(padTop < kernelH && padBottom < kernelH && padLeft < kernelW &&
-                      padRight < kernelW,
-                  "pool2d: padding must be smaller than the window");
+    checkGeometry(
+        padTop < kernelH && padBottom < kernelH && padLeft < kernelW && padRight < kernelW,
+        "pool2d: padding must be smaller than the window");
     int64_t p = convolvedExtent(input[2], padTop, padBottom, 1, kernelH, strideH);
     int64_t q = convolvedExtent(input[3], padLeft, padRight, 1, kernelW, strideW);
     checkGeometry(p > 0 && q > 0, "pool2d: a " + std::to_string(kernelH) + "x" +
@@ -59,13 +59,20 @@ Shape Pool2DGeometry::outputShape(const Shape& input) const {
 
 const char* activationName(ActivationKind kind) {
     switch (kind) {
-    case ActivationKind::Linear: return "linear";
-    case ActivationKind::Relu: return "relu";
-    case ActivationKind::LeakyRelu: return "leaky_relu";
-    case ActivationKind::Elu: return "elu";
-    case ActivationKind::Sigmoid: return "sigmoid";
-    case ActivationKind::Tanh: return "tanh";
-    case ActivationKind::Softmax: return "softmax";
+        case ActivationKind::Linear:
+            return "linear";
+        case ActivationKind::Relu:
+            return "relu";
+        case ActivationKind::LeakyRelu:
+            return "leaky_relu";
+        case ActivationKind::Elu:
+            return "elu";
+        case ActivationKind::Sigmoid:
+            return "sigmoid";
+        case ActivationKind::Tanh:
+            return "tanh";
+        case ActivationKind::Softmax:
+            return "softmax";
     }
     return "?";
 }
@@ -88,8 +95,8 @@ ActivationKind activationFromName(const std::string& name) {
 }
 
 double counterUniform(uint64_t seed, uint64_t counter) {
-    uint64_t z = seed * 0x9e3779b97f4a7c15ULL + counter * 0xd1b54a32d192ed03ULL +
-                 0x632be59bd9b4e019ULL;
+    uint64_t z =
+        seed * 0x9e3779b97f4a7c15ULL + counter * 0xd1b54a32d192ed03ULL + 0x632be59bd9b4e019ULL;
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     z ^= z >> 31;

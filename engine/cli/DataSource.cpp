@@ -62,8 +62,8 @@ void fitToModel(Dataset& d, const Shape& input, LoadedData& out, const std::stri
     if (d.sampleShape() == input || d.sampleShape().numel() != input.numel()) {
         return;
     }
-    out.notes.push_back(name + " samples " + d.sampleShape().str() + " reshaped to the model's input " +
-                        input.str());
+    out.notes.push_back(name + " samples " + d.sampleShape().str() +
+                        " reshaped to the model's input " + input.str());
     d.samples = d.samples.reshape(input.withBatch(d.size()));
 }
 
@@ -73,8 +73,9 @@ LoadedData loadData(const std::string& spec, const nlohmann::json& section,
                     const Shape& modelInput) {
     std::string effective = spec.empty() ? section.value("source", "") : spec;
     if (effective.empty()) {
-        throw DataError("no data: pass --data (e.g. --data fashion-mnist) or give the model file "
-                        "a \"data\" section");
+        throw DataError(
+            "no data: pass --data (e.g. --data fashion-mnist) or give the model file "
+            "a \"data\" section");
     }
     auto [kind, where] = splitSpec(effective);
     LoadedData out;

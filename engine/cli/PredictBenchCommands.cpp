@@ -50,7 +50,8 @@ Shape imageShapeFor(const Shape& input) {
     throw DataError("the model's input " + input.str() + " is not an image shape");
 }
 
-Tensor loadImages(const std::vector<std::string>& paths, const Shape& input, const ModelFile& model) {
+Tensor loadImages(const std::vector<std::string>& paths, const Shape& input,
+                  const ModelFile& model) {
     const Shape image = imageShapeFor(input);
     Tensor batch = Tensor::empty(input.withBatch(static_cast<int64_t>(paths.size())));
     const std::string normalization = model.data.value("normalization", "divide_255");
@@ -103,7 +104,8 @@ int runPredict(int argc, char** argv) {
         std::printf("%s\n", paths[i].c_str());
         for (int64_t k = 0; k < top; ++k) {
             const auto c = order[static_cast<size_t>(k)];
-            std::printf("  %-14s %6.2f%%\n", names.at(static_cast<size_t>(c)).c_str(), 100.0 * row[c]);
+            std::printf("  %-14s %6.2f%%\n", names.at(static_cast<size_t>(c)).c_str(),
+                        100.0 * row[c]);
         }
     }
     return 0;
@@ -142,13 +144,17 @@ int runBench(int argc, char** argv) {
             data.classNames.push_back(std::to_string(c));
         }
         Trainer trainer(model.graph, model.training);
-        trainer.fit(data.subset(shuffledIndices(std::min<int64_t>(n, 5 * model.training.batchSize), 2)), nullptr);
+        trainer.fit(
+            data.subset(shuffledIndices(std::min<int64_t>(n, 5 * model.training.batchSize), 2)),
+            nullptr);
         auto start = std::chrono::steady_clock::now();
         trainer.fit(data, nullptr);
-        double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         std::printf("%-28s %6lld %8lld %12.3f %12.0f\n", model.graph.name().c_str(),
                     static_cast<long long>(model.training.batchSize), static_cast<long long>(steps),
-                    1000.0 * seconds / static_cast<double>(steps), static_cast<double>(n) / seconds);
+                    1000.0 * seconds / static_cast<double>(steps),
+                    static_cast<double>(n) / seconds);
     }
     return 0;
 }

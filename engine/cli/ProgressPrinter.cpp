@@ -50,7 +50,8 @@ void ProgressPrinter::printBatch(const BatchProgress& b) {
         return;
     }
     m_lastLine = now;
-    std::string accuracy = std::isnan(b.accuracy) ? "" : " acc " + std::to_string(b.accuracy).substr(0, 6);
+    std::string accuracy =
+        std::isnan(b.accuracy) ? "" : " acc " + std::to_string(b.accuracy).substr(0, 6);
     std::fprintf(m_out, "%sepoch %d/%d  batch %lld/%lld  loss %.4f%s  %.0f samples/s  ETA %s%s",
                  m_terminal ? "\r\033[K" : "", b.epoch, b.epochs, static_cast<long long>(b.batch),
                  static_cast<long long>(b.batches), b.loss, accuracy.c_str(), b.samplesPerSecond,
@@ -59,8 +60,8 @@ void ProgressPrinter::printBatch(const BatchProgress& b) {
 
 void ProgressPrinter::printEpoch(const EpochProgress& e) {
     m_epochs.push_back(e);
-    std::fprintf(m_out, "%sepoch %d/%d  loss %.4f", m_terminal ? "\r\033[K" : "", e.epoch,
-                 e.epochs, e.loss);
+    std::fprintf(m_out, "%sepoch %d/%d  loss %.4f", m_terminal ? "\r\033[K" : "", e.epoch, e.epochs,
+                 e.loss);
     if (!std::isnan(e.accuracy)) {
         std::fprintf(m_out, "  acc %.4f", e.accuracy);
     }
@@ -82,8 +83,7 @@ void ProgressPrinter::printTable() const {
                  "val_loss", "val_acc", "lr", "seconds");
     for (const EpochProgress& e : m_epochs) {
         std::fprintf(m_out, "%5d  %9.4f  %9.4f  %9.4f  %9.4f  %9.3g  %8.1f\n", e.epoch, e.loss,
-                     e.accuracy, e.validationLoss, e.validationAccuracy, e.learningRate,
-                     e.seconds);
+                     e.accuracy, e.validationLoss, e.validationAccuracy, e.learningRate, e.seconds);
     }
 }
 

@@ -42,8 +42,8 @@ void applyOverrides(const Arguments& args, TrainingConfig& c) {
 }
 
 void reportData(const LoadedData& data) {
-    std::printf("data: %lld training samples of shape %s", static_cast<long long>(data.train.size()),
-                data.train.sampleShape().str().c_str());
+    std::printf("data: %lld training samples of shape %s",
+                static_cast<long long>(data.train.size()), data.train.sampleShape().str().c_str());
     if (data.validation) {
         std::printf(", %lld validation", static_cast<long long>(data.validation->size()));
     }
@@ -75,10 +75,12 @@ void printEvaluation(const char* name, const EvaluationResult& r,
     std::printf("\n%-14s %8s   confusion (rows: true, columns: predicted)\n", "class", "accuracy");
     std::vector<double> perClass = m.perClassAccuracy();
     for (int64_t t = 0; t < m.classes(); ++t) {
-        std::string label = t < static_cast<int64_t>(classes.size()) ? classes[t] : std::to_string(t);
+        std::string label =
+            t < static_cast<int64_t>(classes.size()) ? classes[t] : std::to_string(t);
         std::printf("%-14.14s %8.4f  ", label.c_str(), perClass[static_cast<size_t>(t)]);
         for (int64_t p = 0; p < m.classes(); ++p) {
-            std::printf(" %5lld", static_cast<long long>(m.confusion()[static_cast<size_t>(t * m.classes() + p)]));
+            std::printf(" %5lld", static_cast<long long>(
+                                      m.confusion()[static_cast<size_t>(t * m.classes() + p)]));
         }
         std::printf("\n");
     }
@@ -112,11 +114,12 @@ int runTrain(int argc, char** argv) {
     const Shape input = model.graph.node(model.graph.inputNames().at(0)).outputShape;
     LoadedData data = loadData(args.value("data", ""), model.data, input);
     reportData(data);
-    std::printf("model: %s, %lld parameters; %s (%s), loss %s, batch %lld, %d epoch(s), %d threads\n",
-                model.graph.name().c_str(), static_cast<long long>(model.graph.parameterCount()),
-                model.training.optimizer.c_str(), model.training.optimizerParams.dump().c_str(),
-                model.training.loss.c_str(), static_cast<long long>(model.training.batchSize),
-                model.training.epochs, cpuThreads());
+    std::printf(
+        "model: %s, %lld parameters; %s (%s), loss %s, batch %lld, %d epoch(s), %d threads\n",
+        model.graph.name().c_str(), static_cast<long long>(model.graph.parameterCount()),
+        model.training.optimizer.c_str(), model.training.optimizerParams.dump().c_str(),
+        model.training.loss.c_str(), static_cast<long long>(model.training.batchSize),
+        model.training.epochs, cpuThreads());
     Trainer trainer(model.graph, model.training);
     if (auto checkpoint = args.value("checkpoint")) {
         trainer.onEpochEnd = [&graph = model.graph, path = *checkpoint](const EpochProgress&) {
@@ -124,8 +127,8 @@ int runTrain(int argc, char** argv) {
         };
     }
     ProgressPrinter printer(stdout);
-    TrainingHistory history = trainer.fit(data.train, data.validation ? &*data.validation : nullptr,
-                                          &printer, nullptr);
+    TrainingHistory history =
+        trainer.fit(data.train, data.validation ? &*data.validation : nullptr, &printer, nullptr);
     printer.printTable();
     if (data.test) {
         printEvaluation("test", trainer.evaluate(*data.test), data.train.classNames, false);
@@ -135,7 +138,9 @@ int runTrain(int argc, char** argv) {
         std::printf("weights saved to %s\n", save->c_str());
     }
     const auto reason = history.finished.reason;
-    return reason == RunFinished::Reason::Completed || reason == RunFinished::Reason::EarlyStopped ? 0 : 1;
+    return reason == RunFinished::Reason::Completed || reason == RunFinished::Reason::EarlyStopped
+               ? 0
+               : 1;
 }
 
 int runEvaluate(int argc, char** argv) {
@@ -152,8 +157,11 @@ int runEvaluate(int argc, char** argv) {
     const Shape input = model.graph.node(model.graph.inputNames().at(0)).outputShape;
     LoadedData data = loadData(args.value("data", ""), model.data, input);
     Trainer trainer(model.graph, model.training);
-    const Dataset& target = data.test ? *data.test : data.validation ? *data.validation : data.train;
-    printEvaluation(data.test ? "test" : "data", trainer.evaluate(target), data.train.classNames, true);
+    const Dataset& target = data.test         ? *data.test
+                            : data.validation ? *data.validation
+                                              : data.train;
+    printEvaluation(data.test ? "test" : "data", trainer.evaluate(target), data.train.classNames,
+                    true);
     return 0;
 }
 

@@ -41,11 +41,16 @@ int main(int argc, char** argv) {
     }
     const char* command = argv[1];
     try {
-        if (std::strcmp(command, "summary") == 0) return loom::cli::runSummary(argc, argv);
-        if (std::strcmp(command, "train") == 0) return loom::cli::runTrain(argc, argv);
-        if (std::strcmp(command, "evaluate") == 0) return loom::cli::runEvaluate(argc, argv);
-        if (std::strcmp(command, "predict") == 0) return loom::cli::runPredict(argc, argv);
-        if (std::strcmp(command, "bench") == 0) return loom::cli::runBench(argc, argv);
+        if (std::strcmp(command, "summary") == 0)
+            return loom::cli::runSummary(argc, argv);
+        if (std::strcmp(command, "train") == 0)
+            return loom::cli::runTrain(argc, argv);
+        if (std::strcmp(command, "evaluate") == 0)
+            return loom::cli::runEvaluate(argc, argv);
+        if (std::strcmp(command, "predict") == 0)
+            return loom::cli::runPredict(argc, argv);
+        if (std::strcmp(command, "bench") == 0)
+            return loom::cli::runBench(argc, argv);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "loom-cli %s: error: %s\n", command, e.what());
         return 1;

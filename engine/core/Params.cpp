@@ -41,73 +41,73 @@ int64_t toInteger(const nlohmann::json& value, const std::string& where) {
 ParamValue convertValue(const ParamSpec& spec, const nlohmann::json& value,
                         const std::string& where) {
     switch (spec.type) {
-    case ParamType::Int: {
-        int64_t v = toInteger(value, where);
-        checkRange(spec, static_cast<double>(v), where);
-        return v;
-    }
-    case ParamType::Float: {
-        if (!value.is_number()) {
-            throw ConfigError(where + ": expected a number, got " + value.dump());
-        }
-        double v = value.get<double>();
-        checkRange(spec, v, where);
-        return v;
-    }
-    case ParamType::Bool:
-        if (!value.is_boolean()) {
-            throw ConfigError(where + ": expected true or false, got " + value.dump());
-        }
-        return value.get<bool>();
-    case ParamType::Choice: {
-        if (!value.is_string()) {
-            throw ConfigError(where + ": expected one of its choices as a string, got " +
-                              value.dump());
-        }
-        std::string v = value.get<std::string>();
-        for (const std::string& c : spec.choices) {
-            if (c == v) {
-                return v;
-            }
-        }
-        std::string known;
-        for (const std::string& c : spec.choices) {
-            known += (known.empty() ? "" : ", ") + c;
-        }
-        throw ConfigError(where + ": '" + v + "' is not one of: " + known);
-    }
-    case ParamType::IntList: {
-        std::vector<int64_t> list;
-        if (value.is_number()) {
-            list.push_back(toInteger(value, where));  // Keras accepts 3 for (3, 3)
-            if (spec.minCount > 1) {
-                list.resize(static_cast<size_t>(spec.minCount), list[0]);
-            }
-        } else if (value.is_array()) {
-            for (const auto& item : value) {
-                list.push_back(toInteger(item, where));
-            }
-        } else {
-            throw ConfigError(where + ": expected a list of whole numbers, got " + value.dump());
-        }
-        if (static_cast<int>(list.size()) < spec.minCount ||
-            static_cast<int>(list.size()) > spec.maxCount) {
-            throw ConfigError(where + ": expected " + std::to_string(spec.minCount) +
-                              (spec.minCount == spec.maxCount
-                                   ? ""
-                                   : " to " + std::to_string(spec.maxCount)) +
-                              " values, got " + std::to_string(list.size()));
-        }
-        for (int64_t v : list) {
+        case ParamType::Int: {
+            int64_t v = toInteger(value, where);
             checkRange(spec, static_cast<double>(v), where);
+            return v;
         }
-        return list;
-    }
-    case ParamType::String:
-        if (!value.is_string()) {
-            throw ConfigError(where + ": expected a string, got " + value.dump());
+        case ParamType::Float: {
+            if (!value.is_number()) {
+                throw ConfigError(where + ": expected a number, got " + value.dump());
+            }
+            double v = value.get<double>();
+            checkRange(spec, v, where);
+            return v;
         }
-        return value.get<std::string>();
+        case ParamType::Bool:
+            if (!value.is_boolean()) {
+                throw ConfigError(where + ": expected true or false, got " + value.dump());
+            }
+            return value.get<bool>();
+        case ParamType::Choice: {
+            if (!value.is_string()) {
+                throw ConfigError(where + ": expected one of its choices as a string, got " +
+                                  value.dump());
+            }
+            std::string v = value.get<std::string>();
+            for (const std::string& c : spec.choices) {
+                if (c == v) {
+                    return v;
+                }
+            }
+            std::string known;
+            for (const std::string& c : spec.choices) {
+                known += (known.empty() ? "" : ", ") + c;
+            }
+            throw ConfigError(where + ": '" + v + "' is not one of: " + known);
+        }
+        case ParamType::IntList: {
+            std::vector<int64_t> list;
+            if (value.is_number()) {
+                list.push_back(toInteger(value, where));  // Keras accepts 3 for (3, 3)
+                if (spec.minCount > 1) {
+                    list.resize(static_cast<size_t>(spec.minCount), list[0]);
+                }
+            } else if (value.is_array()) {
+                for (const auto& item : value) {
+                    list.push_back(toInteger(item, where));
+                }
+            } else {
+                throw ConfigError(where + ": expected a list of whole numbers, got " +
+                                  value.dump());
+            }
+            if (static_cast<int>(list.size()) < spec.minCount ||
+                static_cast<int>(list.size()) > spec.maxCount) {
+                throw ConfigError(
+                    where + ": expected " + std::to_string(spec.minCount) +
+                    (spec.minCount == spec.maxCount ? "" : " to " + std::to_string(spec.maxCount)) +
+                    " values, got " + std::to_string(list.size()));
+            }
+            for (int64_t v : list) {
+                checkRange(spec, static_cast<double>(v), where);
+            }
+            return list;
+        }
+        case ParamType::String:
+            if (!value.is_string()) {
+                throw ConfigError(where + ": expected a string, got " + value.dump());
+            }
+            return value.get<std::string>();
     }
     throw ConfigError(where + ": unknown parameter type");
 }
@@ -140,8 +140,7 @@ ParamSpec ParamSpec::integer(std::string name, int64_t def, double min, double m
     return makeSpec(std::move(name), ParamType::Int, def, std::move(help), min, max);
 }
 
-ParamSpec ParamSpec::real(std::string name, double def, double min, double max,
-                          std::string help) {
+ParamSpec ParamSpec::real(std::string name, double def, double min, double max, std::string help) {
     return makeSpec(std::move(name), ParamType::Float, def, std::move(help), min, max);
 }
 
@@ -156,8 +155,8 @@ ParamSpec ParamSpec::choice(std::string name, std::string def, std::vector<std::
     return s;
 }
 
-ParamSpec ParamSpec::intList(std::string name, std::vector<int64_t> def, int minCount,
-                             int maxCount, double min, double max, std::string help) {
+ParamSpec ParamSpec::intList(std::string name, std::vector<int64_t> def, int minCount, int maxCount,
+                             double min, double max, std::string help) {
     ParamSpec s =
         makeSpec(std::move(name), ParamType::IntList, std::move(def), std::move(help), min, max);
     s.minCount = minCount;
@@ -171,12 +170,18 @@ ParamSpec ParamSpec::text(std::string name, std::string def, std::string help) {
 
 const char* paramTypeName(ParamType type) {
     switch (type) {
-    case ParamType::Int: return "int";
-    case ParamType::Float: return "float";
-    case ParamType::Bool: return "bool";
-    case ParamType::Choice: return "choice";
-    case ParamType::IntList: return "int list";
-    case ParamType::String: return "string";
+        case ParamType::Int:
+            return "int";
+        case ParamType::Float:
+            return "float";
+        case ParamType::Bool:
+            return "bool";
+        case ParamType::Choice:
+            return "choice";
+        case ParamType::IntList:
+            return "int list";
+        case ParamType::String:
+            return "string";
     }
     return "?";
 }
@@ -233,15 +238,21 @@ void ParamSet::set(const std::string& name, const nlohmann::json& value) {
     m_values[i] = convertValue((*m_specs)[i], value, m_owner + ", parameter '" + name + "'");
 }
 
-const ParamValue& ParamSet::get(const std::string& name) const { return m_values[indexOf(name)]; }
+const ParamValue& ParamSet::get(const std::string& name) const {
+    return m_values[indexOf(name)];
+}
 
 int64_t ParamSet::getInt(const std::string& name) const {
     return std::get<int64_t>(get(name));
 }
 
-double ParamSet::getFloat(const std::string& name) const { return std::get<double>(get(name)); }
+double ParamSet::getFloat(const std::string& name) const {
+    return std::get<double>(get(name));
+}
 
-bool ParamSet::getBool(const std::string& name) const { return std::get<bool>(get(name)); }
+bool ParamSet::getBool(const std::string& name) const {
+    return std::get<bool>(get(name));
+}
 
 const std::string& ParamSet::getString(const std::string& name) const {
     return std::get<std::string>(get(name));

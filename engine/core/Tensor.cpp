@@ -10,7 +10,9 @@ namespace loom {
 
 namespace {
 
-void freeHost(void* data, size_t, void*) { std::free(data); }
+void freeHost(void* data, size_t, void*) {
+    std::free(data);
+}
 
 // 64-byte alignment keeps vector loads aligned and matches what BLAS prefers.
 std::shared_ptr<Storage> allocateHost(size_t bytes) {
@@ -31,9 +33,13 @@ void convert(const From* from, To* to, int64_t n) {
 
 }  // namespace
 
-size_t dtypeSize(DType dtype) { return dtype == DType::F32 ? 4 : 8; }
+size_t dtypeSize(DType dtype) {
+    return dtype == DType::F32 ? 4 : 8;
+}
 
-const char* dtypeName(DType dtype) { return dtype == DType::F32 ? "float32" : "float64"; }
+const char* dtypeName(DType dtype) {
+    return dtype == DType::F32 ? "float32" : "float64";
+}
 
 std::string Device::str() const {
     return kind == DeviceKind::CPU ? "cpu" : "cuda:" + std::to_string(index);
@@ -49,7 +55,9 @@ Storage::~Storage() {
 }
 
 Tensor::Tensor(std::shared_ptr<Storage> storage, Shape shape, DType dtype, size_t offsetElements)
-    : m_storage(std::move(storage)), m_shape(std::move(shape)), m_dtype(dtype),
+    : m_storage(std::move(storage)),
+      m_shape(std::move(shape)),
+      m_dtype(dtype),
       m_offset(offsetElements) {
     for (int64_t d : m_shape.dims()) {
         if (d < 0) {
@@ -110,7 +118,9 @@ Tensor Tensor::fromVector(const Shape& shape, const std::vector<double>& values)
     return t;
 }
 
-Device Tensor::device() const { return m_storage ? m_storage->device() : Device::cpu(); }
+Device Tensor::device() const {
+    return m_storage ? m_storage->device() : Device::cpu();
+}
 
 void* Tensor::raw() const {
     if (!m_storage) {
@@ -165,7 +175,9 @@ void Tensor::checkHost(const char* what) const {
     }
 }
 
-Tensor Tensor::clone() const { return to(m_dtype); }
+Tensor Tensor::clone() const {
+    return to(m_dtype);
+}
 
 Tensor Tensor::to(DType dtype) const {
     checkHost("Tensor::to");

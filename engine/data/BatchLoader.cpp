@@ -7,7 +7,10 @@ namespace loom {
 
 BatchLoader::BatchLoader(const Dataset& data, std::vector<int64_t> order, int64_t batchSize,
                          TargetForm form)
-    : m_data(data), m_order(std::move(order)), m_batchSize(batchSize), m_form(form),
+    : m_data(data),
+      m_order(std::move(order)),
+      m_batchSize(batchSize),
+      m_form(form),
       m_batchCount((static_cast<int64_t>(m_order.size()) + batchSize - 1) / batchSize) {
     if (batchSize < 1) {
         throw DataError("the batch size must be at least 1");
@@ -59,7 +62,8 @@ bool BatchLoader::next(Batch& batch) {
 
 void BatchLoader::assemble(int64_t index, Batch& into) const {
     const int64_t begin = index * m_batchSize;
-    const int64_t size = std::min<int64_t>(m_batchSize, static_cast<int64_t>(m_order.size()) - begin);
+    const int64_t size =
+        std::min<int64_t>(m_batchSize, static_cast<int64_t>(m_order.size()) - begin);
     const Shape sampleShape = m_data.sampleShape();
     if (!into.samples.defined() || into.samples.dim(0) != size) {
         into.samples = Tensor::empty(sampleShape.withBatch(size));
@@ -70,9 +74,8 @@ void BatchLoader::assemble(int64_t index, Batch& into) const {
     const Shape targetShape = m_data.targets.shape().withoutBatch();
     const int64_t targetWidth = targetShape.numel();
     const float* targets = m_data.targets.data<float>();
-    const Shape batchTargetShape = m_form == TargetForm::OneHot
-                                       ? Shape{size, m_data.classCount()}
-                                       : targetShape.withBatch(size);
+    const Shape batchTargetShape = m_form == TargetForm::OneHot ? Shape{size, m_data.classCount()}
+                                                                : targetShape.withBatch(size);
     if (!into.targets.defined() || into.targets.shape() != batchTargetShape) {
         into.targets = Tensor::empty(batchTargetShape);
     }

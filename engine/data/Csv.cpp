@@ -112,7 +112,8 @@ Dataset readCsv(const std::string& path, const CsvOptions& options) {
         for (size_t i = 0; i < labelTexts.size(); ++i) {
             float v = 0;
             if (!parseNumber(labelTexts[i], v)) {
-                throw DataError(path + ": regression target '" + labelTexts[i] + "' is not a number");
+                throw DataError(path + ": regression target '" + labelTexts[i] +
+                                "' is not a number");
             }
             labels.push_back(v);
         }
@@ -121,7 +122,8 @@ Dataset readCsv(const std::string& path, const CsvOptions& options) {
         data.classNames.assign(names.begin(), names.end());
         // Numeric labels keep numeric order (2 before 10), so class k is label k.
         float a = 0, b = 0;
-        if (std::all_of(names.begin(), names.end(), [&](const auto& t) { return parseNumber(t, a); })) {
+        if (std::all_of(names.begin(), names.end(),
+                        [&](const auto& t) { return parseNumber(t, a); })) {
             std::sort(data.classNames.begin(), data.classNames.end(),
                       [&](const std::string& x, const std::string& y) {
                           parseNumber(x, a);
@@ -130,9 +132,9 @@ Dataset readCsv(const std::string& path, const CsvOptions& options) {
                       });
         }
         for (const std::string& t : labelTexts) {
-            labels.push_back(static_cast<float>(
-                std::find(data.classNames.begin(), data.classNames.end(), t) -
-                data.classNames.begin()));
+            labels.push_back(
+                static_cast<float>(std::find(data.classNames.begin(), data.classNames.end(), t) -
+                                   data.classNames.begin()));
         }
     }
     data.targets = Tensor::fromVector(Shape{n}, labels);

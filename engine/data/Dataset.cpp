@@ -23,8 +23,7 @@ Tensor gatherRows(const Tensor& source, const std::vector<int64_t>& indices) {
             throw DataError("sample index " + std::to_string(indices[i]) + " is outside 0.." +
                             std::to_string(n - 1));
         }
-        std::memcpy(to + i * rowBytes, from + static_cast<size_t>(indices[i]) * rowBytes,
-                    rowBytes);
+        std::memcpy(to + i * rowBytes, from + static_cast<size_t>(indices[i]) * rowBytes, rowBytes);
     }
     return out;
 }

@@ -93,14 +93,13 @@ Tensor readIdx(const std::string& path) {
 }
 
 const std::vector<std::string>& fashionMnistClassNames() {
-    static const std::vector<std::string> names{"T-shirt/top", "Trouser", "Pullover", "Dress",
-                                                "Coat",        "Sandal",  "Shirt",    "Sneaker",
+    static const std::vector<std::string> names{"T-shirt/top", "Trouser",   "Pullover", "Dress",
+                                                "Coat",        "Sandal",    "Shirt",    "Sneaker",
                                                 "Bag",         "Ankle boot"};
     return names;
 }
 
-Dataset loadIdxDataset(const std::string& imagesPath, const std::string& labelsPath,
-                       bool fashion) {
+Dataset loadIdxDataset(const std::string& imagesPath, const std::string& labelsPath, bool fashion) {
     Tensor images = readIdx(imagesPath);
     Tensor labels = readIdx(labelsPath);
     if (images.rank() != 3 || labels.rank() != 1 || images.dim(0) != labels.dim(0)) {
@@ -131,8 +130,8 @@ Dataset loadFashionMnist(const std::string& folder, bool test) {
     std::string images = existing(prefix + "-images-idx3-ubyte");
     std::string labels = existing(prefix + "-labels-idx1-ubyte");
     if (!std::filesystem::exists(images) || !std::filesystem::exists(labels)) {
-        throw DataError("Fashion-MNIST not found in " + folder +
-                        " (expected " + prefix + "-images-idx3-ubyte[.gz]); on Debian install "
+        throw DataError("Fashion-MNIST not found in " + folder + " (expected " + prefix +
+                        "-images-idx3-ubyte[.gz]); on Debian install "
                         "it with: sudo apt-get install dataset-fashion-mnist");
     }
     return loadIdxDataset(images, labels, true);

@@ -21,8 +21,9 @@ namespace {
 
 #ifndef LOOM_HAVE_OPENCV
 [[noreturn]] void noOpenCv() {
-    throw DataError("image files are unavailable: this Loom was built without OpenCV "
-                    "(install libopencv-dev and rebuild)");
+    throw DataError(
+        "image files are unavailable: this Loom was built without OpenCV "
+        "(install libopencv-dev and rebuild)");
 }
 #endif
 
@@ -144,7 +145,8 @@ ImageFolderResult readImageFolder(const std::string& folder, const ImageFolderOp
                         std::to_string(result.skipped.size()) + " file(s) skipped)");
     }
     const auto n = static_cast<int64_t>(labels.size());
-    result.data.samples = Tensor::fromVector(Shape{n, channels, options.height, options.width}, kept);
+    result.data.samples =
+        Tensor::fromVector(Shape{n, channels, options.height, options.width}, kept);
     result.data.targets = Tensor::fromVector(Shape{n}, labels);
     result.data.source = folder;
     return result;

@@ -50,7 +50,9 @@ std::optional<size_t> Graph::findNode(const std::string& name) const {
     return std::nullopt;
 }
 
-bool Graph::contains(const std::string& name) const { return findNode(name).has_value(); }
+bool Graph::contains(const std::string& name) const {
+    return findNode(name).has_value();
+}
 
 Graph::Node& Graph::node(const std::string& name) {
     if (auto i = findNode(name)) {
@@ -136,11 +138,11 @@ std::vector<NodeDiagnostic> Graph::sortTopologically(bool throwFirst) {
         const LayerKind& kind = n.layer->kind();
         int inputs = static_cast<int>(n.inputs.size());
         if (inputs < kind.minInputs || (kind.maxInputs >= 0 && inputs > kind.maxInputs)) {
-            std::string expected = kind.maxInputs < 0 ? "at least " + std::to_string(kind.minInputs)
-                                   : kind.minInputs == kind.maxInputs
-                                       ? std::to_string(kind.minInputs)
-                                       : std::to_string(kind.minInputs) + " to " +
-                                             std::to_string(kind.maxInputs);
+            std::string expected =
+                kind.maxInputs < 0 ? "at least " + std::to_string(kind.minInputs)
+                : kind.minInputs == kind.maxInputs
+                    ? std::to_string(kind.minInputs)
+                    : std::to_string(kind.minInputs) + " to " + std::to_string(kind.maxInputs);
             report(n, "takes " + expected + " input(s) but has " + std::to_string(inputs));
         }
         for (const std::string& input : n.inputs) {
@@ -269,10 +271,9 @@ void Graph::build(uint64_t seed, DType dtype) {
             inputShapes.push_back(m_nodes[from].outputShape);
         }
         nlohmann::json params = n.layer->params().toJson();
-        bool sameDType = n.layer->parameters().empty() ||
-                         n.layer->parameters().front().value.dtype() == dtype;
-        if (inputShapes == n.builtInputShapes && params == n.builtParams && sameDType &&
-            m_built) {
+        bool sameDType =
+            n.layer->parameters().empty() || n.layer->parameters().front().value.dtype() == dtype;
+        if (inputShapes == n.builtInputShapes && params == n.builtParams && sameDType && m_built) {
             continue;
         }
         // Each layer's seed depends on its name only, so adding a layer elsewhere does not

@@ -38,8 +38,8 @@ std::vector<Tensor> Graph::forward(ExecutionContext& ctx, const std::vector<Tens
         throw GraphError("the graph must be built before it runs (call build())");
     }
     if (inputs.size() != m_inputNames.size()) {
-        throw GraphError("the graph has " + std::to_string(m_inputNames.size()) +
-                         " input(s) but " + std::to_string(inputs.size()) + " were given");
+        throw GraphError("the graph has " + std::to_string(m_inputNames.size()) + " input(s) but " +
+                         std::to_string(inputs.size()) + " were given");
     }
     for (size_t i = 0; i < inputs.size(); ++i) {
         Node& in = node(m_inputNames[i]);
@@ -68,8 +68,7 @@ std::vector<Tensor> Graph::forward(ExecutionContext& ctx, const std::vector<Tens
         }
         detachFrom(n.output, n.preActivation);
         ctx.ensure(n.output, n.preActivation.shape());
-        ctx.backend.activationForward(act, n.layer->activationAlpha(), n.preActivation,
-                                      n.output);
+        ctx.backend.activationForward(act, n.layer->activationAlpha(), n.preActivation, n.output);
     }
     std::vector<Tensor> outputs;
     for (const std::string& name : m_outputNames) {
@@ -92,12 +91,11 @@ void Graph::computeGradientNeeds(bool wantInputGradients) {
     }
 }
 
-void Graph::seedOutputGradients(ExecutionContext& ctx,
-                                const std::vector<OutputGradient>& grads) {
+void Graph::seedOutputGradients(ExecutionContext& ctx, const std::vector<OutputGradient>& grads) {
     if (grads.size() != m_outputNames.size()) {
-        throw GraphError("backward needs one gradient per output: " +
-                         std::to_string(m_outputNames.size()) + " expected, " +
-                         std::to_string(grads.size()) + " given");
+        throw GraphError(
+            "backward needs one gradient per output: " + std::to_string(m_outputNames.size()) +
+            " expected, " + std::to_string(grads.size()) + " given");
     }
     for (size_t i = 0; i < grads.size(); ++i) {
         size_t index = *findNode(m_outputNames[i]);
@@ -165,8 +163,7 @@ void Graph::accumulateGradient(ExecutionContext& ctx, size_t index, const Tensor
     Node& n = m_nodes[index];
     if (grad.shape() != n.output.shape()) {
         throw ShapeError(n.layer->describe() + ": a consumer returned a gradient of shape " +
-                         grad.shape().str() + " for an output of shape " +
-                         n.output.shape().str());
+                         grad.shape().str() + " for an output of shape " + n.output.shape().str());
     }
     if (!m_gradSet[index]) {
         n.grad = grad;

@@ -18,8 +18,7 @@ const nlohmann::json& member(const nlohmann::json& object, const char* key,
     return *it;
 }
 
-std::string stringMember(const nlohmann::json& object, const char* key,
-                         const std::string& where) {
+std::string stringMember(const nlohmann::json& object, const char* key, const std::string& where) {
     const nlohmann::json& value = member(object, key, where);
     if (!value.is_string()) {
         throw GraphError(where + ": \"" + key + "\" must be a string, got " + value.dump());

@@ -4,8 +4,7 @@
 namespace loom {
 
 void ExecutionContext::ensure(Tensor& t, const Shape& shape) const {
-    if (t.defined() && t.shape() == shape && t.dtype() == dtype &&
-        t.device() == backend.device()) {
+    if (t.defined() && t.shape() == shape && t.dtype() == dtype && t.device() == backend.device()) {
         return;
     }
     t = backend.allocate(shape, dtype);
@@ -22,9 +21,12 @@ ActivationKind Layer::activation() const {
 
 double Layer::activationAlpha() const {
     switch (activation()) {
-    case ActivationKind::LeakyRelu: return 0.2;
-    case ActivationKind::Elu: return 1.0;
-    default: return 0.0;
+        case ActivationKind::LeakyRelu:
+            return 0.2;
+        case ActivationKind::Elu:
+            return 1.0;
+        default:
+            return 0.0;
     }
 }
 

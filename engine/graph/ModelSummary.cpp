@@ -67,8 +67,8 @@ std::string connections(const Graph& graph, const Graph::Node& n) {
 std::string modelSummary(const Graph& graph, int lineLength) {
     const bool sequential = isSequential(graph);
     const int length = lineLength > 0 ? lineLength : (sequential ? 65 : 98);
-    std::vector<double> fractions = sequential ? std::vector<double>{.45, .85, 1.}
-                                               : std::vector<double>{.33, .55, .67, 1.};
+    std::vector<double> fractions =
+        sequential ? std::vector<double>{.45, .85, 1.} : std::vector<double>{.33, .55, .67, 1.};
     std::vector<int> positions;
     for (double f : fractions) {
         positions.push_back(static_cast<int>(length * f));
@@ -78,8 +78,10 @@ std::string modelSummary(const Graph& graph, int lineLength) {
         header.push_back("Connected to");
     }
     std::ostringstream out;
-    out << "Model: \"" << graph.name() << "\"\n" << std::string(length, '_') << "\n"
-        << row(header, positions) << "\n" << std::string(length, '=') << "\n";
+    out << "Model: \"" << graph.name() << "\"\n"
+        << std::string(length, '_') << "\n"
+        << row(header, positions) << "\n"
+        << std::string(length, '=') << "\n";
     for (size_t index : graph.order()) {
         const Graph::Node& n = graph.nodes()[index];
         bool isInput = n.inputIndices.empty();

@@ -35,7 +35,9 @@ private:
 };
 
 // HDF5 prints its own error stack to stderr by default; Loom reports errors itself.
-void silenceHdf5() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+void silenceHdf5() {
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+}
 
 void check(bool ok, const std::string& message) {
     if (!ok) {
@@ -47,13 +49,12 @@ void writeWeight(hid_t group, const std::string& name, const Tensor& value,
                  const std::string& path) {
     Tensor host = value.to(DType::F32);
     std::vector<hsize_t> dims(host.shape().dims().begin(), host.shape().dims().end());
-    H5Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
-                   H5Sclose);
+    H5Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
     H5Handle set(H5Dcreate2(group, name.c_str(), H5T_IEEE_F32LE, space.get(), H5P_DEFAULT,
                             H5P_DEFAULT, H5P_DEFAULT),
                  H5Dclose);
-    check(set.valid() && H5Dwrite(set.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT,
-                                  host.raw()) >= 0,
+    check(set.valid() &&
+              H5Dwrite(set.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, host.raw()) >= 0,
           path + ": could not write weight '" + name + "'");
 }
 
@@ -115,8 +116,8 @@ void saveWeights(Graph& graph, const std::string& path) {
                       H5Fclose);
         check(file.valid(), path + ": cannot create the file");
         H5Handle scalar(H5Screate(H5S_SCALAR), H5Sclose);
-        H5Handle version(H5Acreate2(file.get(), "loom_weights_version", H5T_STD_I32LE,
-                                    scalar.get(), H5P_DEFAULT, H5P_DEFAULT),
+        H5Handle version(H5Acreate2(file.get(), "loom_weights_version", H5T_STD_I32LE, scalar.get(),
+                                    H5P_DEFAULT, H5P_DEFAULT),
                          H5Aclose);
         H5Awrite(version.get(), H5T_NATIVE_INT, &kWeightsFormatVersion);
         for (size_t index : graph.order()) {
@@ -124,9 +125,9 @@ void saveWeights(Graph& graph, const std::string& path) {
             if (layer.parameters().empty()) {
                 continue;
             }
-            H5Handle group(H5Gcreate2(file.get(), layer.name().c_str(), H5P_DEFAULT, H5P_DEFAULT,
-                                      H5P_DEFAULT),
-                           H5Gclose);
+            H5Handle group(
+                H5Gcreate2(file.get(), layer.name().c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                H5Gclose);
             check(group.valid(), path + ": cannot create group '" + layer.name() + "'");
             for (const Parameter& p : layer.parameters()) {
                 writeWeight(group.get(), p.name, p.value, path);

@@ -11,9 +11,7 @@ class ActivationLayer : public Layer {
 public:
     Shape inferShape(const std::vector<Shape>& inputs) const override { return inputs.at(0); }
 
-    void forward(ExecutionContext&, const std::vector<Tensor>& x, Tensor& y) override {
-        y = x[0];
-    }
+    void forward(ExecutionContext&, const std::vector<Tensor>& x, Tensor& y) override { y = x[0]; }
 
     void backward(ExecutionContext&, const std::vector<Tensor>&, const Tensor&, const Tensor& dy,
                   std::vector<Tensor>& dx, const std::vector<bool>& needDx) override {

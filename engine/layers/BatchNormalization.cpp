@@ -48,8 +48,8 @@ public:
         }
         ctx.ensure(m_savedMean, mean.shape());
         ctx.ensure(m_savedInvStd, mean.shape());
-        ctx.backend.batchNormForwardTraining(x[0], gamma, beta, params().getFloat("momentum"),
-                                             eps, mean, variance, y, m_savedMean, m_savedInvStd);
+        ctx.backend.batchNormForwardTraining(x[0], gamma, beta, params().getFloat("momentum"), eps,
+                                             mean, variance, y, m_savedMean, m_savedInvStd);
     }
 
     void backward(ExecutionContext& ctx, const std::vector<Tensor>& x, const Tensor&,
@@ -69,8 +69,8 @@ public:
         // dx is always computed by the op; without a consumer it goes to a scratch buffer.
         Tensor& target = needDx[0] ? dx[0] : m_scratchDx;
         ctx.ensure(target, x[0].shape());
-        ctx.backend.batchNormBackward(x[0], dy, gamma, m_savedMean, m_savedInvStd, target,
-                                      dgamma, dbeta);
+        ctx.backend.batchNormBackward(x[0], dy, gamma, m_savedMean, m_savedInvStd, target, dgamma,
+                                      dbeta);
     }
 
 private:

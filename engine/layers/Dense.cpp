@@ -65,8 +65,7 @@ LayerKind kind() {
         ParamSpec::boolean("use_bias", true, "Add a learned bias to each output"),
         ParamSpec::choice("kernel_initializer", "glorot_uniform", initializerNames(),
                           "How the weights start"),
-        ParamSpec::choice("bias_initializer", "zeros", initializerNames(),
-                          "How the bias starts"),
+        ParamSpec::choice("bias_initializer", "zeros", initializerNames(), "How the bias starts"),
     };
     k.kerasClass = "Dense";
     k.onnxOp = "Gemm";

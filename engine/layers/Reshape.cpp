@@ -33,7 +33,8 @@ public:
         Shape out(dims);
         if (out.numel() != in.numel() || out.numel() <= 0) {
             shapeError("cannot reshape " + in.str() + " (" + std::to_string(in.numel()) +
-                       " elements) to target_shape " + Shape(params().getInts("target_shape")).str());
+                       " elements) to target_shape " +
+                       Shape(params().getInts("target_shape")).str());
         }
         return out;
     }

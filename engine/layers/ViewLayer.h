@@ -12,9 +12,8 @@ public:
         y = x[0].reshape(inferShape({x[0].shape().withoutBatch()}).withBatch(x[0].dim(0)));
     }
 
-    void backward(ExecutionContext&, const std::vector<Tensor>& x, const Tensor&,
-                  const Tensor& dy, std::vector<Tensor>& dx,
-                  const std::vector<bool>& needDx) override {
+    void backward(ExecutionContext&, const std::vector<Tensor>& x, const Tensor&, const Tensor& dy,
+                  std::vector<Tensor>& dx, const std::vector<bool>& needDx) override {
         if (needDx[0]) {
             dx[0] = dy.reshape(x[0].shape());
         }

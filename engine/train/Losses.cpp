@@ -74,8 +74,8 @@ class MeanSquaredError final : public Loss {
 public:
     std::string type() const override { return "mean_squared_error"; }
 
-    void compute(Backend& backend, const Tensor& output, const Tensor& target, bool,
-                 Tensor& loss, Tensor* grad) override {
+    void compute(Backend& backend, const Tensor& output, const Tensor& target, bool, Tensor& loss,
+                 Tensor* grad) override {
         checkMatching(output, target, type());
         backend.meanSquaredError(output, target, loss, grad);
     }

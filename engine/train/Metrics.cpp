@@ -4,8 +4,7 @@
 namespace loom {
 
 ClassificationMetrics::ClassificationMetrics(int64_t classes, int topK)
-    : m_classes(classes), m_topK(topK),
-      m_confusion(static_cast<size_t>(classes * classes), 0) {}
+    : m_classes(classes), m_topK(topK), m_confusion(static_cast<size_t>(classes * classes), 0) {}
 
 void ClassificationMetrics::add(const Tensor& scores, const Tensor& labels) {
     if (scores.rank() != 2 || scores.dim(1) != m_classes || labels.numel() != scores.dim(0)) {

@@ -21,7 +21,8 @@ void Optimizer::step(Backend& backend, const std::vector<NamedParameter>& parame
             continue;
         }
         std::vector<Tensor>& slots = m_slots[named.name];
-        if (slots.size() != names.size() || (!slots.empty() && slots[0].shape() != p.value.shape())) {
+        if (slots.size() != names.size() ||
+            (!slots.empty() && slots[0].shape() != p.value.shape())) {
             slots.clear();
             for (size_t i = 0; i < names.size(); ++i) {
                 Tensor slot = backend.allocate(p.value.shape(), p.value.dtype());
@@ -64,8 +65,8 @@ void Optimizer::restoreState(const std::map<std::string, Tensor>& state, int64_t
     for (const auto& [parameter, list] : slots) {
         for (size_t i = 0; i < list.size(); ++i) {
             if (!list[i].defined()) {
-                throw ConfigError("optimizer state for '" + parameter + "' lacks its '" +
-                                  names[i] + "' slot");
+                throw ConfigError("optimizer state for '" + parameter + "' lacks its '" + names[i] +
+                                  "' slot");
             }
         }
     }

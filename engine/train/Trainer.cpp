@@ -22,7 +22,9 @@ Tensor matchTarget(const Tensor& targets, const Tensor& prediction) {
 }  // namespace
 
 Trainer::Trainer(Graph& graph, TrainingConfig config, Backend& backend)
-    : m_graph(graph), m_config(std::move(config)), m_backend(backend),
+    : m_graph(graph),
+      m_config(std::move(config)),
+      m_backend(backend),
       m_loss(makeLoss(m_config.loss)),
       m_optimizer(makeOptimizer(m_config.optimizer, m_config.optimizerParams)),
       m_ctx{backend, true, m_config.seed, 0, DType::F32},
@@ -64,9 +66,10 @@ void Trainer::checkCompatible(const Dataset& data) const {
     if (data.sampleShape() != in) {
         throw DataError("the data set's samples have shape " + data.sampleShape().str() +
                         " but the model's input '" + m_graph.inputNames()[0] + "' expects " +
-                        in.str() + (data.sampleShape().numel() == in.numel()
-                                        ? "; flatten or reshape the data (e.g. --flatten)"
-                                        : ""));
+                        in.str() +
+                        (data.sampleShape().numel() == in.numel()
+                             ? "; flatten or reshape the data (e.g. --flatten)"
+                             : ""));
     }
     const Shape& out = m_graph.node(m_graph.outputNames()[0]).outputShape;
     if (data.isClassification() && out.numel() != data.classCount() &&

@@ -53,9 +53,12 @@ void restoreSnapshot(Graph& graph, Backend& backend, const Snapshot& s) {
 }
 
 double monitored(const EpochProgress& e, const std::string& monitor) {
-    if (monitor == "val_loss") return e.validationLoss;
-    if (monitor == "val_accuracy") return -e.validationAccuracy;
-    if (monitor == "accuracy") return -e.accuracy;
+    if (monitor == "val_loss")
+        return e.validationLoss;
+    if (monitor == "val_accuracy")
+        return -e.validationAccuracy;
+    if (monitor == "accuracy")
+        return -e.accuracy;
     return e.loss;
 }
 
@@ -107,8 +110,8 @@ void Trainer::runEpoch(EpochState& state, const Dataset& train) {
                 "the loss became " + std::string(std::isnan(r.loss) ? "NaN" : "infinite") +
                     " at epoch " + std::to_string(state.epoch + 1) + ", batch " +
                     std::to_string(batchIndex) +
-                    (layer.empty() ? "" : "; it first appeared in the output of layer '" + layer +
-                                              "'") +
+                    (layer.empty() ? ""
+                                   : "; it first appeared in the output of layer '" + layer + "'") +
                     ". The weights are those from the start of this epoch; try a lower "
                     "learning rate",
                 layer};
@@ -120,8 +123,14 @@ void Trainer::runEpoch(EpochState& state, const Dataset& train) {
         accuracySum += r.accuracy * static_cast<double>(b);
         ++state.stepsDone;
         const double elapsed = secondsSince(state.start);
-        BatchProgress p{state.epoch + 1, m_config.epochs, batchIndex, loader.batchCount(),
-                        m_step, r.loss, r.accuracy, m_optimizer->learningRate(),
+        BatchProgress p{state.epoch + 1,
+                        m_config.epochs,
+                        batchIndex,
+                        loader.batchCount(),
+                        m_step,
+                        r.loss,
+                        r.accuracy,
+                        m_optimizer->learningRate(),
                         static_cast<double>(seen) / std::max(secondsSince(epochStart), 1e-9),
                         elapsed / static_cast<double>(state.stepsDone) *
                             static_cast<double>(state.stepsTotal - state.stepsDone)};
@@ -155,8 +164,8 @@ void Trainer::finishEpoch(EpochState& state, const Dataset* validation) {
     }
 }
 
-TrainingHistory Trainer::fit(const Dataset& train, const Dataset* validation,
-                             ProgressSink* sink, RunControl* control) {
+TrainingHistory Trainer::fit(const Dataset& train, const Dataset* validation, ProgressSink* sink,
+                             RunControl* control) {
     checkCompatible(train);
     if (validation != nullptr) {
         checkCompatible(*validation);
@@ -165,18 +174,18 @@ TrainingHistory Trainer::fit(const Dataset& train, const Dataset* validation,
     EpochState state;
     state.sink = sink;
     state.control = control;
-    state.stepsTotal = m_config.epochs * ((train.size() + m_config.batchSize - 1) /
-                                          m_config.batchSize);
+    state.stepsTotal =
+        m_config.epochs * ((train.size() + m_config.batchSize - 1) / m_config.batchSize);
     double plateauBest = INFINITY, earlyBest = INFINITY;
     int plateauWait = 0, earlyWait = 0;
     double plateauRate = m_baseLearningRate;
     Snapshot best, lastGood;
     for (state.epoch = 0; state.epoch < m_config.epochs && !state.finished; ++state.epoch) {
         const ScheduleConfig& s = m_config.schedule;
-        m_optimizer->setLearningRate(s.type == "plateau"
-                                         ? plateauRate
-                                         : scheduledRate(s, m_baseLearningRate, state.epoch,
-                                                         m_config.epochs));
+        m_optimizer->setLearningRate(
+            s.type == "plateau"
+                ? plateauRate
+                : scheduledRate(s, m_baseLearningRate, state.epoch, m_config.epochs));
         lastGood = takeSnapshot(m_graph);
         try {
             runEpoch(state, train);
@@ -219,8 +228,8 @@ TrainingHistory Trainer::fit(const Dataset& train, const Dataset* validation,
                                          ""};
         }
     }
-    history.finished = state.finished.value_or(RunFinished{RunFinished::Reason::Completed,
-                                                           "training finished", ""});
+    history.finished = state.finished.value_or(
+        RunFinished{RunFinished::Reason::Completed, "training finished", ""});
     state.report(history.finished);
     return history;
 }

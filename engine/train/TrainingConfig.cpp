@@ -51,8 +51,10 @@ EarlyStoppingConfig readEarlyStopping(const nlohmann::json& json) {
     e.monitor = json.value("monitor", e.monitor);
     static const std::set<std::string> monitors{"val_loss", "val_accuracy", "loss", "accuracy"};
     if (!monitors.count(e.monitor)) {
-        throw ConfigError("early_stopping: monitor must be val_loss, val_accuracy, loss or "
-                          "accuracy, not '" + e.monitor + "'");
+        throw ConfigError(
+            "early_stopping: monitor must be val_loss, val_accuracy, loss or "
+            "accuracy, not '" +
+            e.monitor + "'");
     }
     e.patience = json.value("patience", e.patience);
     e.minDelta = json.value("min_delta", e.minDelta);
@@ -61,8 +63,9 @@ EarlyStoppingConfig readEarlyStopping(const nlohmann::json& json) {
 }
 
 TrainingConfig readConfig(const nlohmann::json& json) {
-    checkKeys(json, {"optimizer", "loss", "batch_size", "epochs", "seed", "shuffle", "top_k",
-                     "schedule", "early_stopping", "metrics"},
+    checkKeys(json,
+              {"optimizer", "loss", "batch_size", "epochs", "seed", "shuffle", "top_k", "schedule",
+               "early_stopping", "metrics"},
               "training");
     TrainingConfig c;
     if (json.contains("optimizer")) {

@@ -75,8 +75,8 @@ void TestCli::trainEvaluateAndPredictOnCsv() {
     })");
     QString weights = m_dir.filePath("points.h5");
     Run train = loomCli({"train", m_dir.filePath("model.json"), "--data",
-                         "csv:" + m_dir.filePath("points.csv"), "--save", weights,
-                         "--optimizer", "adam", "--lr", "0.05"});
+                         "csv:" + m_dir.filePath("points.csv"), "--save", weights, "--optimizer",
+                         "adam", "--lr", "0.05"});
     QVERIFY2(train.exitCode == 0, qPrintable(train.output));
     QVERIFY2(train.output.contains("epoch 15/15") && train.output.contains("val_acc 1.0000"),
              qPrintable(train.output));
@@ -94,8 +94,8 @@ void TestCli::trainsTheW1ExampleOnFashionMnist() {
         QSKIP("Fashion-MNIST is not installed");
     }
     QString weights = m_dir.filePath("w1.h5");
-    Run train = loomCli({"train", example("w1_softmax.json"), "--epochs", "2", "--checkpoint",
-                         weights});
+    Run train =
+        loomCli({"train", example("w1_softmax.json"), "--epochs", "2", "--checkpoint", weights});
     QVERIFY2(train.exitCode == 0, qPrintable(train.output));
     QVERIFY2(train.output.contains("samples/s") && train.output.contains("ETA"),
              qPrintable(train.output));
@@ -123,7 +123,8 @@ void TestCli::badInputGivesClearErrors() {
     QVERIFY2(r.output.contains("not valid JSON"), qPrintable(r.output));
     r = loomCli({"train", example("w1_softmax.json"), "--epochz", "3"});
     QVERIFY(r.exitCode != 0 && r.output.contains("unknown option --epochz"));
-    r = loomCli({"evaluate", example("w1_softmax.json"), "--weights", m_dir.filePath("broken.json")});
+    r = loomCli(
+        {"evaluate", example("w1_softmax.json"), "--weights", m_dir.filePath("broken.json")});
     QVERIFY2(r.exitCode == 1 && r.output.contains("not an HDF5 file"), qPrintable(r.output));
     r = loomCli({"train", example("w4_cnn.json"), "--data", "csv:" + m_dir.filePath("nope.csv")});
     QVERIFY2(r.exitCode == 1 && r.output.contains("nope.csv"), qPrintable(r.output));

@@ -35,7 +35,6 @@ QByteArray idxHeader(std::vector<uint32_t> dims) {
     return h;
 }
 
-
 Dataset counting(int64_t n, int64_t classes) {
     Dataset d;
     d.samples = Tensor::empty(Shape{n, 2});
@@ -95,7 +94,8 @@ void TestData::fashionMnistLoads() {
 void TestData::corruptIdxFilesAreClearErrors() {
     const QString d = m_dir->path();
     writeBytes(d + "/short", QByteArray("\x00\x00", 2));
-    QVERIFY(messageOf<IoError>([&] { readIdx((d + "/short").toStdString()); }).contains("truncated"));
+    QVERIFY(
+        messageOf<IoError>([&] { readIdx((d + "/short").toStdString()); }).contains("truncated"));
     writeBytes(d + "/magic", QByteArray("PK\x03\x04 not idx at all", 20));
     QVERIFY(messageOf<IoError>([&] { readIdx((d + "/magic").toStdString()); }).contains("magic"));
     // A 20-byte file claiming 4 billion elements: rejected before any allocation.
@@ -103,13 +103,15 @@ void TestData::corruptIdxFilesAreClearErrors() {
     QString message = messageOf<IoError>([&] { readIdx((d + "/huge").toStdString()); });
     QVERIFY2(message.contains("corrupt"), qPrintable(message));
     writeBytes(d + "/cut", idxHeader({10, 3}) + QByteArray(12, '\1'));
-    QVERIFY(messageOf<IoError>([&] { readIdx((d + "/cut").toStdString()); }).contains("truncated") ||
-            messageOf<IoError>([&] { readIdx((d + "/cut").toStdString()); }).contains("corrupt"));
+    QVERIFY(
+        messageOf<IoError>([&] { readIdx((d + "/cut").toStdString()); }).contains("truncated") ||
+        messageOf<IoError>([&] { readIdx((d + "/cut").toStdString()); }).contains("corrupt"));
     writeBytes(d + "/ok", idxHeader({2, 3}) + QByteArray("\x01\x02\x03\x04\x05\x06", 6));
     Tensor t = readIdx((d + "/ok").toStdString());
     QCOMPARE(t.shape(), (Shape{2, 3}));
     QCOMPARE(t.at(5), 6.0);
-    QVERIFY(messageOf<IoError>([&] { readIdx((d + "/missing").toStdString()); }).contains("missing"));
+    QVERIFY(
+        messageOf<IoError>([&] { readIdx((d + "/missing").toStdString()); }).contains("missing"));
 }
 
 void TestData::csvWithHeaderAndStringLabels() {
@@ -195,7 +197,8 @@ void TestData::batchLoaderCoversEverySampleOnce() {
 
 void TestData::perChannelNormalisation() {
     Dataset d;
-    d.samples = Tensor::fromVector(Shape{2, 2, 1, 2}, std::vector<float>{0, 2, 10, 30, 4, 6, 20, 40});
+    d.samples =
+        Tensor::fromVector(Shape{2, 2, 1, 2}, std::vector<float>{0, 2, 10, 30, 4, 6, 20, 40});
     d.targets = Tensor::zeros(Shape{2});
     Normalization n = Normalization::perChannel(d);
     QCOMPARE(n.mean, (std::vector<double>{3, 25}));

@@ -27,25 +27,38 @@ struct LayerCase {
 const std::vector<LayerCase>& layerCases() {
     static const std::vector<LayerCase> cases = {
         {"dense", "Dense", {{"units", 5}}, {{7}}},
-        {"dense tanh no bias", "Dense", {{"units", 3}, {"activation", "tanh"}, {"use_bias", false}}, {{6}}},
+        {"dense tanh no bias",
+         "Dense",
+         {{"units", 3}, {"activation", "tanh"}, {"use_bias", false}},
+         {{6}}},
         {"dense softmax", "Dense", {{"units", 4}, {"activation", "softmax"}}, {{5}}},
         {"conv 3x3", "Conv2D", {{"filters", 3}, {"kernel_size", {3, 3}}}, {{2, 7, 7}}},
-        {"conv stride same", "Conv2D",
+        {"conv stride same",
+         "Conv2D",
          {{"filters", 2}, {"kernel_size", {3, 2}}, {"strides", {2, 1}}, {"padding", "same"}},
          {{3, 8, 7}}},
-        {"conv dilated elu", "Conv2D",
-         {{"filters", 2}, {"kernel_size", {3, 3}}, {"dilation_rate", {2, 2}}, {"padding", "same"},
+        {"conv dilated elu",
+         "Conv2D",
+         {{"filters", 2},
+          {"kernel_size", {3, 3}},
+          {"dilation_rate", {2, 2}},
+          {"padding", "same"},
           {"activation", "elu"}},
          {{2, 9, 9}}},
-        {"conv stride dilation valid", "Conv2D",
+        {"conv stride dilation valid",
+         "Conv2D",
          {{"filters", 2}, {"kernel_size", {2, 3}}, {"strides", {2, 2}}, {"dilation_rate", {2, 1}}},
          {{1, 9, 8}}},
         {"maxpool 2x2", "MaxPool2D", {{"pool_size", {2, 2}}}, {{2, 6, 6}}},
-        {"maxpool 3x3 s2 same", "MaxPool2D",
-         {{"pool_size", {3, 3}}, {"strides", {2, 2}}, {"padding", "same"}}, {{2, 7, 7}}},
+        {"maxpool 3x3 s2 same",
+         "MaxPool2D",
+         {{"pool_size", {3, 3}}, {"strides", {2, 2}}, {"padding", "same"}},
+         {{2, 7, 7}}},
         {"avgpool 2x2", "AveragePool2D", {{"pool_size", {2, 2}}}, {{2, 6, 5}}},
-        {"avgpool 3x3 s1 same", "AveragePool2D",
-         {{"pool_size", {3, 3}}, {"strides", {1, 1}}, {"padding", "same"}}, {{2, 5, 5}}},
+        {"avgpool 3x3 s1 same",
+         "AveragePool2D",
+         {{"pool_size", {3, 3}}, {"strides", {1, 1}}, {"padding", "same"}},
+         {{2, 5, 5}}},
         {"global average", "GlobalAveragePool2D", {}, {{3, 4, 5}}},
         {"flatten", "Flatten", {}, {{2, 3, 4}}},
         {"reshape", "Reshape", {{"target_shape", {6, -1}}}, {{3, 4, 2}}},
@@ -127,8 +140,8 @@ void TestGradients::layerGradient() {
     Graph graph;
     std::vector<std::string> inputNames;
     for (size_t i = 0; i < c.inputs.size(); ++i) {
-        inputNames.push_back(graph.add("Input", "in" + std::to_string(i),
-                                       {{"shape", c.inputs[i].dims()}}));
+        inputNames.push_back(
+            graph.add("Input", "in" + std::to_string(i), {{"shape", c.inputs[i].dims()}}));
     }
     graph.add(c.type, "layer", c.params, inputNames);
     graph.build(7, DType::F64);
@@ -188,8 +201,7 @@ Tensor makeTarget(const std::string& loss, const Shape& outputShape) {
     return target;
 }
 
-double lossValue(Loss& loss, const Tensor& output, const Tensor& target, bool fused,
-                 Tensor* grad) {
+double lossValue(Loss& loss, const Tensor& output, const Tensor& target, bool fused, Tensor* grad) {
     Tensor value = Tensor::empty(Shape{1}, DType::F64);
     loss.compute(cpuBackend(), output, target, fused, value, grad);
     return value.at(0);
@@ -203,8 +215,8 @@ void TestGradients::lossGradient_data() {
     for (const LossKind* kind : LossRegistry::instance().all()) {
         auto loss = kind->create();
         if (loss->fusedActivation() != ActivationKind::Linear) {
-            QTest::newRow((kind->type + " fused").c_str()) << QString::fromStdString(kind->type)
-                                                           << true;
+            QTest::newRow((kind->type + " fused").c_str())
+                << QString::fromStdString(kind->type) << true;
         }
         if (kind->type != "sparse_categorical_crossentropy") {
             QTest::newRow(kind->type.c_str()) << QString::fromStdString(kind->type) << false;

@@ -1,8 +1,8 @@
 // The graph: building from code and JSON, shape inference, clear errors for bad graphs, the
 // Keras-style summary, frozen layers and gradients with respect to the input.
 
-#include "support/GradientCheck.h"
 #include "support/Expect.h"
+#include "support/GradientCheck.h"
 
 #include <loom/Error.h>
 #include <loom/Graph.h>
@@ -23,8 +23,8 @@ Graph w2Mlp() {
     Graph g;
     g.setName("sequential");
     g.add("Input", "input", {{"shape", {3072}}});
-    g.add("Dense", "dense", {{"units", 768}, {"activation", "relu"}, {"kernel_initializer", "uniform"}},
-          {"input"});
+    g.add("Dense", "dense",
+          {{"units", 768}, {"activation", "relu"}, {"kernel_initializer", "uniform"}}, {"input"});
     g.add("Dense", "dense_1", {{"units", 384}, {"activation", "relu"}}, {"dense"});
     g.add("Dense", "dense_2", {{"units", 2}, {"activation", "softmax"}}, {"dense_1"});
     return g;
@@ -37,13 +37,13 @@ Graph branchyNet() {
     g.add("Conv2D", "a", {{"filters", 4}, {"kernel_size", {1, 1}}}, {"image"});
     g.add("Conv2D", "b", {{"filters", 2}, {"kernel_size", {3, 3}}, {"padding", "same"}}, {"image"});
     g.add("Concatenate", "mixed", {}, {"a", "b"});
-    g.add("Conv2D", "c", {{"filters", 6}, {"kernel_size", {1, 1}}, {"activation", "relu"}}, {"mixed"});
+    g.add("Conv2D", "c", {{"filters", 6}, {"kernel_size", {1, 1}}, {"activation", "relu"}},
+          {"mixed"});
     g.add("Add", "residual", {}, {"mixed", "c"});
     g.add("GlobalAveragePool2D", "pool", {}, {"residual"});
     g.add("Dense", "out", {{"units", 3}, {"activation", "softmax"}}, {"pool"});
     return g;
 }
-
 
 }  // namespace
 
@@ -230,7 +230,8 @@ void TestGraph::malformedJsonIsAnError() {
     });
     QVERIFY2(message.contains("malformed"), qPrintable(message));
     message = messageOf<GraphError>([] {
-        Graph::fromJson({{"format", "loom-graph"}, {"version", 99}, {"layers", nlohmann::json::array()}});
+        Graph::fromJson(
+            {{"format", "loom-graph"}, {"version", 99}, {"layers", nlohmann::json::array()}});
     });
     QVERIFY2(message.contains("newer"), qPrintable(message));
     message = messageOf<GraphError>([] {

@@ -19,8 +19,8 @@ struct OneLayer {
                       const std::vector<Shape>& inputs) {
         std::vector<std::string> names;
         for (size_t i = 0; i < inputs.size(); ++i) {
-            names.push_back(graph.add("Input", "in" + std::to_string(i),
-                                      {{"shape", inputs[i].dims()}}));
+            names.push_back(
+                graph.add("Input", "in" + std::to_string(i), {{"shape", inputs[i].dims()}}));
         }
         graph.add(type, "layer", params, names);
         graph.build();
@@ -49,11 +49,10 @@ Tensor iota(const Shape& shape, float start = 1.0f) {
 void compare(const std::vector<float>& actual, const std::vector<float>& expected) {
     QCOMPARE(actual.size(), expected.size());
     for (size_t i = 0; i < actual.size(); ++i) {
-        QVERIFY2(std::abs(actual[i] - expected[i]) <= 1e-5f * (1 + std::abs(expected[i])),
-                 qPrintable(QString("element %1: %2 vs expected %3")
-                                .arg(i)
-                                .arg(actual[i])
-                                .arg(expected[i])));
+        QVERIFY2(
+            std::abs(actual[i] - expected[i]) <= 1e-5f * (1 + std::abs(expected[i])),
+            qPrintable(
+                QString("element %1: %2 vs expected %3").arg(i).arg(actual[i]).arg(expected[i])));
     }
 }
 
@@ -81,9 +80,8 @@ private slots:
 };
 
 void TestLayers::declarationsAreComplete() {
-    const std::set<std::string> categories{"Core",         "Convolution",    "Pooling",
-                                           "Normalisation", "Regularisation", "Merge",
-                                           "Activation"};
+    const std::set<std::string> categories{
+        "Core", "Convolution", "Pooling", "Normalisation", "Regularisation", "Merge", "Activation"};
     int kinds = 0;
     for (const LayerKind* kind : LayerRegistry::instance().all()) {
         ++kinds;
@@ -112,8 +110,11 @@ void TestLayers::denseKnownValues() {
 void TestLayers::conv2dSamePaddingPutsTheExtraCellLast() {
     // A 2x2 all-ones filter with "same" padding on a 3x3 image: TensorFlow pads the bottom
     // and right only, so each output sums the window starting at its own cell.
-    OneLayer l("Conv2D", {{"filters", 1}, {"kernel_size", {2, 2}}, {"padding", "same"},
-                          {"kernel_initializer", "ones"}},
+    OneLayer l("Conv2D",
+               {{"filters", 1},
+                {"kernel_size", {2, 2}},
+                {"padding", "same"},
+                {"kernel_initializer", "ones"}},
                {{1, 3, 3}});
     compare(l.run({iota({1, 1, 3, 3})}), {12, 16, 9, 24, 28, 15, 15, 17, 9});
 }

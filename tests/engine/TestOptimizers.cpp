@@ -105,13 +105,20 @@ void TestOptimizers::kerasDefaults() {
 void TestOptimizers::updateMatchesKerasFormula_data() {
     QTest::addColumn<QString>("type");
     QTest::addColumn<QString>("params");
-    QTest::newRow("sgd") << "sgd" << "{}";
-    QTest::newRow("sgd momentum") << "sgd" << R"({"momentum": 0.9})";
-    QTest::newRow("sgd nesterov") << "sgd" << R"({"momentum": 0.9, "nesterov": true})";
-    QTest::newRow("rmsprop") << "rmsprop" << "{}";
-    QTest::newRow("adagrad") << "adagrad" << "{}";
-    QTest::newRow("adam") << "adam" << "{}";
-    QTest::newRow("adamw") << "adamw" << "{}";
+    QTest::newRow("sgd") << "sgd"
+                         << "{}";
+    QTest::newRow("sgd momentum") << "sgd"
+                                  << R"({"momentum": 0.9})";
+    QTest::newRow("sgd nesterov") << "sgd"
+                                  << R"({"momentum": 0.9, "nesterov": true})";
+    QTest::newRow("rmsprop") << "rmsprop"
+                             << "{}";
+    QTest::newRow("adagrad") << "adagrad"
+                             << "{}";
+    QTest::newRow("adam") << "adam"
+                          << "{}";
+    QTest::newRow("adamw") << "adamw"
+                           << "{}";
 }
 
 void TestOptimizers::updateMatchesKerasFormula() {

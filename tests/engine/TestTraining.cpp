@@ -27,7 +27,8 @@ struct FashionMnist {
 // Loaded once per process: pixels scaled to [0, 1].
 const FashionMnist& fashionMnist() {
     static const FashionMnist data = [] {
-        FashionMnist d{loadFashionMnist(kFashionMnist, false), loadFashionMnist(kFashionMnist, true)};
+        FashionMnist d{loadFashionMnist(kFashionMnist, false),
+                       loadFashionMnist(kFashionMnist, true)};
         Normalization::divideBy(255.0).apply(d.train);
         Normalization::divideBy(255.0).apply(d.test);
         return d;
@@ -70,7 +71,8 @@ Timed trainAndTest(Graph& g, const TrainingConfig& config, bool flatten) {
     Trainer trainer(g, config);
     auto start = std::chrono::steady_clock::now();
     TrainingHistory h = trainer.fit(train, nullptr);
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     EvaluationResult r = trainer.evaluate(test);
     qInfo("%s: %d epoch(s) in %.1f s, train loss %.4f, test accuracy %.4f", g.name().c_str(),
           config.epochs, seconds, h.epochs.back().loss, r.metrics->accuracy());
@@ -117,8 +119,8 @@ void TestTraining::w2MlpReaches88Percent() {
     Graph g;
     g.setName("W2 MLP");
     g.add("Input", "input", {{"shape", {784}}});
-    g.add("Dense", "dense", {{"units", 768}, {"activation", "relu"}, {"kernel_initializer", "uniform"}},
-          {"input"});
+    g.add("Dense", "dense",
+          {{"units", 768}, {"activation", "relu"}, {"kernel_initializer", "uniform"}}, {"input"});
     g.add("Dense", "dense_1", {{"units", 384}, {"activation", "relu"}}, {"dense"});
     g.add("Dense", "dense_2", {{"units", 10}, {"activation", "softmax"}}, {"dense_1"});
     TrainingConfig c = sgd(0.001, 128, 12);
@@ -131,8 +133,10 @@ void TestTraining::w4CnnReaches91Percent() {
     Graph g;
     g.setName("W4 CNN");
     g.add("Input", "input", {{"shape", {1, 28, 28}}});
-    g.add("Conv2D", "conv2d", {{"filters", 32}, {"kernel_size", {3, 3}}, {"activation", "relu"}}, {"input"});
-    g.add("Conv2D", "conv2d_1", {{"filters", 64}, {"kernel_size", {3, 3}}, {"activation", "relu"}}, {"conv2d"});
+    g.add("Conv2D", "conv2d", {{"filters", 32}, {"kernel_size", {3, 3}}, {"activation", "relu"}},
+          {"input"});
+    g.add("Conv2D", "conv2d_1", {{"filters", 64}, {"kernel_size", {3, 3}}, {"activation", "relu"}},
+          {"conv2d"});
     g.add("MaxPool2D", "pool", {{"pool_size", {2, 2}}}, {"conv2d_1"});
     g.add("Dropout", "dropout", {{"rate", 0.25}}, {"pool"});
     g.add("Flatten", "flatten", {}, {"dropout"});
@@ -219,7 +223,9 @@ void TestTraining::sameSeedGivesBitIdenticalWeights() {
 namespace {
 
 // 640 test images, flattened: enough to learn something in a few fast epochs.
-Dataset smallFlat() { return flattened(fashionMnist().test).subset(shuffledIndices(640, 1)); }
+Dataset smallFlat() {
+    return flattened(fashionMnist().test).subset(shuffledIndices(640, 1));
+}
 
 }  // namespace
 
@@ -252,17 +258,20 @@ void TestTraining::learningRateSchedules() {
     QCOMPARE(h.epochs.size(), size_t{4});
     for (int i = 0; i < 4; ++i) {
         QVERIFY2(std::abs(h.epochs[static_cast<size_t>(i)].learningRate - rates[i]) < 1e-12,
-                 qPrintable(QString("epoch %1: %2 vs %3").arg(i + 1).arg(h.epochs[static_cast<size_t>(i)].learningRate).arg(rates[i])));
+                 qPrintable(QString("epoch %1: %2 vs %3")
+                                .arg(i + 1)
+                                .arg(h.epochs[static_cast<size_t>(i)].learningRate)
+                                .arg(rates[i])));
     }
 }
 
 void TestTraining::earlyStoppingRestoresBestWeights() {
     // min_delta larger than any real improvement: epoch 1 is the best, epoch 2 "fails to
     // improve", and with patience 0 training stops there with epoch 1's weights.
-    nlohmann::json json = {{"epochs", 10},
-                           {"batch_size", 64},
-                           {"early_stopping",
-                            {{"monitor", "loss"}, {"patience", 0}, {"min_delta", 100.0}}}};
+    nlohmann::json json = {
+        {"epochs", 10},
+        {"batch_size", 64},
+        {"early_stopping", {{"monitor", "loss"}, {"patience", 0}, {"min_delta", 100.0}}}};
     Graph g = softmaxRegression();
     Trainer trainer(g, TrainingConfig::fromJson(json));
     std::vector<float> afterFirst;

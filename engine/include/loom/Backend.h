@@ -108,14 +108,13 @@ public:
     /// Normalises with the batch statistics, updates the running ones Keras-style
     /// (running = momentum * running + (1 - momentum) * batch, variance unbiased) and saves the
     /// batch mean and 1/sqrt(var + eps) for the backward pass.
-    virtual void batchNormForwardTraining(const Tensor& x, const Tensor& gamma,
-                                          const Tensor& beta, double momentum, double epsilon,
-                                          Tensor& runningMean, Tensor& runningVar, Tensor& y,
-                                          Tensor& savedMean, Tensor& savedInvStd) = 0;
-    virtual void batchNormForwardInference(const Tensor& x, const Tensor& gamma,
-                                           const Tensor& beta, const Tensor& runningMean,
-                                           const Tensor& runningVar, double epsilon,
-                                           Tensor& y) = 0;
+    virtual void batchNormForwardTraining(const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                                          double momentum, double epsilon, Tensor& runningMean,
+                                          Tensor& runningVar, Tensor& y, Tensor& savedMean,
+                                          Tensor& savedInvStd) = 0;
+    virtual void batchNormForwardInference(const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                                           const Tensor& runningMean, const Tensor& runningVar,
+                                           double epsilon, Tensor& y) = 0;
     virtual void batchNormBackward(const Tensor& x, const Tensor& dy, const Tensor& gamma,
                                    const Tensor& savedMean, const Tensor& savedInvStd, Tensor& dx,
                                    Tensor& dgamma, Tensor& dbeta) = 0;
@@ -151,15 +150,15 @@ public:
     virtual void softmaxCrossEntropy(const Tensor& logits, const Tensor& target, Tensor& loss,
                                      Tensor* dLogits) = 0;
     /// As softmaxCrossEntropy with integer class labels [N] (stored as floats).
-    virtual void sparseSoftmaxCrossEntropy(const Tensor& logits, const Tensor& labels,
-                                           Tensor& loss, Tensor* dLogits) = 0;
+    virtual void sparseSoftmaxCrossEntropy(const Tensor& logits, const Tensor& labels, Tensor& loss,
+                                           Tensor* dLogits) = 0;
     /// Cross-entropy of probabilities [N,C] (clipped to [eps, 1-eps], as Keras does).
     virtual void crossEntropy(const Tensor& probs, const Tensor& target, double epsilon,
                               Tensor& loss, Tensor* dProbs) = 0;
     /// Binary cross-entropy with the sigmoid fused: mean over every element, stable form
     /// max(z,0) - z*t + log(1 + exp(-|z|)); dLogits = (sigmoid(z) - t) / numel.
-    virtual void sigmoidBinaryCrossEntropy(const Tensor& logits, const Tensor& target,
-                                           Tensor& loss, Tensor* dLogits) = 0;
+    virtual void sigmoidBinaryCrossEntropy(const Tensor& logits, const Tensor& target, Tensor& loss,
+                                           Tensor* dLogits) = 0;
     /// Binary cross-entropy of probabilities (clipped to [eps, 1-eps]), mean over elements.
     virtual void binaryCrossEntropy(const Tensor& probs, const Tensor& target, double epsilon,
                                     Tensor& loss, Tensor* dProbs) = 0;
@@ -169,8 +168,8 @@ public:
 
     // ---- optimizer updates (Keras' formulas; state tensors shaped like w) ------------------
     /// Plain: w -= lr*g. Momentum: v = m*v - lr*g; w += v. Nesterov: w += m*v - lr*g.
-    virtual void sgdUpdate(Tensor& w, const Tensor& g, Tensor* velocity, double lr,
-                           double momentum, bool nesterov) = 0;
+    virtual void sgdUpdate(Tensor& w, const Tensor& g, Tensor* velocity, double lr, double momentum,
+                           bool nesterov) = 0;
     /// a = rho*a + (1-rho)*g^2; w -= lr*g / (sqrt(a) + eps).
     virtual void rmspropUpdate(Tensor& w, const Tensor& g, Tensor& accumulator, double lr,
                                double rho, double epsilon) = 0;

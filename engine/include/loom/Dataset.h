@@ -38,8 +38,8 @@ std::pair<Dataset, Dataset> splitHoldout(const Dataset& data, double fraction, u
 /// How samples are scaled before training; computed from the training set, applied to all.
 struct Normalization {
     enum class Kind { None, Scale, MeanStd } kind = Kind::None;
-    double scale = 1.0;                   ///< Scale: x * scale (1/255 for 8-bit pixels)
-    std::vector<double> mean, stddev;     ///< MeanStd: per channel (axis 1)
+    double scale = 1.0;                ///< Scale: x * scale (1/255 for 8-bit pixels)
+    std::vector<double> mean, stddev;  ///< MeanStd: per channel (axis 1)
 
     static Normalization divideBy(double divisor);
     /// Per-channel mean and standard deviation of a data set's samples.

@@ -36,8 +36,8 @@ public:
         // Filled by forward() / backward():
         Tensor preActivation;  ///< the layer's output before the graph applies its activation
         Tensor output;
-        Tensor grad;               ///< dLoss/d(output)
-        Tensor preActivationGrad;  ///< dLoss/d(preActivation), when an activation follows
+        Tensor grad;                     ///< dLoss/d(output)
+        Tensor preActivationGrad;        ///< dLoss/d(preActivation), when an activation follows
         std::vector<Tensor> inputGrads;  ///< the layer's dx buffers, reused across batches
     };
 

@@ -31,7 +31,7 @@ struct LayerKind {
     std::string description;
     std::vector<ParamSpec> params;
     int minInputs = 1;
-    int maxInputs = 1;  ///< -1: any number
+    int maxInputs = 1;       ///< -1: any number
     std::string kerasClass;  ///< Keras class_name, empty when Keras has none
     std::string onnxOp;      ///< the ONNX op it exports to, empty when none
     std::function<std::unique_ptr<Layer>()> create;
@@ -130,7 +130,7 @@ private:
 };
 
 /// Registers a layer kind from its own file: `LOOM_REGISTER_LAYER(Dense, makeDenseKind());`
-#define LOOM_REGISTER_LAYER(Name, kindExpression) \
+#define LOOM_REGISTER_LAYER(Name, kindExpression)             \
     [[maybe_unused]] static const bool loomRegistered##Name = \
         ::loom::LayerRegistry::instance().add(kindExpression)
 

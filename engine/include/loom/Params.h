@@ -27,13 +27,14 @@ struct ParamSpec {
     std::string help;
     int minCount = 0, maxCount = 1 << 20;  ///< list lengths, for IntList
 
-    static ParamSpec integer(std::string name, int64_t def, double min, double max, std::string help);
+    static ParamSpec integer(std::string name, int64_t def, double min, double max,
+                             std::string help);
     static ParamSpec real(std::string name, double def, double min, double max, std::string help);
     static ParamSpec boolean(std::string name, bool def, std::string help);
     static ParamSpec choice(std::string name, std::string def, std::vector<std::string> choices,
                             std::string help);
-    static ParamSpec intList(std::string name, std::vector<int64_t> def, int minCount,
-                             int maxCount, double min, double max, std::string help);
+    static ParamSpec intList(std::string name, std::vector<int64_t> def, int minCount, int maxCount,
+                             double min, double max, std::string help);
     static ParamSpec text(std::string name, std::string def, std::string help);
 };
 

@@ -18,8 +18,8 @@ struct BatchProgress {
     int epochs = 0;
     int64_t batch = 0;  ///< 1-based within the epoch
     int64_t batches = 0;
-    int64_t step = 0;  ///< batches since training began
-    double loss = 0;   ///< this batch's loss
+    int64_t step = 0;     ///< batches since training began
+    double loss = 0;      ///< this batch's loss
     double accuracy = 0;  ///< this batch's accuracy (NaN for regression)
     double learningRate = 0;
     double samplesPerSecond = 0;
@@ -29,7 +29,7 @@ struct BatchProgress {
 struct EpochProgress {
     int epoch = 0;
     int epochs = 0;
-    double loss = 0, accuracy = 0;  ///< means over the epoch's batches
+    double loss = 0, accuracy = 0;                      ///< means over the epoch's batches
     double validationLoss = 0, validationAccuracy = 0;  ///< NaN without validation data
     double learningRate = 0;
     double seconds = 0;

@@ -22,8 +22,7 @@ struct GradientCheckResult {
 
 /// Compares analytic[i] with (f(x + h e_i) - f(x - h e_i)) / 2h for up to maxCoordinates
 /// coordinates of `x` (spread evenly). `objective` must read x's current values.
-inline GradientCheckResult checkGradient(const std::string& what, Tensor& x,
-                                         const Tensor& analytic,
+inline GradientCheckResult checkGradient(const std::string& what, Tensor& x, const Tensor& analytic,
                                          const std::function<double()>& objective,
                                          int maxCoordinates = 40, double h = 1e-6,
                                          double tolerance = 1e-5) {
