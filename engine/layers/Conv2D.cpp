@@ -89,11 +89,10 @@ LayerKind kind() {
                           "valid: no padding; same: pad so the output has ceil(in / stride) cells"),
         ParamSpec::intList("dilation_rate", {1, 1}, 2, 2, 1, 1024, "Spacing between filter taps"),
         activationParamSpec(),
-        ParamSpec::boolean("use_bias", true, "Add a learned bias per filter"),
-        ParamSpec::choice("kernel_initializer", "glorot_uniform", initializerNames(),
-                          "How the filters start"),
-        ParamSpec::choice("bias_initializer", "zeros", initializerNames(), "How the bias starts"),
     };
+    for (ParamSpec& spec : weightSpecs("filters", "per filter")) {
+        k.params.push_back(std::move(spec));
+    }
     k.kerasClass = "Conv2D";
     k.onnxOp = "Conv";
     k.create = [] { return std::make_unique<Conv2D>(); };

@@ -62,11 +62,10 @@ LayerKind kind() {
     k.params = {
         ParamSpec::integer("units", 10, 1, 1 << 24, "Number of output features"),
         activationParamSpec(),
-        ParamSpec::boolean("use_bias", true, "Add a learned bias to each output"),
-        ParamSpec::choice("kernel_initializer", "glorot_uniform", initializerNames(),
-                          "How the weights start"),
-        ParamSpec::choice("bias_initializer", "zeros", initializerNames(), "How the bias starts"),
     };
+    for (ParamSpec& spec : weightSpecs("weights", "to each output")) {
+        k.params.push_back(std::move(spec));
+    }
     k.kerasClass = "Dense";
     k.onnxOp = "Gemm";
     k.create = [] { return std::make_unique<Dense>(); };

@@ -34,6 +34,16 @@ inline std::pair<int, int> pairParam(const Layer& layer, const std::string& name
     return {static_cast<int>(v.at(0)), static_cast<int>(v.at(v.size() > 1 ? 1 : 0))};
 }
 
+/// The use_bias, kernel_initializer and bias_initializer specs of Dense and Conv2D.
+inline std::vector<ParamSpec> weightSpecs(const std::string& weights, const std::string& bias) {
+    return {
+        ParamSpec::boolean("use_bias", true, "Add a learned bias " + bias),
+        ParamSpec::choice("kernel_initializer", "glorot_uniform", initializerNames(),
+                          "How the " + weights + " start"),
+        ParamSpec::choice("bias_initializer", "zeros", initializerNames(), "How the bias starts"),
+    };
+}
+
 /// Parameter gradients are written into Parameter::grad, allocated on first use.
 inline Tensor& gradientOf(ExecutionContext& ctx, Parameter& p) {
     ctx.ensure(p.grad, p.value.shape());
