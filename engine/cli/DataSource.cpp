@@ -80,6 +80,14 @@ LoadedData loadData(const std::string& spec, const nlohmann::json& section,
     auto [kind, where] = splitSpec(effective);
     LoadedData out;
     out.train = readPrimary(kind, where, section, modelInput, out);
+    // The test set is split off first, so that per-channel statistics never see it.
+    const double testSplit = section.value("test_split", 0.0);
+    if (testSplit > 0 && !out.test) {
+        auto [rest, held] =
+            splitHoldout(out.train, testSplit, section.value("split_seed", 12345) + 1);
+        out.train = std::move(rest);
+        out.test = std::move(held);
+    }
     const std::string normalization = section.value("normalization", "divide_255");
     Normalization norm;
     if (normalization == "divide_255") {

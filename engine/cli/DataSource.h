@@ -23,8 +23,9 @@ struct LoadedData {
 
 /// spec: "fashion-mnist[:DIR]", "idx:IMAGES,LABELS", "folder:DIR", "csv:FILE". The data
 /// section supplies preprocessing: normalization (divide_255, mean_std, none),
-/// validation_split, split_seed, labels (subfolder, prefix), grayscale, label_column,
-/// regression. Samples are reshaped to the model's input when only the layout differs.
+/// validation_split, test_split (for sources without a test set), split_seed, labels (subfolder,
+/// prefix), grayscale, label_column, regression. Samples are reshaped to the model's input when
+/// only the layout differs.
 LoadedData loadData(const std::string& spec, const nlohmann::json& section,
                     const Shape& modelInput);
 

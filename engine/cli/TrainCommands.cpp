@@ -6,12 +6,17 @@
 #include "cli/ModelFile.h"
 #include "cli/ProgressPrinter.h"
 
+#include <loom/BackgroundRun.h>
 #include <loom/Error.h>
 #include <loom/Trainer.h>
 #include <loom/WeightsFile.h>
 
+#include <atomic>
+#include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
+#include <thread>
 
 namespace loom::cli {
 
@@ -86,6 +91,39 @@ void printEvaluation(const char* name, const EvaluationResult& r,
     }
 }
 
+volatile std::sig_atomic_t g_interrupted = 0;
+
+void onInterrupt(int) {
+    g_interrupted = 1;
+}
+
+// Trains on a worker thread while this one watches for Ctrl-C, which stops training at the
+// end of the current batch (the weights are then still saved) instead of killing the process.
+TrainingHistory trainInterruptibly(Trainer& trainer, const LoadedData& data,
+                                   ProgressPrinter& printer) {
+    std::atomic<bool> done{false};
+    TrainingHistory history;
+    BackgroundRun run([&](RunControl& control) {
+        struct MarkDone {
+            std::atomic<bool>& flag;
+            ~MarkDone() { flag = true; }
+        } mark{done};
+        history = trainer.fit(data.train, data.validation ? &*data.validation : nullptr, &printer,
+                              &control);
+    });
+    g_interrupted = 0;
+    auto previous = std::signal(SIGINT, onInterrupt);
+    while (!done) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        if (g_interrupted) {
+            run.control().requestStop();
+        }
+    }
+    std::signal(SIGINT, previous);
+    run.wait();
+    return history;
+}
+
 }  // namespace
 
 int runSummary(int argc, char** argv) {
@@ -127,8 +165,7 @@ int runTrain(int argc, char** argv) {
         };
     }
     ProgressPrinter printer(stdout);
-    TrainingHistory history =
-        trainer.fit(data.train, data.validation ? &*data.validation : nullptr, &printer, nullptr);
+    TrainingHistory history = trainInterruptibly(trainer, data, printer);
     printer.printTable();
     if (data.test) {
         printEvaluation("test", trainer.evaluate(*data.test), data.train.classNames, false);
@@ -137,10 +174,15 @@ int runTrain(int argc, char** argv) {
         saveWeights(model.graph, *save);
         std::printf("weights saved to %s\n", save->c_str());
     }
-    const auto reason = history.finished.reason;
-    return reason == RunFinished::Reason::Completed || reason == RunFinished::Reason::EarlyStopped
-               ? 0
-               : 1;
+    switch (history.finished.reason) {
+        case RunFinished::Reason::Completed:
+        case RunFinished::Reason::EarlyStopped:
+            return 0;
+        case RunFinished::Reason::Stopped:
+            return 130;  // what a shell reports after Ctrl-C
+        default:
+            return 1;
+    }
 }
 
 int runEvaluate(int argc, char** argv) {

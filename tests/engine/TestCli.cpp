@@ -7,6 +7,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <csignal>
+
 namespace {
 
 struct Run {
@@ -44,6 +46,7 @@ private slots:
     void trainEvaluateAndPredictOnCsv();
     void trainsTheW1ExampleOnFashionMnist();
     void badInputGivesClearErrors();
+    void ctrlCStopsWithinABatchAndStillSaves();
 
 private:
     QTemporaryDir m_dir;
@@ -130,6 +133,26 @@ void TestCli::badInputGivesClearErrors() {
     QVERIFY2(r.exitCode == 1 && r.output.contains("nope.csv"), qPrintable(r.output));
     r = loomCli({"frobnicate"});
     QCOMPARE(r.exitCode, 2);
+}
+
+void TestCli::ctrlCStopsWithinABatchAndStillSaves() {
+    if (!QFile::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")) {
+        QSKIP("Fashion-MNIST is not installed");
+    }
+    const QString weights = m_dir.filePath("interrupted.h5");
+    QProcess p;
+    p.setProcessChannelMode(QProcess::MergedChannels);
+    p.start(LOOM_CLI_PATH,
+            {"train", example("w2_mlp_fashion.json"), "--epochs", "50", "--save", weights});
+    QString output;
+    QTRY_VERIFY_WITH_TIMEOUT((output += QString::fromUtf8(p.readAll())).contains("batch"), 60000);
+    ::kill(static_cast<pid_t>(p.processId()), SIGINT);
+    QVERIFY(p.waitForFinished(60000));
+    output += QString::fromUtf8(p.readAll());
+    QCOMPARE(p.exitCode(), 130);
+    QVERIFY2(output.contains("stopped by request") && output.contains("weights saved"),
+             qPrintable(output));
+    QVERIFY(QFile::exists(weights));
 }
 
 QTEST_GUILESS_MAIN(TestCli)

@@ -2,6 +2,7 @@
 // accuracies (thresholds from issue 3), stop and pause must work within a batch, NaN must stop
 // training naming the layer, and CPU training must be bit-for-bit reproducible.
 
+#include <loom/BackgroundRun.h>
 #include <loom/Error.h>
 #include <loom/Graph.h>
 #include <loom/Idx.h>
@@ -96,6 +97,7 @@ private slots:
     void learningRateSchedules();
     void earlyStoppingRestoresBestWeights();
     void validationAndPerEpochMetricsAreReported();
+    void backgroundRunStopsOnDestructionAndReportsErrors();
 };
 
 void TestTraining::initTestCase() {
@@ -321,6 +323,28 @@ void TestTraining::validationAndPerEpochMetricsAreReported() {
         total += c;
     }
     QCOMPARE(total, int64_t{160});
+}
+
+void TestTraining::backgroundRunStopsOnDestructionAndReportsErrors() {
+    Graph g = softmaxRegression();
+    Trainer trainer(g, sgd(0.01, 32, 1000));
+    Dataset train = smallFlat();
+    TrainingHistory history;
+    {
+        BackgroundRun run(
+            [&](RunControl& control) { history = trainer.fit(train, nullptr, nullptr, &control); });
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }  // the destructor stops the 1000-epoch run and waits for it
+    QCOMPARE(history.finished.reason, RunFinished::Reason::Stopped);
+    QVERIFY(history.epochs.size() < 1000);
+
+    BackgroundRun failing([](RunControl&) { throw DataError("the data went away"); });
+    try {
+        failing.wait();
+        QFAIL("no exception");
+    } catch (const DataError& e) {
+        QCOMPARE(QString(e.what()), QString("the data went away"));
+    }
 }
 
 QTEST_APPLESS_MAIN(TestTraining)
