@@ -38,6 +38,11 @@ Trainer::Trainer(Graph& graph, TrainingConfig config, Backend& backend)
                          std::to_string(m_graph.outputNames().size()));
     }
     m_graph.moveTo(m_backend);
+    // The graph does not change while this trainer lives, so its parameter list is made once
+    // rather than on every step.
+    for (auto& [name, p] : m_graph.parameters()) {
+        m_parameters.push_back({name, p});
+    }
     m_lossValue = m_backend.allocate(Shape{1});
 }
 
@@ -105,11 +110,7 @@ Trainer::StepResult Trainer::trainStep(const Batch& batch) {
         return {loss, 0.0};
     }
     m_graph.backward(m_ctx, {{m_lossGrad, fused}});
-    std::vector<NamedParameter> parameters;
-    for (auto& [name, p] : m_graph.parameters()) {
-        parameters.push_back({name, p});
-    }
-    m_optimizer->step(m_backend, parameters);
+    m_optimizer->step(m_backend, m_parameters);
     double accuracy = std::nan("");
     if (batch.labels.defined() && out.output.rank() == 2 && out.output.dim(1) > 1) {
         ClassificationMetrics metrics(out.output.dim(1), 1);

@@ -71,6 +71,7 @@ private:
     Tensor m_lossValue, m_lossGrad;
     int64_t m_step = 0;
     double m_baseLearningRate;
+    std::vector<NamedParameter> m_parameters;
 };
 
 }  // namespace loom
