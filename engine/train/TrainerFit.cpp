@@ -205,7 +205,7 @@ TrainingHistory Trainer::fit(const Dataset& train, const Dataset* validation, Pr
         if (plateauValue < plateauBest) {
             plateauBest = plateauValue;
             plateauWait = 0;
-        } else if (++plateauWait > s.patience) {
+        } else if (++plateauWait >= s.patience) {  // as Keras: after `patience` flat epochs
             plateauRate = std::max(plateauRate * s.factor, s.minLearningRate);
             plateauWait = 0;
         }
@@ -218,7 +218,7 @@ TrainingHistory Trainer::fit(const Dataset& train, const Dataset* validation, Pr
             earlyBest = value;
             earlyWait = 0;
             best = es.restoreBestWeights ? takeSnapshot(m_graph) : Snapshot{};
-        } else if (++earlyWait > es.patience) {
+        } else if (++earlyWait >= es.patience) {
             if (!best.empty()) {
                 restoreSnapshot(m_graph, m_backend, best);
             }

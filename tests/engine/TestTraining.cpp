@@ -96,6 +96,7 @@ private slots:
     void learningRateSchedules_data();
     void learningRateSchedules();
     void earlyStoppingRestoresBestWeights();
+    void plateauScheduleLowersTheRate();
     void validationAndPerEpochMetricsAreReported();
     void backgroundRunStopsOnDestructionAndReportsErrors();
 };
@@ -264,6 +265,30 @@ void TestTraining::learningRateSchedules() {
                                 .arg(i + 1)
                                 .arg(h.epochs[static_cast<size_t>(i)].learningRate)
                                 .arg(rates[i])));
+    }
+}
+
+void TestTraining::plateauScheduleLowersTheRate() {
+    // Validation labels shifted by one class: the better the model learns the training set,
+    // the worse its validation loss, so every epoch after the first is a plateau.
+    Dataset train = smallFlat();
+    Dataset wrong = train;
+    wrong.targets = train.targets.clone();
+    for (int64_t i = 0; i < wrong.size(); ++i) {
+        wrong.targets.set(i, std::fmod(train.targets.at(i) + 1, 10.0));
+    }
+    nlohmann::json json = {{"optimizer", {{"type", "sgd"}, {"params", {{"learning_rate", 0.1}}}}},
+                           {"epochs", 4},
+                           {"batch_size", 64},
+                           {"schedule", {{"type", "plateau"}, {"patience", 1}, {"factor", 0.5}}}};
+    Graph g = softmaxRegression();
+    Trainer trainer(g, TrainingConfig::fromJson(json));
+    TrainingHistory h = trainer.fit(train, &wrong);
+    QCOMPARE(h.epochs.size(), size_t{4});
+    // Epoch 1 sets the best; each later epoch is flat, so the rate halves after epochs 2 and 3.
+    const double expected[] = {0.1, 0.1, 0.05, 0.025};
+    for (size_t i = 0; i < 4; ++i) {
+        QCOMPARE(h.epochs[i].learningRate, expected[i]);
     }
 }
 
