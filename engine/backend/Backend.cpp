@@ -1,3 +1,5 @@
+#include "backend/CounterRandom.h"
+
 #include <loom/Backend.h>
 #include <loom/Error.h>
 
@@ -95,12 +97,7 @@ ActivationKind activationFromName(const std::string& name) {
 }
 
 double counterUniform(uint64_t seed, uint64_t counter) {
-    uint64_t z =
-        seed * 0x9e3779b97f4a7c15ULL + counter * 0xd1b54a32d192ed03ULL + 0x632be59bd9b4e019ULL;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    z ^= z >> 31;
-    return static_cast<double>(z >> 11) * 0x1.0p-53;
+    return static_cast<double>(counterRandomBits(seed, counter)) * 0x1.0p-53;
 }
 
 }  // namespace loom

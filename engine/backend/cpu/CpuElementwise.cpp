@@ -2,6 +2,7 @@
 // element is read before it is written). Reductions accumulate in double in fixed blocks, so
 // their result does not depend on the number of threads.
 
+#include "backend/CounterRandom.h"
 #include "backend/cpu/CpuBackend.h"
 #include "backend/cpu/CpuSupport.h"
 
@@ -58,19 +59,6 @@ void biasBackwardSpatial(const T* dy, const BiasDims& d, T* db) {
         }
         db[c] = static_cast<T>(acc);
     });
-}
-
-// The 53 random bits behind counterUniform (Backend.cpp): counterUniform(seed, counter) is
-// randomBits(seed, counter) * 2^-53. Inlined because dropout calls it for every element (an
-// out-of-line call made dropout 1.5x slower); it must stay bit-identical to counterUniform,
-// which the masks of every device follow, and TestCpuBackend::dropout checks that it does.
-inline int64_t randomBits(uint64_t seed, uint64_t counter) {
-    uint64_t z =
-        seed * 0x9e3779b97f4a7c15ULL + counter * 0xd1b54a32d192ed03ULL + 0x632be59bd9b4e019ULL;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    z ^= z >> 31;
-    return static_cast<int64_t>(z >> 11);
 }
 
 void checkScalar(const char* op, const Arg& result) {
@@ -138,7 +126,7 @@ void CpuBackend::dropoutForward(const Tensor& x, double rate, uint64_t seed, uin
         // The mask multiplies rather than branches: whether an element is kept is random, so
         // a branch would mispredict on every other element.
         parallelFor(x.numel(), 8, [&](int64_t i) {
-            T m = scale * T(randomBits(seed, offset + uint64_t(i)) >= threshold);
+            T m = scale * T(counterRandomBits(seed, offset + uint64_t(i)) >= threshold);
             mp[i] = m;
             yp[i] = xp[i] * m;
         });
