@@ -20,7 +20,7 @@ declare -A loom torch
 while read -r name batch n ms rate; do
     loom[$name]=$ms
 done < <(for m in "${models[@]}"; do echo "$root/examples/$m.json"; done \
-             | xargs "$cli" bench --threads "$threads" --steps "$steps" \
+             | xargs "$cli" bench --device cpu --threads "$threads" --steps "$steps" \
              | awk 'NR > 1 { print $1, $2, $3, $4, $5 }')
 while read -r name batch n ms rate; do
     torch[$name]=$ms

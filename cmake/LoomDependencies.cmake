@@ -49,7 +49,7 @@ if(NOT LOOM_APP STREQUAL "OFF")
     endif()
 endif()
 
-# --- CUDA (the backend itself arrives with the CUDA issue; the switch exists now) --------
+# --- CUDA: the CUDA backend (engine/backend/cuda), cuBLAS and cuDNN ----------------------
 set(LOOM_HAVE_CUDA OFF)
 if(NOT LOOM_CUDA STREQUAL "OFF")
     if(NOT CMAKE_CUDA_COMPILER AND EXISTS /usr/local/cuda/bin/nvcc)
@@ -63,6 +63,32 @@ if(NOT LOOM_CUDA STREQUAL "OFF")
         set(LOOM_HAVE_CUDA ON)
     elseif(LOOM_CUDA STREQUAL "ON")
         message(FATAL_ERROR "LOOM_CUDA=ON but nvcc or cuDNN was not found (looked in /usr/local/cuda)")
+    endif()
+endif()
+if(LOOM_HAVE_CUDA)
+    # The architectures the kernels are compiled for: whatever the caller passed (scripts and
+    # CI pass 90); else this machine's GPU when it has one; else Turing to Hopper, with
+    # Hopper's PTX too so that newer GPUs can compile it when they load it. (Must be set before
+    # enable_language, which would otherwise pick nvcc's default.)
+    if(NOT CMAKE_CUDA_ARCHITECTURES)
+        execute_process(COMMAND nvidia-smi --query-gpu=compute_cap --format=csv,noheader
+                        RESULT_VARIABLE loom_smi_result OUTPUT_VARIABLE loom_smi_output
+                        ERROR_QUIET OUTPUT_STRIP_TRAILING_WHITESPACE)
+        if(loom_smi_result EQUAL 0 AND loom_smi_output MATCHES "^[0-9]")
+            set(loom_default_architectures native)
+        else()
+            set(loom_default_architectures "75-real;80-real;86-real;89-real;90")
+        endif()
+        set(CMAKE_CUDA_ARCHITECTURES "${loom_default_architectures}" CACHE STRING
+            "CUDA architectures to compile for (native: this machine's GPU)" FORCE)
+    endif()
+    enable_language(CUDA)
+    find_package(CUDAToolkit REQUIRED)
+    # .cu files are C++20 like the rest (CMake takes CUDA_STANDARD from CXX_STANDARD). CMake
+    # before 3.28 knows no C++20 flag for nvcc, though nvcc 12 and later take one: tell it.
+    if(NOT CMAKE_CUDA20_STANDARD_COMPILE_OPTION)
+        set(CMAKE_CUDA20_STANDARD_COMPILE_OPTION "-std=c++20")
+        set(CMAKE_CUDA20_EXTENSION_COMPILE_OPTION "-std=c++20")
     endif()
 endif()
 

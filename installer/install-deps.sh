@@ -11,7 +11,8 @@ packages=(
   libopencv-dev libhdf5-dev libopenblas-dev nlohmann-json3-dev zlib1g-dev
   libbenchmark-dev libonnx-testdata
   dataset-fashion-mnist python3-skimage-lib
-  python3 python3-h5py python3-numpy
+  python3 python3-h5py python3-numpy python3-onnx
+  nodejs
   xvfb xauth imagemagick
 )
 
@@ -22,6 +23,10 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# npm (scripts/fetch-test-data.sh runs it) is a package of its own in Debian, but NodeSource's
+# nodejs bundles it and conflicts with Debian's, so it is asked for only when the command is
+# missing.
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages already installed"

@@ -10,10 +10,14 @@
 #                            Hopper H100/H200 this project's GPU machines have; one architecture
 #                            keeps the build short)
 #   LOOM_CMAKE_ARGS          more arguments for cmake's configure step
+#   LOOM_TEST_DATA_DIR       where scripts/fetch-test-data.sh puts the pretrained models and
+#                            photos of the real-data tests (default: <build folder>/test-data)
 
 loom_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 loom_build=${LOOM_BUILD_DIR:-build}
 case "$loom_build" in /*) ;; *) loom_build="$loom_root/$loom_build" ;; esac
+# shellcheck disable=SC2034  # read by the scripts that source this file
+loom_test_data=${LOOM_TEST_DATA_DIR:-$loom_build/test-data}
 
 loom_install_deps() {
   "$loom_root/installer/install-deps.sh"

@@ -10,6 +10,14 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 loom_install_deps
 loom_configure
 loom_build_targets all
+# The real-data tests (engine_TestPretrainedModels) skip without their models and photos; an
+# offline machine still runs everything else.
+if "$loom_root/scripts/fetch-test-data.sh"; then
+  export LOOM_PRETRAINED_DIR=${LOOM_PRETRAINED_DIR:-$loom_test_data/pretrained}
+  export LOOM_PHOTOS_DIR=${LOOM_PHOTOS_DIR:-$loom_test_data/photos}
+else
+  echo "test.sh: no test data fetched; the pretrained-model tests will skip" >&2
+fi
 # Widget and app suites get QT_QPA_PLATFORM=offscreen from their ctest registration, so no
 # display is needed.
 ctest --test-dir "$loom_build" --output-on-failure "$@"

@@ -28,10 +28,14 @@ void checkGeometry(bool ok, const std::string& what) {
 Shape Conv2DGeometry::outputShape(const Shape& input, const Shape& filter) const {
     checkGeometry(input.rank() == 4, "conv2d: input must be [N,C,H,W], got " + input.str());
     checkGeometry(filter.rank() == 4, "conv2d: filter must be [K,C,R,S], got " + filter.str());
-    checkGeometry(input[1] == filter[1], "conv2d: input " + input.str() + " has " +
-                                             std::to_string(input[1]) + " channels but filter " +
-                                             filter.str() + " expects " +
-                                             std::to_string(filter[1]));
+    checkGeometry(groups > 0 && filter[0] % groups == 0,
+                  "conv2d: filter " + filter.str() + " has " + std::to_string(filter[0]) +
+                      " output channels, which do not split into " + std::to_string(groups) +
+                      " groups");
+    checkGeometry(input[1] == filter[1] * groups,
+                  "conv2d: input " + input.str() + " has " + std::to_string(input[1]) +
+                      " channels but filter " + filter.str() + " in " + std::to_string(groups) +
+                      " group(s) expects " + std::to_string(filter[1] * groups));
     checkGeometry(strideH > 0 && strideW > 0 && dilationH > 0 && dilationW > 0 && padTop >= 0 &&
                       padLeft >= 0 && padBottom >= 0 && padRight >= 0,
                   "conv2d: strides and dilations must be positive and pads non-negative");
@@ -75,25 +79,27 @@ const char* activationName(ActivationKind kind) {
             return "tanh";
         case ActivationKind::Softmax:
             return "softmax";
+        case ActivationKind::ClippedRelu:
+            return "relu6";
     }
     return "?";
 }
 
 std::vector<std::string> activationNames() {
-    return {"linear", "relu", "leaky_relu", "elu", "sigmoid", "tanh", "softmax"};
+    return {"linear", "relu", "leaky_relu", "elu", "sigmoid", "tanh", "softmax", "relu6"};
 }
 
 ActivationKind activationFromName(const std::string& name) {
     for (ActivationKind kind :
          {ActivationKind::Linear, ActivationKind::Relu, ActivationKind::LeakyRelu,
           ActivationKind::Elu, ActivationKind::Sigmoid, ActivationKind::Tanh,
-          ActivationKind::Softmax}) {
+          ActivationKind::Softmax, ActivationKind::ClippedRelu}) {
         if (name == activationName(kind)) {
             return kind;
         }
     }
     throw ConfigError("unknown activation '" + name +
-                      "'; known: linear, relu, leaky_relu, elu, sigmoid, tanh, softmax");
+                      "'; known: linear, relu, leaky_relu, elu, sigmoid, tanh, softmax, relu6");
 }
 
 double counterUniform(uint64_t seed, uint64_t counter) {

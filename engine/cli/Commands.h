@@ -8,5 +8,7 @@ int runTrain(int argc, char** argv);
 int runEvaluate(int argc, char** argv);
 int runPredict(int argc, char** argv);
 int runBench(int argc, char** argv);
+int runDevices(int argc, char** argv);
+int runConvert(int argc, char** argv);
 
 }  // namespace loom::cli

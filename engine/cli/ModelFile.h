@@ -1,24 +1,32 @@
 #pragma once
-// A model file for loom-cli: the graph JSON with its "training" and "data" sections, the same
-// JSON a project file embeds.
+// The model a loom-cli command works on, from any file Loom reads: a JSON model (graph with
+// "training" and "data" sections), a .loom project, or an imported model (Keras .h5/.keras,
+// TF.js model.json, ONNX). All become a Project; only a project or an import carries weights.
 
-#include <loom/Graph.h>
-#include <loom/TrainingConfig.h>
+#include <loom/Project.h>
 
-#include <nlohmann/json.hpp>
-
+#include <optional>
 #include <string>
 
 namespace loom::cli {
 
-struct ModelFile {
+struct ModelFile : Project {
     std::string path;
-    Graph graph;
-    TrainingConfig training;
-    nlohmann::json data = nlohmann::json::object();  ///< data source and preprocessing
 };
 
-/// Reads and checks a model file; errors name the file.
+/// Reads and checks a model in any supported format (chosen by the file name); errors name
+/// the file.
 ModelFile readModelFile(const std::string& path);
+
+/// Writes the model in the format OUT's name asks for (.loom, .json, ...); atomic.
+void writeModelFile(const ModelFile& model, const std::string& path);
+
+/// Builds the graph (seeded) unless it already holds weights from its file.
+void ensureBuilt(ModelFile& model);
+
+/// Builds the graph and loads the weights file when one is given; when `required`, a model
+/// with no weights of its own and no weights file is a ConfigError naming `command`.
+void prepareWeights(ModelFile& model, const std::optional<std::string>& weightsPath,
+                    bool required, const std::string& command);
 
 }  // namespace loom::cli

@@ -4,6 +4,7 @@
 #include "cli/Commands.h"
 #include "cli/ModelFile.h"
 
+#include <loom/Devices.h>
 #include <loom/Error.h>
 #include <loom/Idx.h>
 #include <loom/ImageFolder.h>
@@ -81,12 +82,7 @@ int runPredict(int argc, char** argv) {
         throw ConfigError("usage: loom-cli predict MODEL --weights FILE IMAGE...");
     }
     ModelFile model = readModelFile(args.positionals()[0]);
-    model.graph.build(model.training.seed);
-    auto weights = args.value("weights");
-    if (!weights) {
-        throw ConfigError("predict needs --weights FILE (written by loom-cli train --save)");
-    }
-    loadWeights(model.graph, *weights);
+    prepareWeights(model, args.value("weights"), true, "predict");
     std::vector<std::string> paths(args.positionals().begin() + 1, args.positionals().end());
     const Shape input = model.graph.node(model.graph.inputNames().at(0)).outputShape;
     Tensor images = loadImages(paths, input, model);
@@ -112,25 +108,38 @@ int runPredict(int argc, char** argv) {
 }
 
 int runBench(int argc, char** argv) {
-    Arguments args(argc, argv, 2, {"batch", "steps", "threads"}, {});
+    Arguments args(argc, argv, 2, {"batch", "steps", "samples", "repeat", "threads", "device"}, {});
     setCpuThreads(static_cast<int>(args.integer("threads").value_or(0)));
     std::vector<std::string> models = args.positionals();
     if (models.empty()) {
-        throw ConfigError("usage: loom-cli bench MODEL... [--batch N] [--steps N]");
+        throw ConfigError(
+            "usage: loom-cli bench MODEL... [--batch N] [--steps N | --samples N] [--repeat N] "
+            "[--device D]");
     }
-    const int64_t steps = args.integer("steps").value_or(200);
-    std::printf("%-28s %6s %8s %12s %12s   (%d threads)\n", "model", "batch", "steps", "ms/step",
-                "samples/s", cpuThreads());
+    const int repeats = static_cast<int>(args.integer("repeat").value_or(1));
+    if (repeats < 1) {
+        throw ConfigError("--repeat must be at least 1");
+    }
+    std::printf("%-28s %6s %8s %12s %12s %10s   (%d CPU threads)\n", "model", "batch", "steps",
+                "ms/step", "samples/s", "s/epoch", cpuThreads());
     for (const std::string& path : models) {
         ModelFile model = readModelFile(path);
         model.training.batchSize = args.integer("batch").value_or(model.training.batchSize);
         model.training.epochs = 1;
-        model.graph.build(model.training.seed);
+        ensureBuilt(model);
+        Backend& backend = backendFor(parseDevice(args.value("device", model.training.device)));
         const Shape input = model.graph.node(model.graph.inputNames().at(0)).outputShape;
         const Shape output = model.graph.node(model.graph.outputNames().at(0)).outputShape;
+        // An epoch of --samples samples (the last batch may be smaller), or of --steps batches.
+        const int64_t batch = model.training.batchSize;
+        const int64_t n = args.integer("samples").value_or(args.integer("steps").value_or(200) *
+                                                          batch);
+        if (n < 1) {
+            throw ConfigError("--samples and --steps must be at least 1");
+        }
+        const int64_t steps = (n + batch - 1) / batch;
         // Synthetic samples and labels: the arithmetic is what is measured, not the data.
         Dataset data;
-        const int64_t n = steps * model.training.batchSize;
         data.samples = Tensor::empty(input.withBatch(n));
         data.targets = Tensor::empty(Shape{n});
         Rng rng(1);
@@ -143,18 +152,24 @@ int runBench(int argc, char** argv) {
         for (int64_t c = 0; c < output.numel(); ++c) {
             data.classNames.push_back(std::to_string(c));
         }
-        Trainer trainer(model.graph, model.training);
-        trainer.fit(
-            data.subset(shuffledIndices(std::min<int64_t>(n, 5 * model.training.batchSize), 2)),
-            nullptr);
-        auto start = std::chrono::steady_clock::now();
-        trainer.fit(data, nullptr);
-        double seconds =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        std::printf("%-28s %6lld %8lld %12.3f %12.0f\n", model.graph.name().c_str(),
-                    static_cast<long long>(model.training.batchSize), static_cast<long long>(steps),
+        Trainer trainer(model.graph, model.training, backend);
+        // Warm-up, not timed: first-use costs (allocations, cuDNN's algorithm search).
+        trainer.fit(data.subset(shuffledIndices(std::min<int64_t>(n, 5 * batch), 2)), nullptr);
+        backend.synchronize();
+        std::vector<double> epochs;
+        for (int r = 0; r < repeats; ++r) {
+            auto start = std::chrono::steady_clock::now();
+            trainer.fit(data, nullptr);
+            backend.synchronize();  // a GPU may still be running the last update
+            epochs.push_back(
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+        }
+        std::sort(epochs.begin(), epochs.end());
+        const double seconds = epochs[epochs.size() / 2];
+        std::printf("%-28s %6lld %8lld %12.3f %12.0f %10.4f   (%s)\n", model.graph.name().c_str(),
+                    static_cast<long long>(batch), static_cast<long long>(steps),
                     1000.0 * seconds / static_cast<double>(steps),
-                    static_cast<double>(n) / seconds);
+                    static_cast<double>(n) / seconds, seconds, backend.name().c_str());
     }
     return 0;
 }

@@ -7,6 +7,7 @@
 #include "cli/ProgressPrinter.h"
 
 #include <loom/BackgroundRun.h>
+#include <loom/Devices.h>
 #include <loom/Error.h>
 #include <loom/Trainer.h>
 #include <loom/WeightsFile.h>
@@ -29,7 +30,7 @@ const std::string& modelPath(const Arguments& args) {
     return args.positionals()[0];
 }
 
-// --epochs, --batch, --optimizer, --lr and --seed override the model file's settings.
+// --epochs, --batch, --optimizer, --lr, --seed and --device override the model file's settings.
 void applyOverrides(const Arguments& args, TrainingConfig& c) {
     c.epochs = static_cast<int>(args.integer("epochs").value_or(c.epochs));
     c.batchSize = args.integer("batch").value_or(c.batchSize);
@@ -41,9 +42,24 @@ void applyOverrides(const Arguments& args, TrainingConfig& c) {
         c.optimizerParams["learning_rate"] = *lr;
     }
     c.seed = static_cast<uint64_t>(args.integer("seed").value_or(static_cast<int64_t>(c.seed)));
+    c.device = args.value("device", c.device);
     if (c.epochs < 0 || c.batchSize < 1) {
         throw ConfigError("--epochs must be >= 0 and --batch >= 1");
     }
+}
+
+// The backend of the configured device ("auto" falls back to the CPU with a notice); a GPU is
+// named, so that a run says where it ran.
+Backend& backendOf(const TrainingConfig& c) {
+    Backend& backend = backendFor(parseDevice(c.device));
+    if (backend.device().kind != DeviceKind::CPU) {
+        for (const DeviceInfo& info : availableDevices()) {
+            if (info.device == backend.device()) {
+                std::printf("device: %s\n", info.describe().c_str());
+            }
+        }
+    }
+    return backend;
 }
 
 void reportData(const LoadedData& data) {
@@ -91,6 +107,46 @@ void printEvaluation(const char* name, const EvaluationResult& r,
     }
 }
 
+// Passes progress on to the printer and keeps the per-batch numbers for the project's run
+// history.
+class RunRecorder : public ProgressSink {
+public:
+    explicit RunRecorder(ProgressSink& next) : m_next(next) {}
+    void report(const ProgressEvent& event) override {
+        if (const auto* batch = std::get_if<BatchProgress>(&event)) {
+            m_batches.push_back(*batch);
+        } else if (const auto* epoch = std::get_if<EpochProgress>(&event)) {
+            m_epochs.push_back(*epoch);
+        }
+        m_next.report(event);
+    }
+    /// The run so far, as a checkpoint saves it.
+    RunRecord partialRun(const Project& project, const std::string& startedAt) const {
+        TrainingHistory soFar{m_epochs, {RunFinished::Reason::Stopped, "checkpoint", ""}};
+        return makeRunRecord(project, soFar, m_batches, startedAt);
+    }
+    std::vector<BatchProgress> takeBatches() { return std::move(m_batches); }
+
+private:
+    ProgressSink& m_next;
+    std::vector<BatchProgress> m_batches;
+    std::vector<EpochProgress> m_epochs;
+};
+
+bool isProjectPath(const std::string& path) {
+    return path.size() > 5 && path.compare(path.size() - 5, 5, ".loom") == 0;
+}
+
+// Writes weights, or the whole project (state, run history) when the name ends in .loom.
+void saveTrained(ModelFile& model, Trainer& trainer, const std::string& path) {
+    if (isProjectPath(path)) {
+        captureTrainingState(trainer, model);
+        writeModelFile(model, path);
+    } else {
+        saveWeights(model.graph, path);
+    }
+}
+
 volatile std::sig_atomic_t g_interrupted = 0;
 
 void onInterrupt(int) {
@@ -100,7 +156,7 @@ void onInterrupt(int) {
 // Trains on a worker thread while this one watches for Ctrl-C, which stops training at the
 // end of the current batch (the weights are then still saved) instead of killing the process.
 TrainingHistory trainInterruptibly(Trainer& trainer, const LoadedData& data,
-                                   ProgressPrinter& printer) {
+                                   ProgressSink& printer) {
     std::atomic<bool> done{false};
     TrainingHistory history;
     BackgroundRun run([&](RunControl& control) {
@@ -129,7 +185,7 @@ TrainingHistory trainInterruptibly(Trainer& trainer, const LoadedData& data,
 int runSummary(int argc, char** argv) {
     Arguments args(argc, argv, 2, {}, {});
     ModelFile model = readModelFile(modelPath(args));
-    model.graph.build(model.training.seed);
+    ensureBuilt(model);
     std::fputs(modelSummary(model.graph).c_str(), stdout);
     return 0;
 }
@@ -137,7 +193,7 @@ int runSummary(int argc, char** argv) {
 int runTrain(int argc, char** argv) {
     Arguments args(argc, argv, 2,
                    {"data", "epochs", "batch", "optimizer", "lr", "seed", "validation-split",
-                    "weights", "save", "checkpoint", "threads"},
+                    "weights", "save", "checkpoint", "threads", "device"},
                    {});
     setCpuThreads(static_cast<int>(args.integer("threads").value_or(0)));
     ModelFile model = readModelFile(modelPath(args));
@@ -145,10 +201,7 @@ int runTrain(int argc, char** argv) {
     if (auto split = args.number("validation-split")) {
         model.data["validation_split"] = *split;
     }
-    model.graph.build(model.training.seed);
-    if (auto weights = args.value("weights")) {
-        loadWeights(model.graph, *weights);
-    }
+    prepareWeights(model, args.value("weights"), false, "train");
     const Shape input = model.graph.node(model.graph.inputNames().at(0)).outputShape;
     LoadedData data = loadData(args.value("data", ""), model.data, input);
     reportData(data);
@@ -158,21 +211,38 @@ int runTrain(int argc, char** argv) {
         model.training.optimizer.c_str(), model.training.optimizerParams.dump().c_str(),
         model.training.loss.c_str(), static_cast<long long>(model.training.batchSize),
         model.training.epochs, cpuThreads());
-    Trainer trainer(model.graph, model.training);
-    if (auto checkpoint = args.value("checkpoint")) {
-        trainer.onEpochEnd = [&graph = model.graph, path = *checkpoint](const EpochProgress&) {
-            saveWeights(graph, path);
-        };
+    Trainer trainer(model.graph, model.training, backendOf(model.training));
+    restoreTrainingState(model, trainer);
+    if (model.position.epoch > 0) {
+        std::printf("resuming after epoch %d (step %lld) with the saved optimizer state\n",
+                    model.position.epoch, static_cast<long long>(model.position.step));
     }
     ProgressPrinter printer(stdout);
-    TrainingHistory history = trainInterruptibly(trainer, data, printer);
+    RunRecorder recorder(printer);
+    const std::string startedAt = isoTimestampNow();
+    if (auto checkpoint = args.value("checkpoint")) {
+        // Runs on the training thread, as the recorder does, between two epochs.
+        trainer.onEpochEnd = [&, path = *checkpoint](const EpochProgress&) {
+            model.runs.push_back(recorder.partialRun(model, startedAt));
+            try {
+                saveTrained(model, trainer, path);
+            } catch (...) {
+                model.runs.pop_back();
+                throw;
+            }
+            model.runs.pop_back();
+        };
+    }
+    TrainingHistory history = trainInterruptibly(trainer, data, recorder);
     printer.printTable();
+    model.runs.push_back(makeRunRecord(model, history, recorder.takeBatches(), startedAt));
     if (data.test) {
         printEvaluation("test", trainer.evaluate(*data.test), data.train.classNames, false);
     }
     if (auto save = args.value("save")) {
-        saveWeights(model.graph, *save);
-        std::printf("weights saved to %s\n", save->c_str());
+        saveTrained(model, trainer, *save);
+        std::printf("%s saved to %s\n", isProjectPath(*save) ? "project" : "weights",
+                    save->c_str());
     }
     switch (history.finished.reason) {
         case RunFinished::Reason::Completed:
@@ -186,19 +256,14 @@ int runTrain(int argc, char** argv) {
 }
 
 int runEvaluate(int argc, char** argv) {
-    Arguments args(argc, argv, 2, {"data", "weights", "batch", "threads"}, {});
+    Arguments args(argc, argv, 2, {"data", "weights", "batch", "threads", "device"}, {});
     setCpuThreads(static_cast<int>(args.integer("threads").value_or(0)));
     ModelFile model = readModelFile(modelPath(args));
     applyOverrides(args, model.training);
-    model.graph.build(model.training.seed);
-    auto weights = args.value("weights");
-    if (!weights) {
-        throw ConfigError("evaluate needs --weights FILE (written by loom-cli train --save)");
-    }
-    loadWeights(model.graph, *weights);
+    prepareWeights(model, args.value("weights"), true, "evaluate");
     const Shape input = model.graph.node(model.graph.inputNames().at(0)).outputShape;
     LoadedData data = loadData(args.value("data", ""), model.data, input);
-    Trainer trainer(model.graph, model.training);
+    Trainer trainer(model.graph, model.training, backendOf(model.training));
     const Dataset& target = data.test         ? *data.test
                             : data.validation ? *data.validation
                                               : data.train;

@@ -18,18 +18,27 @@ const char* const kUsage = R"(usage: loom-cli COMMAND [ARGS]
       --epochs N --batch N --optimizer NAME --lr X --seed N
       --validation-split F         hold out this fraction of the training data
       --weights FILE               start from these weights
-      --save FILE                  write the trained weights (HDF5) here
-      --checkpoint FILE            write the weights here at the end of every epoch
+      --save FILE                  write the trained weights (HDF5) here; FILE.loom: the whole
+                                   project (weights, optimizer state, run history)
+      --checkpoint FILE            save (as --save) at the end of every epoch
       --threads N                  CPU threads (default: one per core)
-  evaluate MODEL --weights FILE [--data SPEC]
+      --device auto|cpu|cuda|cuda:N
+                                   where to train (default: the model's "device", auto: the
+                                   first GPU when one is usable, else the CPU)
+  evaluate MODEL --weights FILE [--data SPEC] [--device D]
                                    loss, accuracy, top-k, per-class accuracy, confusion matrix
   predict MODEL --weights FILE IMAGE... [--top K]
                                    the top classes of each image, with probabilities
-  bench [MODEL...] [--batch N] [--steps N] [--threads N]
-                                   training steps per second on synthetic data
+  bench [MODEL...] [--batch N] [--steps N | --samples N] [--repeat N] [--threads N]
+        [--device D]               training speed on synthetic data: the median of --repeat
+                                   timed epochs of --samples samples (default 200 batches)
+  devices                          the CPU and the GPUs Loom can use
+  convert IN OUT                   between model formats, chosen by the file names
+                                   (.loom, .json)
   help                             this text
 
-MODEL is a JSON graph with "training" and "data" sections (see examples/).
+MODEL is a JSON graph with "training" and "data" sections (see examples/), a .loom project
+(training continues where it stopped) or a TF.js model.json.
 )";
 
 }  // namespace
@@ -51,6 +60,10 @@ int main(int argc, char** argv) {
             return loom::cli::runPredict(argc, argv);
         if (std::strcmp(command, "bench") == 0)
             return loom::cli::runBench(argc, argv);
+        if (std::strcmp(command, "devices") == 0)
+            return loom::cli::runDevices(argc, argv);
+        if (std::strcmp(command, "convert") == 0)
+            return loom::cli::runConvert(argc, argv);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "loom-cli %s: error: %s\n", command, e.what());
         return 1;

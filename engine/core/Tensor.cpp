@@ -1,3 +1,4 @@
+#include <loom/Devices.h>
 #include <loom/Error.h>
 #include <loom/Tensor.h>
 
@@ -180,18 +181,30 @@ Tensor Tensor::clone() const {
 }
 
 Tensor Tensor::to(DType dtype) const {
-    checkHost("Tensor::to");
+    if (!defined()) {
+        throw Error("Tensor::to: the tensor is undefined");
+    }
     Tensor t = empty(m_shape, dtype);
     t.copyFrom(*this);
     return t;
 }
 
 void Tensor::copyFrom(const Tensor& source) {
-    checkHost("Tensor::copyFrom");
-    source.checkHost("Tensor::copyFrom");
+    if (!defined() || !source.defined()) {
+        throw Error("Tensor::copyFrom: the tensor is undefined");
+    }
     if (source.numel() != numel()) {
         throw ShapeError("copyFrom: source " + source.shape().str() + " and destination " +
                          m_shape.str() + " differ in size");
+    }
+    // Device memory is the business of the backend that owns it (host code cannot read it).
+    if (device().kind != DeviceKind::CPU) {
+        backendFor(device()).copy(source, *this);
+        return;
+    }
+    if (source.device().kind != DeviceKind::CPU) {
+        backendFor(source.device()).copy(source, *this);
+        return;
     }
     if (source.dtype() == m_dtype) {
         std::memmove(raw(), source.raw(), bytes());

@@ -254,7 +254,7 @@ std::vector<NodeDiagnostic> Graph::validate() {
     return problems;
 }
 
-void Graph::build(uint64_t seed, DType dtype) {
+void Graph::build(uint64_t seed, DType dtype, std::optional<int64_t> parameterBudget) {
     if (m_nodes.empty()) {
         throw GraphError("the graph has no layers");
     }
@@ -279,7 +279,7 @@ void Graph::build(uint64_t seed, DType dtype) {
         // Each layer's seed depends on its name only, so adding a layer elsewhere does not
         // change the initial weights of the others.
         Rng rng(seed ^ stableHash(n.layer->name()));
-        BuildContext ctx{rng, dtype};
+        BuildContext ctx{rng, dtype, parameterBudget ? &*parameterBudget : nullptr};
         n.layer->build(inputShapes, ctx);
         n.builtInputShapes = std::move(inputShapes);
         n.builtParams = std::move(params);

@@ -1,6 +1,8 @@
 #include <loom/Error.h>
 #include <loom/Layer.h>
 
+#include <algorithm>
+
 namespace loom {
 
 void ExecutionContext::ensure(Tensor& t, const Shape& shape) const {
@@ -25,6 +27,8 @@ double Layer::activationAlpha() const {
             return 0.2;
         case ActivationKind::Elu:
             return 1.0;
+        case ActivationKind::ClippedRelu:
+            return 6.0;
         default:
             return 0.0;
     }
@@ -71,6 +75,18 @@ std::string Layer::describe() const {
 Parameter& Layer::addParameter(const std::string& name, const Shape& shape,
                                const std::string& initializer, int64_t fanIn, int64_t fanOut,
                                bool trainable, BuildContext& ctx) {
+    if (ctx.parameterBudget != nullptr) {
+        int64_t count = 1;
+        for (int64_t d : shape.dims()) {
+            count = d > 0 && count > *ctx.parameterBudget / d ? *ctx.parameterBudget + 1
+                                                               : count * std::max<int64_t>(d, 0);
+        }
+        if (count > *ctx.parameterBudget) {
+            throw GraphError(describe() + ": weight '" + name + "' of shape " + shape.str() +
+                             " is larger than the file it comes from can hold");
+        }
+        *ctx.parameterBudget -= count;
+    }
     Tensor value = Tensor::empty(shape, ctx.dtype);
     initialize(value, initializer, fanIn, fanOut, ctx.rng);
     Parameter p{name, std::move(value), Tensor(), trainable};

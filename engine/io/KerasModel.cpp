@@ -3,6 +3,8 @@
 #include <loom/Error.h>
 #include <loom/KerasModel.h>
 
+#include "io/KerasConfigUpgrade.h"
+
 #include <algorithm>
 #include <set>
 
@@ -30,13 +32,13 @@ struct Converted {
 }
 
 std::string activationOf(const KerasLayer& l) {
-    static const std::set<std::string> supported = {"linear", "relu",    "sigmoid",
-                                                    "tanh",   "softmax", "elu"};
+    static const std::set<std::string> supported = {"linear",  "relu", "sigmoid", "tanh",
+                                                    "softmax", "elu",  "relu6"};
     std::string name = l.cfg.value("activation", std::string("linear"));
     if (supported.count(name) == 0) {
         fail(l, "activation '" + name +
                     "' is not supported (Loom has linear, relu, sigmoid, "
-                    "tanh, softmax, elu)");
+                    "tanh, softmax, elu, relu6)");
     }
     return name;
 }
@@ -121,6 +123,20 @@ Converted convertConv(const KerasLayer& l) {
     return c;
 }
 
+/// Keras' [kh, kw, channels, multiplier] kernel becomes a grouped convolution's.
+Converted convertDepthwiseConv(const KerasLayer& l) {
+    Converted c{"DepthwiseConv2D"};
+    c.params = {{"kernel_size", pairOf(l, "kernel_size", 3)},
+                {"strides", pairOf(l, "strides", 1)},
+                {"padding", paddingOf(l)},
+                {"depth_multiplier", l.cfg.value("depth_multiplier", 1)},
+                {"dilation_rate", pairOf(l, "dilation_rate", 1)},
+                {"use_bias", l.cfg.value("use_bias", true)},
+                {"activation", activationOf(l)}};
+    c.rank = 3;
+    return c;
+}
+
 Converted convertPool(const KerasLayer& l, const std::string& type) {
     Converted c{type};
     c.params = {{"pool_size", pairOf(l, "pool_size", 2)}, {"padding", paddingOf(l)}};
@@ -155,13 +171,24 @@ Converted convertReshape(const KerasLayer& l, bool channelsLast, size_t inputRan
     return {"Reshape", {{"target_shape", target}}, target.size()};
 }
 
+/// Keras' ReLU(max_value, negative_slope, threshold): a ceiling alone is Loom's ReLU, a
+/// negative slope alone its LeakyReLU.
 Converted convertRelu(const KerasLayer& l, size_t rank) {
-    bool plain = l.cfg.value("max_value", json()).is_null() &&
-                 l.cfg.value("negative_slope", 0.0) == 0.0 && l.cfg.value("threshold", 0.0) == 0.0;
-    if (!plain) {
-        fail(l, "only a plain ReLU (max_value null, negative_slope 0, threshold 0) is supported");
+    const json ceiling = l.cfg.value("max_value", json());
+    const double slope = l.cfg.value("negative_slope", 0.0);
+    if (l.cfg.value("threshold", 0.0) != 0.0 || (slope != 0.0 && !ceiling.is_null())) {
+        fail(l, "a threshold, or a negative_slope together with a max_value, is not supported");
     }
-    return {"Activation", {{"activation", "relu"}}, rank};
+    if (slope != 0.0) {
+        return {"LeakyReLU", {{"alpha", slope}}, rank};
+    }
+    if (ceiling.is_null()) {
+        return {"ReLU", json::object(), rank};
+    }
+    if (!ceiling.is_number() || ceiling.get<double>() <= 0.0) {
+        fail(l, "max_value must be a positive number or null, got " + ceiling.dump());
+    }
+    return {"ReLU", {{"max_value", ceiling}}, rank};
 }
 
 /// The layer kinds whose output rank is their first input's.
@@ -216,6 +243,9 @@ Converted convertLayer(const KerasLayer& l, bool channelsLast, size_t inputRank)
     }
     if (l.cls == "Conv2D") {
         return convertConv(l);
+    }
+    if (l.cls == "DepthwiseConv2D") {
+        return convertDepthwiseConv(l);
     }
     if (l.cls == "MaxPooling2D") {
         return convertPool(l, "MaxPool2D");
@@ -440,13 +470,25 @@ Tensor toLoomLayout(const KerasModel& model, const Layer& layer, const Parameter
                     const Tensor& w) {
     const Shape& loom = p.value.shape();
     bool convKernel = layer.type() == "Conv2D" && p.name == "kernel";
-    Shape expected = convKernel ? Shape{loom[2], loom[3], loom[1], loom[0]} : loom;
+    bool depthwiseKernel = layer.type() == "DepthwiseConv2D" && p.name == "depthwise_kernel";
+    Shape expected = loom;
+    if (convKernel) {
+        expected = Shape{loom[2], loom[3], loom[1], loom[0]};
+    } else if (depthwiseKernel) {
+        int64_t multiplier = layer.params().getInt("depth_multiplier");
+        expected = Shape{loom[2], loom[3], loom[0] / multiplier, multiplier};
+    }
     if (w.shape() != expected) {
         throw IoError(layer.describe() + ": weight '" + p.name + "' has shape " + w.shape().str() +
                       " in the file, the layer expects " + expected.str());
     }
     if (convKernel) {
         return hwioToOihw(w);
+    }
+    if (depthwiseKernel) {
+        // Keras' output channel c*m + j is (channel c, filter j): the last two axes flattened,
+        // which is an HWIO kernel with one input channel per group.
+        return hwioToOihw(w.reshape(Shape{loom[2], loom[3], 1, loom[0]}));
     }
     auto flatten = model.denseAfterFlatten.find(layer.name());
     if (layer.type() == "Dense" && p.name == "kernel" && flatten != model.denseAfterFlatten.end()) {
@@ -460,8 +502,10 @@ Tensor toLoomLayout(const KerasModel& model, const Layer& layer, const Parameter
 
 KerasModel kerasModelFromConfig(const nlohmann::json& modelConfig) {
     try {
-        std::string cls = modelConfig.at("class_name").get<std::string>();
-        const json& config = modelConfig.at("config");
+        // Keras 1 and Keras 3 configs are read in their Keras 2 form.
+        const json upgraded = upgradeKerasConfig(modelConfig);
+        std::string cls = upgraded.at("class_name").get<std::string>();
+        const json& config = upgraded.at("config");
         if (cls == "Sequential") {
             return convertSequential(config);
         }
@@ -490,6 +534,20 @@ void assignKerasWeights(KerasModel& model, const std::string& layerName,
     for (size_t i = 0; i < targets.size(); ++i) {
         targets[i]->value.copyFrom(toLoomLayout(model, layer, *targets[i], weights[i]));
     }
+}
+
+Tensor kerasToLoomLayout(const KerasModel& model, const std::string& layerName,
+                         const std::string& parameterName, const Tensor& value) {
+    if (!model.graph.contains(layerName)) {
+        throw IoError("the model has no layer '" + layerName + "'");
+    }
+    const Layer& layer = *model.graph.node(layerName).layer;
+    for (const Parameter& p : layer.parameters()) {
+        if (p.name == parameterName) {
+            return toLoomLayout(model, layer, p, value);
+        }
+    }
+    throw IoError(layer.describe() + " has no weight '" + parameterName + "'");
 }
 
 }  // namespace loom

@@ -178,10 +178,11 @@ Tensor decode(const WeightSpec& s, const unsigned char* p) {
     return Tensor::fromVector(s.shape, values);
 }
 
-/// Manifests list weights alphabetically; Keras' order puts gamma before beta.
+/// Manifests list weights alphabetically; Keras' order puts the kernel before the bias and
+/// gamma before beta.
 int kerasRank(const std::string& suffix) {
-    static const std::vector<std::string> order = {"kernel", "bias",        "gamma",
-                                                   "beta",   "moving_mean", "moving_variance"};
+    static const std::vector<std::string> order = {
+        "kernel", "depthwise_kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance"};
     auto it = std::find(order.begin(), order.end(), suffix);
     return static_cast<int>(it - order.begin());
 }

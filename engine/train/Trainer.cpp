@@ -19,6 +19,23 @@ Tensor matchTarget(const Tensor& targets, const Tensor& prediction) {
     return targets;
 }
 
+// Batches come from the loader in host memory; on a device they are copied there first (into
+// blocks the backend's allocator hands out again each step). On the CPU this is the tensor
+// itself.
+Tensor onDevice(Backend& backend, const Tensor& t) {
+    if (!t.defined() || t.device() == backend.device()) {
+        return t;
+    }
+    Tensor copy = backend.allocate(t.shape(), t.dtype());
+    backend.copy(t, copy);
+    return copy;
+}
+
+// The host's view of a tensor: itself on the CPU, a copy from a device (which waits for it).
+Tensor onHost(const Tensor& t) {
+    return t.device().kind == DeviceKind::CPU ? t : t.toHost();
+}
+
 }  // namespace
 
 Trainer::Trainer(Graph& graph, TrainingConfig config, Backend& backend)
@@ -97,26 +114,29 @@ std::string Trainer::firstNonFiniteLayer() const {
 
 Trainer::StepResult Trainer::trainStep(const Batch& batch) {
     m_ctx.training = true;
-    m_ctx.step = static_cast<uint64_t>(m_step++);
+    m_ctx.step = static_cast<uint64_t>(m_position.step++);
     const bool fused = fusesWithOutput();
-    m_graph.forward(m_ctx, {batch.samples});
+    m_graph.forward(m_ctx, {onDevice(m_backend, batch.samples)});
     const Graph::Node& out = m_graph.node(m_graph.outputNames()[0]);
     const Tensor& prediction = fused ? out.preActivation : out.output;
-    const Tensor target = matchTarget(batch.targets, prediction);
+    const Tensor target = matchTarget(onDevice(m_backend, batch.targets), prediction);
     m_ctx.ensure(m_lossGrad, prediction.shape());
     m_loss->compute(m_backend, prediction, target, fused, m_lossValue, &m_lossGrad);
-    const double loss = m_lossValue.at(0);
+    const double loss = onHost(m_lossValue).at(0);
     if (!std::isfinite(loss)) {
         return {loss, 0.0};
     }
-    m_graph.backward(m_ctx, {{m_lossGrad, fused}});
-    m_optimizer->step(m_backend, m_parameters);
+    // Before backward, which leaves the output alone: on a GPU the device has just been waited
+    // for (the loss), so the output's copy to the host costs no second wait, and backward and
+    // the update then run while the host prepares the next batch.
     double accuracy = std::nan("");
     if (batch.labels.defined() && out.output.rank() == 2 && out.output.dim(1) > 1) {
         ClassificationMetrics metrics(out.output.dim(1), 1);
-        metrics.add(out.output, batch.labels);
+        metrics.add(onHost(out.output), batch.labels);
         accuracy = metrics.accuracy();
     }
+    m_graph.backward(m_ctx, {{m_lossGrad, fused}});
+    m_optimizer->step(m_backend, m_parameters);
     return {loss, accuracy};
 }
 
@@ -135,14 +155,14 @@ EvaluationResult Trainer::evaluate(const Dataset& data) {
     Batch batch;
     double weighted = 0;
     while (loader.next(batch)) {
-        m_graph.forward(ctx, {batch.samples});
+        m_graph.forward(ctx, {onDevice(m_backend, batch.samples)});
         const Graph::Node& out = m_graph.node(m_graph.outputNames()[0]);
         const Tensor& prediction = fused ? out.preActivation : out.output;
-        const Tensor target = matchTarget(batch.targets, prediction);
+        const Tensor target = matchTarget(onDevice(m_backend, batch.targets), prediction);
         m_loss->compute(m_backend, prediction, target, fused, m_lossValue, nullptr);
-        weighted += m_lossValue.at(0) * static_cast<double>(batch.samples.dim(0));
+        weighted += onHost(m_lossValue).at(0) * static_cast<double>(batch.samples.dim(0));
         if (result.metrics) {
-            result.metrics->add(out.output, batch.labels);
+            result.metrics->add(onHost(out.output), batch.labels);
         }
     }
     result.samples = data.size();
@@ -156,11 +176,69 @@ Tensor Trainer::predict(const Tensor& samples) {
     ExecutionContext ctx{m_backend, false, m_config.seed, 0, DType::F32};
     for (int64_t begin = 0; begin < samples.dim(0); begin += m_config.batchSize) {
         int64_t end = std::min(samples.dim(0), begin + m_config.batchSize);
-        Tensor out = m_graph.forward(ctx, {samples.slice(begin, end)})[0];
+        Tensor out = m_graph.forward(ctx, {onDevice(m_backend, samples.slice(begin, end))})[0];
         Tensor into = result.slice(begin, end);
         m_backend.copy(out, into);
     }
     return result;
+}
+
+}  // namespace loom
+
+namespace loom {
+
+namespace {
+
+// JSON has no infinity or NaN: both are written as null and read back as the field's default.
+nlohmann::json finiteOrNull(double value) {
+    return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
+}
+
+double numberOr(const nlohmann::json& json, const char* key, double fallback) {
+    if (!json.contains(key) || json[key].is_null()) {
+        return fallback;
+    }
+    if (!json[key].is_number()) {
+        throw ConfigError(std::string("training position: '") + key + "' must be a number");
+    }
+    return json[key].get<double>();
+}
+
+// A count in [0, limit]; checked before the cast, which would be undefined out of range.
+int64_t countOr(const nlohmann::json& json, const char* key, double limit) {
+    double value = numberOr(json, key, 0);
+    if (!(value >= 0 && value <= limit)) {
+        throw ConfigError(std::string("training position: '") + key + "' is out of range");
+    }
+    return static_cast<int64_t>(value);
+}
+
+}  // namespace
+
+nlohmann::json TrainingPosition::toJson() const {
+    return {{"epoch", epoch},
+            {"step", step},
+            {"plateau_best", finiteOrNull(plateauBest)},
+            {"plateau_wait", plateauWait},
+            {"plateau_rate", finiteOrNull(plateauRate)},
+            {"early_stopping_best", finiteOrNull(earlyStoppingBest)},
+            {"early_stopping_wait", earlyStoppingWait}};
+}
+
+TrainingPosition TrainingPosition::fromJson(const nlohmann::json& json) {
+    if (!json.is_object()) {
+        throw ConfigError("training position must be a JSON object");
+    }
+    TrainingPosition p;
+    constexpr double kMaxInt = 2147483647.0;
+    p.epoch = static_cast<int>(countOr(json, "epoch", kMaxInt));
+    p.step = countOr(json, "step", 9.0e15);
+    p.plateauBest = numberOr(json, "plateau_best", INFINITY);
+    p.plateauWait = static_cast<int>(countOr(json, "plateau_wait", kMaxInt));
+    p.plateauRate = numberOr(json, "plateau_rate", NAN);
+    p.earlyStoppingBest = numberOr(json, "early_stopping_best", INFINITY);
+    p.earlyStoppingWait = static_cast<int>(countOr(json, "early_stopping_wait", kMaxInt));
+    return p;
 }
 
 }  // namespace loom

@@ -34,13 +34,17 @@ double scheduledRate(const ScheduleConfig& s, double base, int epoch, int epochs
     return base;  // constant, and plateau's starting point
 }
 
-// A snapshot of every parameter, for restoring the best or the last good weights.
+// A snapshot of every parameter, for restoring the best or the last good weights. It stays on
+// the parameters' device: on a GPU a copy to the host every epoch would cost more than a small
+// network's whole epoch.
 using Snapshot = std::vector<Tensor>;
 
-Snapshot takeSnapshot(Graph& graph) {
+Snapshot takeSnapshot(Graph& graph, Backend& backend) {
     Snapshot s;
     for (auto& [name, p] : graph.parameters()) {
-        s.push_back(p->value.toHost());
+        Tensor copy = backend.allocate(p->value.shape(), p->value.dtype());
+        backend.copy(p->value, copy);
+        s.push_back(std::move(copy));
     }
     return s;
 }
@@ -76,7 +80,8 @@ std::vector<int64_t> Trainer::epochOrder(int64_t size, int epoch) const {
 struct Trainer::EpochState {
     ProgressSink* sink = nullptr;
     RunControl* control = nullptr;
-    int epoch = 0;
+    int epoch = 0;      ///< 0-based, counted from the first run
+    int lastEpoch = 0;  ///< the epoch this fit() stops before
     int64_t stepsDone = 0, stepsTotal = 0;
     Clock::time_point start = Clock::now();
     EpochProgress progress;
@@ -124,10 +129,10 @@ void Trainer::runEpoch(EpochState& state, const Dataset& train) {
         ++state.stepsDone;
         const double elapsed = secondsSince(state.start);
         BatchProgress p{state.epoch + 1,
-                        m_config.epochs,
+                        state.lastEpoch,
                         batchIndex,
                         loader.batchCount(),
-                        m_step,
+                        m_position.step,
                         r.loss,
                         r.accuracy,
                         m_optimizer->learningRate(),
@@ -139,7 +144,7 @@ void Trainer::runEpoch(EpochState& state, const Dataset& train) {
     EpochProgress& e = state.progress;
     e = EpochProgress{};
     e.epoch = state.epoch + 1;
-    e.epochs = m_config.epochs;
+    e.epochs = state.lastEpoch;
     e.loss = lossSum / static_cast<double>(std::max<int64_t>(seen, 1));
     e.accuracy = accuracySum / static_cast<double>(std::max<int64_t>(seen, 1));
     e.learningRate = m_optimizer->learningRate();
@@ -176,17 +181,19 @@ TrainingHistory Trainer::fit(const Dataset& train, const Dataset* validation, Pr
     state.control = control;
     state.stepsTotal =
         m_config.epochs * ((train.size() + m_config.batchSize - 1) / m_config.batchSize);
-    double plateauBest = INFINITY, earlyBest = INFINITY;
-    int plateauWait = 0, earlyWait = 0;
-    double plateauRate = m_baseLearningRate;
+    TrainingPosition& at = m_position;
+    if (std::isnan(at.plateauRate)) {
+        at.plateauRate = m_baseLearningRate;
+    }
+    state.lastEpoch = at.epoch + m_config.epochs;
     Snapshot best, lastGood;
-    for (state.epoch = 0; state.epoch < m_config.epochs && !state.finished; ++state.epoch) {
+    for (state.epoch = at.epoch; state.epoch < state.lastEpoch && !state.finished; ++state.epoch) {
         const ScheduleConfig& s = m_config.schedule;
         m_optimizer->setLearningRate(
             s.type == "plateau"
-                ? plateauRate
-                : scheduledRate(s, m_baseLearningRate, state.epoch, m_config.epochs));
-        lastGood = takeSnapshot(m_graph);
+                ? at.plateauRate
+                : scheduledRate(s, m_baseLearningRate, state.epoch, state.lastEpoch));
+        lastGood = takeSnapshot(m_graph, m_backend);
         try {
             runEpoch(state, train);
             finishEpoch(state, validation);
@@ -201,30 +208,31 @@ TrainingHistory Trainer::fit(const Dataset& train, const Dataset* validation, Pr
         }
         const EpochProgress& e = state.progress;
         history.epochs.push_back(e);
+        at.epoch = state.epoch + 1;
         const double plateauValue = validation != nullptr ? e.validationLoss : e.loss;
-        if (plateauValue < plateauBest) {
-            plateauBest = plateauValue;
-            plateauWait = 0;
-        } else if (++plateauWait >= s.patience) {  // as Keras: after `patience` flat epochs
-            plateauRate = std::max(plateauRate * s.factor, s.minLearningRate);
-            plateauWait = 0;
+        if (plateauValue < at.plateauBest) {
+            at.plateauBest = plateauValue;
+            at.plateauWait = 0;
+        } else if (++at.plateauWait >= s.patience) {  // as Keras: after `patience` flat epochs
+            at.plateauRate = std::max(at.plateauRate * s.factor, s.minLearningRate);
+            at.plateauWait = 0;
         }
         const EarlyStoppingConfig& es = m_config.earlyStopping;
         if (!es.enabled) {
             continue;
         }
         const double value = monitored(e, es.monitor);
-        if (value < earlyBest - es.minDelta) {
-            earlyBest = value;
-            earlyWait = 0;
-            best = es.restoreBestWeights ? takeSnapshot(m_graph) : Snapshot{};
-        } else if (++earlyWait >= es.patience) {
+        if (value < at.earlyStoppingBest - es.minDelta) {
+            at.earlyStoppingBest = value;
+            at.earlyStoppingWait = 0;
+            best = es.restoreBestWeights ? takeSnapshot(m_graph, m_backend) : Snapshot{};
+        } else if (++at.earlyStoppingWait >= es.patience) {
             if (!best.empty()) {
                 restoreSnapshot(m_graph, m_backend, best);
             }
             state.finished = RunFinished{RunFinished::Reason::EarlyStopped,
                                          es.monitor + " stopped improving after epoch " +
-                                             std::to_string(e.epoch - earlyWait),
+                                             std::to_string(e.epoch - at.earlyStoppingWait),
                                          ""};
         }
     }

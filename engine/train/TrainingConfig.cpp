@@ -1,3 +1,4 @@
+#include <loom/Devices.h>
 #include <loom/Error.h>
 #include <loom/TrainingConfig.h>
 
@@ -65,7 +66,7 @@ EarlyStoppingConfig readEarlyStopping(const nlohmann::json& json) {
 TrainingConfig readConfig(const nlohmann::json& json) {
     checkKeys(json,
               {"optimizer", "loss", "batch_size", "epochs", "seed", "shuffle", "top_k", "schedule",
-               "early_stopping", "metrics"},
+               "early_stopping", "metrics", "device"},
               "training");
     TrainingConfig c;
     if (json.contains("optimizer")) {
@@ -84,6 +85,13 @@ TrainingConfig readConfig(const nlohmann::json& json) {
     c.seed = json.value("seed", c.seed);
     c.shuffle = json.value("shuffle", c.shuffle);
     c.topK = json.value("top_k", c.topK);
+    c.device = json.value("device", c.device);
+    // Only the spelling is checked: a project saved on a GPU machine must still open on one
+    // without, where "cuda" then fails (or "auto" falls back) when training starts.
+    if (!isDeviceSpec(c.device)) {
+        throw ConfigError("training: unknown device '" + c.device +
+                          "'; use auto, cpu, cuda or cuda:N");
+    }
     if (c.batchSize < 1 || c.batchSize > (1 << 20) || c.epochs < 0 || c.topK < 1) {
         throw ConfigError("training: batch_size must be 1..1048576, epochs >= 0, top_k >= 1");
     }
@@ -115,6 +123,7 @@ nlohmann::json TrainingConfig::toJson() const {
         {"seed", seed},
         {"shuffle", shuffle},
         {"top_k", topK},
+        {"device", device},
         {"schedule",
          {{"type", schedule.type},
           {"factor", schedule.factor},

@@ -85,24 +85,27 @@ Tensor numericGradient(Tensor& t, F&& f, double h = 1e-6) {
 }
 
 /// Direct 2-D convolution (cross-correlation, as every framework computes it), in double.
+/// With groups, output channel k reads the C/groups input channels of its group only.
 inline Tensor referenceConv(const Tensor& x, const Tensor& w, const Conv2DGeometry& g) {
     Shape out = g.outputShape(x.shape(), w.shape());
     Tensor y = Tensor::zeros(out, x.dtype());
     const int64_t N = x.dim(0), C = x.dim(1), H = x.dim(2), W = x.dim(3);
     const int64_t K = w.dim(0), R = w.dim(2), S = w.dim(3), P = out[2], Q = out[3];
+    const int64_t groupChannels = w.dim(1), groupFilters = K / g.groups;
     for (int64_t n = 0; n < N; ++n)
         for (int64_t k = 0; k < K; ++k)
             for (int64_t p = 0; p < P; ++p)
                 for (int64_t q = 0; q < Q; ++q) {
                     double s = 0.0;
-                    for (int64_t c = 0; c < C; ++c)
+                    for (int64_t c = 0; c < groupChannels; ++c)
                         for (int64_t r = 0; r < R; ++r)
                             for (int64_t t = 0; t < S; ++t) {
                                 int64_t h = p * g.strideH - g.padTop + r * g.dilationH;
                                 int64_t v = q * g.strideW - g.padLeft + t * g.dilationW;
+                                int64_t channel = k / groupFilters * groupChannels + c;
                                 if (h >= 0 && h < H && v >= 0 && v < W) {
-                                    s += x.at(((n * C + c) * H + h) * W + v) *
-                                         w.at(((k * C + c) * R + r) * S + t);
+                                    s += x.at(((n * C + channel) * H + h) * W + v) *
+                                         w.at(((k * groupChannels + c) * R + r) * S + t);
                                 }
                             }
                     y.set(((n * K + k) * P + p) * Q + q, s);

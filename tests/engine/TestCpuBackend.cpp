@@ -9,6 +9,7 @@
 
 #include <QtTest>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <functional>
@@ -99,6 +100,27 @@ const std::vector<ConvCase>& convCases() {
          {.padTop = 1, .padLeft = 1, .padBottom = 1, .padRight = 1},
          true},
         {"big batch", {4, 16, 16, 16}, {32, 16, 3, 3}, {}, true},
+        // Grouped: the direct loop reads only the group's channels.
+        {"depthwise 3x3 same",
+         {2, 4, 7, 6},
+         {4, 1, 3, 3},
+         {.padTop = 1, .padLeft = 1, .padBottom = 1, .padRight = 1, .groups = 4}},
+        {"depthwise multiplier 2 stride 2",
+         {2, 3, 9, 8},
+         {6, 1, 3, 3},
+         {.strideH = 2, .strideW = 2, .padBottom = 1, .padRight = 1, .groups = 3}},
+        {"2 groups dilated",
+         {3, 4, 8, 8},
+         {6, 2, 3, 2},
+         {.padTop = 1, .padLeft = 2, .dilationH = 2, .groups = 2}},
+        {"2 groups pointwise", {2, 6, 5, 5}, {4, 3, 1, 1}, {.groups = 2}},
+        {"depthwise one image", {1, 5, 6, 6}, {5, 1, 3, 3}, {.groups = 5}},
+        // Enough (image, group) tasks and work for the parallel path.
+        {"depthwise big batch",
+         {8, 32, 16, 16},
+         {64, 1, 3, 3},
+         {.padTop = 1, .padLeft = 1, .padBottom = 1, .padRight = 1, .groups = 32},
+         true},
     };
     return cases;
 }
@@ -152,6 +174,8 @@ double activationValue(ActivationKind kind, double alpha, double x) {
             return x > 0 ? x : 0;
         case ActivationKind::LeakyRelu:
             return x > 0 ? x : alpha * x;
+        case ActivationKind::ClippedRelu:
+            return std::clamp(x, 0.0, alpha);
         case ActivationKind::Elu:
             return x > 0 ? x : alpha * (std::exp(x) - 1);
         case ActivationKind::Sigmoid:
@@ -449,6 +473,18 @@ void TestCpuBackend::conv2dShapeErrors() {
     QVERIFY_THROWS_EXCEPTION(ShapeError, cpu().conv2dBackwardFilter(x, wrongY, g, dw));
     Tensor big = Tensor::zeros({4, 3, 9, 9});
     QVERIFY_THROWS_EXCEPTION(ShapeError, cpu().conv2dForward(x, big, g, y));
+    // Groups must divide the filters, and the channels must be groups x the filter's.
+    Conv2DGeometry three{.groups = 3}, two{.groups = 2};
+    Tensor depthwise = Tensor::zeros({3, 1, 3, 3}), depthwiseY = Tensor::zeros({2, 3, 6, 6});
+    cpu().conv2dForward(x, depthwise, three, depthwiseY);
+    QVERIFY_THROWS_EXCEPTION(ShapeError, cpu().conv2dForward(x, depthwise, two, depthwiseY));
+    Tensor fourFilters = Tensor::zeros({4, 1, 3, 3});
+    try {
+        cpu().conv2dForward(x, fourFilters, three, y);
+        QFAIL("4 filters in 3 groups did not throw");
+    } catch (const ShapeError& e) {
+        QVERIFY2(QString(e.what()).contains("3 groups"), e.what());
+    }
 }
 
 // ---- pooling and padding --------------------------------------------------------------------
@@ -620,6 +656,8 @@ const std::vector<ActivationCase>& activationCases() {
         {"linear", ActivationKind::Linear, 0.0},
         {"relu", ActivationKind::Relu, 0.0},
         {"leaky_relu 0.3", ActivationKind::LeakyRelu, 0.3},
+        {"relu6", ActivationKind::ClippedRelu, 6.0},
+        {"clipped relu 0.5", ActivationKind::ClippedRelu, 0.5},
         {"elu 1", ActivationKind::Elu, 1.0},
         {"elu 0.5", ActivationKind::Elu, 0.5},
         {"sigmoid", ActivationKind::Sigmoid, 0.0},

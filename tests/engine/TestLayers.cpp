@@ -65,6 +65,7 @@ private slots:
     void declarationsAreComplete();
     void denseKnownValues();
     void conv2dSamePaddingPutsTheExtraCellLast();
+    void depthwiseConvKeepsChannelsApart();
     void maxPoolSameAndStrides();
     void averagePoolExcludesPadding();
     void globalAveragePool();
@@ -77,6 +78,7 @@ private slots:
     void addSumsAllInputs();
     void zeroPaddingFourSides();
     void activationsKnownValues();
+    void reluCeiling();
 };
 
 void TestLayers::declarationsAreComplete() {
@@ -117,6 +119,18 @@ void TestLayers::conv2dSamePaddingPutsTheExtraCellLast() {
                 {"kernel_initializer", "ones"}},
                {{1, 3, 3}});
     compare(l.run({iota({1, 1, 3, 3})}), {12, 16, 9, 24, 28, 15, 15, 17, 9});
+}
+
+void TestLayers::depthwiseConvKeepsChannelsApart() {
+    // Two channels, two filters each: output c*2 + j comes from channel c and filter j.
+    OneLayer l("DepthwiseConv2D", {{"kernel_size", {2, 2}}, {"depth_multiplier", 2}}, {{2, 3, 3}});
+    QCOMPARE(l.graph.node("layer").outputShape, (Shape{4, 2, 2}));
+    l.parameter("depthwise_kernel")
+        .value.copyFrom(floats({4, 1, 2, 2}, {1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 1, -1, -1, -1, -1}));
+    l.parameter("bias").value.copyFrom(floats({4}, {0, 0.5f, 0, 1}));
+    // Channel 0 is 1..9, channel 1 is 10..18 (3x3 each).
+    compare(l.run({iota({1, 2, 3, 3})}),
+            {12, 16, 24, 28, 1.5f, 2.5f, 4.5f, 5.5f, 14, 15, 17, 18, -47, -51, -59, -63});
 }
 
 void TestLayers::maxPoolSameAndStrides() {
@@ -220,6 +234,18 @@ void TestLayers::activationsKnownValues() {
             {std::exp(-2.0f) / sum, 1 / sum, std::exp(1.0f) / sum});
     OneLayer leaky("LeakyReLU", {{"alpha", 0.1}}, {{3}});
     compare(leaky.run({floats({1, 3}, x)}), {-0.2f, 0, 1});
+}
+
+void TestLayers::reluCeiling() {
+    const Tensor x = floats({1, 5}, {-2, 0, 1, 3, 7});
+    OneLayer plain("ReLU", {}, {{5}});
+    compare(plain.run({x}), {0, 0, 1, 3, 7});
+    OneLayer six("ReLU", {{"max_value", 6}}, {{5}});
+    compare(six.run({x}), {0, 0, 1, 3, 6});
+    OneLayer low("ReLU", {{"max_value", 1.5}}, {{5}});
+    compare(low.run({x}), {0, 0, 1, 1.5f, 1.5f});
+    OneLayer activation("Activation", {{"activation", "relu6"}}, {{5}});
+    compare(activation.run({x}), {0, 0, 1, 3, 6});
 }
 
 QTEST_APPLESS_MAIN(TestLayers)

@@ -9,6 +9,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -272,6 +273,95 @@ private slots:
         }
     }
 
+    void depthwiseAndRelu6MatchKeras() {
+        // MobileNetV2's building blocks: DepthwiseConv2D (kernel [kh, kw, channels, multiplier],
+        // output channel c*m + j) and ReLU(max_value); the manifest lists bias first.
+        std::vector<float> x(32), k(16), b{0.1f, -0.2f, 0.3f, 0.0f};
+        for (int i = 0; i < 32; ++i)
+            x[i] = value(i + 300, 1.0f);
+        for (int i = 0; i < 16; ++i)
+            k[i] = value(i + 400, 0.6f);
+        json config = functional(
+            json::array(
+                {layer("InputLayer", {{"name", "in"}, {"batch_input_shape", {nullptr, 4, 4, 2}}}),
+                 layer("DepthwiseConv2D",
+                       {{"name", "dw"},
+                        {"kernel_size", {2, 2}},
+                        {"strides", {1, 1}},
+                        {"padding", "same"},
+                        {"depth_multiplier", 2},
+                        {"data_format", "channels_last"},
+                        {"dilation_rate", {1, 1}},
+                        {"activation", "linear"},
+                        {"use_bias", true}},
+                       {"in"}),
+                 layer("ReLU",
+                       {{"name", "relu"},
+                        {"max_value", 0.5},
+                        {"negative_slope", 0.0},
+                        {"threshold", 0.0}},
+                       {"dw"})}),
+            "in", "relu");
+        json weights =
+            json::array({weight("dw/bias", {4}), weight("dw/depthwise_kernel", {2, 2, 2, 2})});
+        QTemporaryDir dir;
+        writeFile(dir.filePath("model.json"), modelJson(config, weights, {"w.bin"}).dump());
+        writeFile(dir.filePath("w.bin"), bytesOf(b) + bytesOf(k));
+        Graph graph = loadTfjsModel(dir.filePath("model.json").toStdString());
+        QCOMPARE(graph.node("relu").layer->type(), std::string("ReLU"));
+        QCOMPARE(graph.node("relu").layer->params().getFloat("max_value"), 0.5);
+
+        std::vector<float> nchw(32);
+        for (int y = 0; y < 4; ++y)
+            for (int xx = 0; xx < 4; ++xx)
+                for (int c = 0; c < 2; ++c)
+                    nchw[(c * 4 + y) * 4 + xx] = x[(y * 4 + xx) * 2 + c];
+        std::vector<float> got = run(graph, Tensor::fromVector(Shape{1, 2, 4, 4}, nchw));
+        QCOMPARE(got.size(), size_t(64));
+        for (int y = 0; y < 4; ++y)
+            for (int xx = 0; xx < 4; ++xx)
+                for (int c = 0; c < 2; ++c)
+                    for (int j = 0; j < 2; ++j) {
+                        int o = c * 2 + j;
+                        float s = b[o];  // same padding, kernel 2: TF pads 1 after
+                        for (int dy = 0; dy < 2; ++dy)
+                            for (int dx = 0; dx < 2; ++dx)
+                                if (y + dy < 4 && xx + dx < 4)
+                                    s += x[((y + dy) * 4 + xx + dx) * 2 + c] *
+                                         k[((dy * 2 + dx) * 2 + c) * 2 + j];
+                        float expected = std::clamp(s, 0.0f, 0.5f);
+                        float actual = got[(o * 4 + y) * 4 + xx];
+                        QVERIFY2(std::abs(actual - expected) < 1e-6f,
+                                 qPrintable(QString("channel %1 at (%2, %3): %4 vs %5")
+                                                .arg(o)
+                                                .arg(y)
+                                                .arg(xx)
+                                                .arg(actual)
+                                                .arg(expected)));
+                    }
+    }
+
+    void reluVariants() {
+        auto convert = [](json relu) {
+            relu["name"] = "r";
+            KerasModel m = kerasModelFromConfig(functional(
+                json::array(
+                    {layer("InputLayer", {{"name", "in"}, {"batch_input_shape", {nullptr, 3}}}),
+                     layer("ReLU", relu, {"in"})}),
+                "in", "r"));
+            m.graph.build();
+            return m;
+        };
+        KerasModel six = convert({{"max_value", 6}, {"negative_slope", 0}, {"threshold", 0}});
+        QCOMPARE(six.graph.layer("r").type(), std::string("ReLU"));
+        QVERIFY(six.graph.layer("r").activation() == ActivationKind::ClippedRelu);
+        QCOMPARE(six.graph.layer("r").activationAlpha(), 6.0);
+        KerasModel leaky = convert({{"max_value", nullptr}, {"negative_slope", 0.25}});
+        QCOMPARE(leaky.graph.layer("r").type(), std::string("LeakyReLU"));
+        QCOMPARE(leaky.graph.layer("r").params().getFloat("alpha"), 0.25);
+        QVERIFY(convert(json::object()).graph.layer("r").activation() == ActivationKind::Relu);
+    }
+
     void quantisedWeightsDecode() {
         json config = {
             {"class_name", "Sequential"},
@@ -344,7 +434,8 @@ private slots:
         QCOMPARE(g.node("pad").layer->params().getInts("padding"),
                  (std::vector<int64_t>{1, 0, 0, 1}));
         QCOMPARE(g.node("cat").outputShape, (Shape{8, 4, 4}));
-        QCOMPARE(g.node("relu").layer->params().getString("activation"), std::string("relu"));
+        QCOMPARE(g.node("relu").layer->type(), std::string("ReLU"));
+        QVERIFY(g.node("relu").layer->activation() == ActivationKind::Relu);
         QCOMPARE(g.node("leaky").layer->params().getFloat("alpha"), 0.1);
         QCOMPARE(g.node("reshape").outputShape, (Shape{2, 4}));
         QVERIFY(m.denseAfterFlatten.empty());
@@ -387,8 +478,13 @@ private slots:
         expectContains(error({one("Lambda", {{"name", "lambda_1"}})}), {"lambda_1", "Lambda"});
         expectContains(error({one("Activation", {{"name", "a"}, {"activation", "selu"}})}),
                        {"'a'", "selu"});
-        expectContains(error({one("ReLU", {{"name", "r6"}, {"max_value", 6}})}),
-                       {"r6", "ReLU", "max_value"});
+        expectContains(error({one("ReLU", {{"name", "rt"}, {"threshold", 0.5}})}),
+                       {"rt", "ReLU", "threshold"});
+        expectContains(
+            error({one("ReLU", {{"name", "rs"}, {"max_value", 6}, {"negative_slope", 0.1}})}),
+            {"rs", "negative_slope"});
+        expectContains(error({one("ReLU", {{"name", "r0"}, {"max_value", 0}})}),
+                       {"r0", "max_value"});
         expectContains(error({one("Reshape", {{"name", "rs"}, {"target_shape", {32}}})}),
                        {"rs", "channels_last"});
         expectContains(error({flatten}), {"flat", "flattened channels_last"});

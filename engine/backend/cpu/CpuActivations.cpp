@@ -1,6 +1,7 @@
 // Activations on the CPU. Element-wise ones are one loop each (y may alias x, dx may alias dy);
 // softmax runs along axis 1 of [N, C, ...], i.e. over the channels at every spatial position.
 //   leaky_relu  y = x > 0 ? x : alpha*x           dx = dy * (x > 0 ? 1 : alpha)
+//   relu6       y = min(max(x, 0), alpha)         dx = dy * (0 < x < alpha ? 1 : 0)
 //   elu         y = x > 0 ? x : alpha*(e^x - 1)   dx = dy * (x > 0 ? 1 : y + alpha)
 //   sigmoid     y = 1 / (1 + e^-x)                dx = dy * y * (1 - y)
 //   tanh                                          dx = dy * (1 - y^2)
@@ -40,6 +41,12 @@ void elementwiseForward(ActivationKind kind, T alpha, const T* x, T* y, int64_t 
         case ActivationKind::LeakyRelu:
             parallelFor(n, 1, [&](int64_t i) { y[i] = x[i] > T(0) ? x[i] : alpha * x[i]; });
             break;
+        case ActivationKind::ClippedRelu:
+            parallelFor(n, 1, [&](int64_t i) {
+                T v = x[i] < T(0) ? T(0) : x[i];
+                y[i] = v > alpha ? alpha : v;
+            });
+            break;
         case ActivationKind::Elu:
             parallelFor(n, 8,
                         [&](int64_t i) { y[i] = x[i] > T(0) ? x[i] : alpha * std::expm1(x[i]); });
@@ -74,6 +81,12 @@ void elementwiseBackward(ActivationKind kind, T alpha, const T* x, const T* y, c
             parallelFor(n, 1, [&](int64_t i) {
                 T g = dy[i];
                 dx[i] = x[i] > T(0) ? g : alpha * g;
+            });
+            break;
+        case ActivationKind::ClippedRelu:
+            parallelFor(n, 1, [&](int64_t i) {
+                T g = dy[i], v = x[i];
+                dx[i] = v > T(0) && v < alpha ? g : T(0);
             });
             break;
         case ActivationKind::Elu:

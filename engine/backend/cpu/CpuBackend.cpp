@@ -116,13 +116,11 @@ Tensor CpuBackend::allocate(const Shape& shape, DType dtype) {
 }
 
 void CpuBackend::copy(const Tensor& src, Tensor& dst) {
-    // Tensor::copyFrom checks the sizes and converts between float32 and float64.
+    // Tensor::copyFrom checks the sizes, converts between float32 and float64 and hands a
+    // copy to or from a device to that device's backend (Graph::moveTo(cpuBackend()) brings
+    // weights back from a GPU this way).
     if (!src.defined() || !dst.defined()) {
         throw ShapeError("copy: source and destination must be defined tensors");
-    }
-    if (src.device().kind != DeviceKind::CPU || dst.device().kind != DeviceKind::CPU) {
-        throw BackendError("copy: the cpu backend copies between host tensors only; got " +
-                           src.device().str() + " -> " + dst.device().str());
     }
     if (src.numel() != dst.numel()) {
         throw ShapeError("copy: source " + src.shape().str() + " and destination " +

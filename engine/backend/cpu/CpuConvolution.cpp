@@ -2,6 +2,10 @@
 //   forward          y[n]  (K x PQ)   = W (K x CRS) * col(x[n]) (CRS x PQ)
 //   backward data    dx[n]            = col2im(W^T (CRS x K) * dy[n] (K x PQ))
 //   backward filter  dW    (K x CRS)  = sum_n dy[n] (K x PQ) * col(x[n])^T (PQ x CRS)
+// A grouped convolution is G independent convolutions of C/G channels into K/G channels. Group
+// g of image n holds consecutive channel planes, so (image, group) pairs are the tasks below:
+// pair t = n*G + g reads input planes from t*(C/G), writes output planes from t*(K/G) and uses
+// filter rows from g*(K/G). With G = 1 a task is an image, exactly as without groups.
 // An image's column buffer (CRS x PQ) is small enough to stay in the core's cache between the
 // im2col that writes it and the GEMM that reads it, which a whole-batch buffer is not. With at
 // least as many images as cores, each OpenMP thread takes whole images and runs single-threaded
@@ -24,13 +28,18 @@ using namespace cpu;
 
 namespace {
 
+// c and k count the channels of one group.
 struct ConvDims {
     int64_t n, c, h, w, k, r, s, p, q;
     Conv2DGeometry g;
 
     int64_t colRows() const { return c * r * s; }
     int64_t colCols() const { return p * q; }
-    double flops() const { return 2.0 * double(n) * double(k) * double(colRows() * colCols()); }
+    /// (image, group) pairs: the unit of work.
+    int64_t tasks() const { return n * g.groups; }
+    double flops() const {
+        return 2.0 * double(tasks()) * double(k) * double(colRows() * colCols());
+    }
     // A 1x1 filter with unit stride and no padding reads x itself as its column matrix.
     bool pointwise() const {
         return r == 1 && s == 1 && g.strideH == 1 && g.strideW == 1 && g.padTop == 0 &&
@@ -59,7 +68,16 @@ ConvDims convDims(const char* op, const Arg& x, const Arg& w, const Arg& y,
     }
     const Shape& xs = x.tensor->shape();
     const Shape& ws = w.tensor->shape();
-    ConvDims d{xs[0], xs[1], xs[2], xs[3], ws[0], ws[2], ws[3], expected[2], expected[3], g};
+    ConvDims d{.n = xs[0],
+               .c = ws[1],
+               .h = xs[2],
+               .w = xs[3],
+               .k = ws[0] / g.groups,
+               .r = ws[2],
+               .s = ws[3],
+               .p = expected[2],
+               .q = expected[3],
+               .g = g};
     // BLAS indexes with int: a larger column matrix would wrap around silently.
     if (d.colRows() > INT_MAX || d.colCols() > INT_MAX || d.k > INT_MAX) {
         throw ShapeError(std::string(op) + ": " + x.name + " " + x.tensor->shape().str() + " and " +
@@ -208,14 +226,15 @@ void convForward(const Tensor& xt, const Tensor& wt, const ConvDims& d, Tensor& 
     T* y = yt.data<T>();
     const int64_t rows = d.colRows(), cols = d.colCols();
     const bool direct = d.pointwise();
-    forEachTask<T>(d.n, d.flops(), direct ? 0 : rows * cols, [&](int64_t i, T* col, bool parallel) {
-        const T* xi = x + i * d.c * d.h * d.w;
-        if (!direct) {
-            fillColumns(xi, d, col, parallel);
-        }
-        imageGemm(parallel, false, false, d.k, cols, rows, w, rows, direct ? xi : col, cols, T(0),
-                  y + i * d.k * cols, cols);
-    });
+    forEachTask<T>(
+        d.tasks(), d.flops(), direct ? 0 : rows * cols, [&](int64_t t, T* col, bool parallel) {
+            const T* xt = x + t * d.c * d.h * d.w;
+            if (!direct) {
+                fillColumns(xt, d, col, parallel);
+            }
+            imageGemm(parallel, false, false, d.k, cols, rows, w + t % d.g.groups * d.k * rows,
+                      rows, direct ? xt : col, cols, T(0), y + t * d.k * cols, cols);
+        });
 }
 
 template <typename T>
@@ -223,57 +242,62 @@ void convBackwardData(const Tensor& dyt, const Tensor& wt, const ConvDims& d, Te
     const T* dy = dyt.data<T>();
     const T* w = wt.data<T>();
     T* dx = dxt.data<T>();
-    const int64_t rows = d.colRows(), cols = d.colCols(), imageSize = d.c * d.h * d.w;
+    const int64_t rows = d.colRows(), cols = d.colCols(), planes = d.c * d.h * d.w;
     const bool direct = d.pointwise();
-    forEachTask<T>(d.n, d.flops(), direct ? 0 : rows * cols, [&](int64_t i, T* col, bool parallel) {
-        T* dxi = dx + i * imageSize;
-        // A pointwise filter's column gradient is dx itself; otherwise GEMM into the column
-        // buffer and fold it back with col2im.
-        imageGemm(parallel, true, false, rows, cols, d.k, w, rows, dy + i * d.k * cols, cols, T(0),
-                  direct ? dxi : col, cols);
-        if (direct) {
-            return;
-        }
-        std::fill(dxi, dxi + imageSize, T(0));
-        if (parallel) {
-            parallelFor(d.c, rows / d.c * cols, [&](int64_t c) { col2im(col, d, dxi, c, c + 1); });
-        } else {
-            col2im(col, d, dxi, 0, d.c);
-        }
-    });
+    forEachTask<T>(
+        d.tasks(), d.flops(), direct ? 0 : rows * cols, [&](int64_t t, T* col, bool parallel) {
+            T* dxt = dx + t * planes;
+            // A pointwise filter's column gradient is dx itself; otherwise GEMM into the column
+            // buffer and fold it back with col2im.
+            imageGemm(parallel, true, false, rows, cols, d.k, w + t % d.g.groups * d.k * rows, rows,
+                      dy + t * d.k * cols, cols, T(0), direct ? dxt : col, cols);
+            if (direct) {
+                return;
+            }
+            std::fill(dxt, dxt + planes, T(0));
+            if (parallel) {
+                parallelFor(d.c, rows / d.c * cols,
+                            [&](int64_t c) { col2im(col, d, dxt, c, c + 1); });
+            } else {
+                col2im(col, d, dxt, 0, d.c);
+            }
+        });
 }
 
 template <typename T>
 void convBackwardFilter(const Tensor& xt, const Tensor& dyt, const ConvDims& d, Tensor& dwt) {
     const T* x = xt.data<T>();
     const T* dy = dyt.data<T>();
-    const int64_t rows = d.colRows(), cols = d.colCols(), filterSize = d.k * rows;
+    const int64_t rows = d.colRows(), cols = d.colCols(), groups = d.g.groups;
+    const int64_t groupFilter = d.k * rows, filterSize = groups * groupFilter;
     const bool direct = d.pointwise();
-    // The batch is cut into a fixed number of groups of consecutive images; each group sums
-    // its images' filter gradients into its own buffer (the first group into dw itself) and
-    // the buffers are added up in group order, so the result does not depend on which thread
-    // ran which group.
-    const int64_t groups = std::min<int64_t>(d.n, std::max(8, 2 * maxThreads()));
-    std::unique_ptr<T[]> partial(new T[static_cast<size_t>(filterSize * (groups - 1) + 1)]);
-    auto sink = [&](int64_t group) {
-        return group == 0 ? dwt.data<T>() : partial.get() + filterSize * (group - 1);
+    // The batch is cut into a fixed number of chunks of consecutive images; each chunk sums
+    // its images' filter gradients into its own buffer (the first chunk into dw itself) and
+    // the buffers are added up in chunk order, so the result does not depend on which thread
+    // ran which chunk. A task is one chunk's share of one convolution group.
+    const int64_t chunks = std::min<int64_t>(d.n, std::max(8, 2 * maxThreads()));
+    std::unique_ptr<T[]> partial(new T[static_cast<size_t>(filterSize * (chunks - 1) + 1)]);
+    auto sink = [&](int64_t chunk) {
+        return chunk == 0 ? dwt.data<T>() : partial.get() + filterSize * (chunk - 1);
     };
-    forEachTask<T>(groups, d.flops(), direct ? 0 : rows * cols,
-                   [&](int64_t group, T* col, bool parallel) {
-                       T* out = sink(group);
-                       std::fill(out, out + filterSize, T(0));
-                       for (int64_t i = d.n * group / groups; i < d.n * (group + 1) / groups; ++i) {
-                           const T* xi = x + i * d.c * d.h * d.w;
+    forEachTask<T>(chunks * groups, d.flops(), direct ? 0 : rows * cols,
+                   [&](int64_t task, T* col, bool parallel) {
+                       const int64_t chunk = task / groups, group = task % groups;
+                       T* out = sink(chunk) + group * groupFilter;
+                       std::fill(out, out + groupFilter, T(0));
+                       for (int64_t i = d.n * chunk / chunks; i < d.n * (chunk + 1) / chunks; ++i) {
+                           const int64_t t = i * groups + group;
+                           const T* xt = x + t * d.c * d.h * d.w;
                            if (!direct) {
-                               fillColumns(xi, d, col, parallel);
+                               fillColumns(xt, d, col, parallel);
                            }
-                           imageGemm(parallel, false, true, d.k, rows, cols, dy + i * d.k * cols,
-                                     cols, direct ? xi : col, cols, T(1), out, rows);
+                           imageGemm(parallel, false, true, d.k, rows, cols, dy + t * d.k * cols,
+                                     cols, direct ? xt : col, cols, T(1), out, rows);
                        }
                    });
     T* dw = dwt.data<T>();
-    for (int64_t group = 1; group < groups; ++group) {
-        const T* p = sink(group);
+    for (int64_t chunk = 1; chunk < chunks; ++chunk) {
+        const T* p = sink(chunk);
         for (int64_t j = 0; j < filterSize; ++j) {
             dw[j] += p[j];
         }

@@ -14,14 +14,19 @@
 
 namespace loom {
 
-/// Explicit 2-D convolution geometry. Input [N,C,H,W], filter [K,C,R,S] (OIHW), output [N,K,P,Q]
-/// with P = (H + padTop + padBottom - dilationH*(R-1) - 1) / strideH + 1, and likewise Q.
+/// Explicit 2-D convolution geometry. Input [N,C,H,W], filter [K,C/groups,R,S] (OIHW), output
+/// [N,K,P,Q] with P = (H + padTop + padBottom - dilationH*(R-1) - 1) / strideH + 1, and likewise
+/// Q. With groups G the channels split into G consecutive blocks: output channels
+/// [g*K/G, (g+1)*K/G) see only input channels [g*C/G, (g+1)*C/G) (cuDNN's and PyTorch's
+/// grouped convolution); G = C with K = C*m is Keras' DepthwiseConv2D with depth multiplier m.
 struct Conv2DGeometry {
     int strideH = 1, strideW = 1;
     int padTop = 0, padLeft = 0, padBottom = 0, padRight = 0;
     int dilationH = 1, dilationW = 1;
+    int groups = 1;  ///< must divide both C and K
 
-    /// The output shape for input [N,C,H,W] and filter [K,C,R,S]; throws ShapeError when empty.
+    /// The output shape for input [N,C,H,W] and filter [K,C/groups,R,S]; throws ShapeError when
+    /// empty or when the channels do not divide into the groups.
     Shape outputShape(const Shape& input, const Shape& filter) const;
 };
 
@@ -45,9 +50,12 @@ struct Padding2D {
     int top = 0, bottom = 0, left = 0, right = 0;
 };
 
-enum class ActivationKind { Linear, Relu, LeakyRelu, Elu, Sigmoid, Tanh, Softmax };
+/// ClippedRelu is min(max(x, 0), alpha): Keras' ReLU layer with max_value = alpha, and its
+/// "relu6" activation when alpha is 6.
+enum class ActivationKind { Linear, Relu, LeakyRelu, Elu, Sigmoid, Tanh, Softmax, ClippedRelu };
 
-/// Keras names: "linear", "relu", "leaky_relu", "elu", "sigmoid", "tanh", "softmax".
+/// Keras names: "linear", "relu", "leaky_relu", "elu", "sigmoid", "tanh", "softmax", "relu6"
+/// (ClippedRelu).
 const char* activationName(ActivationKind kind);
 ActivationKind activationFromName(const std::string& name);
 std::vector<std::string> activationNames();
@@ -97,7 +105,8 @@ public:
     virtual void pad2dBackward(const Tensor& dy, const Padding2D& p, Tensor& dx) = 0;
 
     // ---- activations (element-wise; softmax along axis 1 of [N, C, ...]) ----------------
-    /// alpha is the slope of leaky_relu and the scale of elu; ignored otherwise.
+    /// alpha is the slope of leaky_relu, the scale of elu and the ceiling of ClippedRelu;
+    /// ignored otherwise.
     virtual void activationForward(ActivationKind kind, double alpha, const Tensor& x,
                                    Tensor& y) = 0;
     /// dx from dy, given the forward input x and output y.

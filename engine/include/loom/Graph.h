@@ -64,8 +64,10 @@ public:
     std::vector<NodeDiagnostic> validate();
     /// Validates, then creates every layer's parameters (host, seeded by name and seed).
     /// Throws GraphError or ShapeError at the first bad node. Layers already built keep their
-    /// weights when their input shapes are unchanged.
-    void build(uint64_t seed = 0, DType dtype = DType::F32);
+    /// weights when their input shapes are unchanged. parameterBudget, when given, caps the
+    /// number of parameter elements created (GraphError before allocating more).
+    void build(uint64_t seed = 0, DType dtype = DType::F32,
+               std::optional<int64_t> parameterBudget = std::nullopt);
     bool isBuilt() const { return m_built; }
 
     /// Moves every parameter to the backend's device.

@@ -11,10 +11,12 @@
 
 #include <loom/Graph.h>
 #include <loom/Tensor.h>
+#include <loom/TrainingConfig.h>
 
 #include <nlohmann/json.hpp>
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +30,16 @@ struct KerasModel {
     bool channelsLast = true;
     /// Dense layer name -> the Flatten whose [H, W, C] input it reads (channels_last only).
     std::map<std::string, std::string> denseAfterFlatten;
+
+    // Filled by the file readers (KerasHdf5.h), not by kerasModelFromConfig:
+    /// The optimizer and loss the model was compiled with, when the file says and Loom has them.
+    std::optional<TrainingConfig> training;
+    /// Optimizer slots by "layer/weight/slot" (Optimizer::restoreState's keys) and the step
+    /// count, when the file's optimizer weights name their variables (tf.keras, Loom).
+    std::map<std::string, Tensor> optimizerState;
+    int64_t optimizerIterations = 0;
+    /// What the file holds that the import left out (an unknown optimizer, say), for the user.
+    std::vector<std::string> warnings;
 };
 
 /// Converts {"class_name": "Sequential"|"Model"|"Functional", "config": ...} into a Loom graph
@@ -41,5 +53,11 @@ KerasModel kerasModelFromConfig(const nlohmann::json& modelConfig);
 /// throws IoError naming the layer and both shapes.
 void assignKerasWeights(KerasModel& model, const std::string& layerName,
                         const std::vector<Tensor>& weights);
+
+/// One weight (or an optimizer slot shaped like it) in Keras' layout -> Loom's, as
+/// assignKerasWeights converts it; IoError when the layer has no such weight or the shape is
+/// wrong. The graph must be built.
+Tensor kerasToLoomLayout(const KerasModel& model, const std::string& layerName,
+                         const std::string& parameterName, const Tensor& value);
 
 }  // namespace loom

@@ -64,6 +64,9 @@ struct ExecutionContext {
 struct BuildContext {
     Rng& rng;
     DType dtype = DType::F32;
+    /// When set, the parameter elements still allowed; addParameter throws instead of
+    /// allocating beyond it (a model read from a file may not claim more than the file holds).
+    int64_t* parameterBudget = nullptr;
 };
 
 class Layer {
@@ -92,7 +95,7 @@ public:
     /// The activation the graph applies after this layer: the "activation" parameter when the
     /// kind declares one, else Linear.
     virtual ActivationKind activation() const;
-    /// Its alpha: Keras' defaults (leaky_relu 0.2, elu 1.0) unless a kind overrides it.
+    /// Its alpha: Keras' defaults (leaky_relu 0.2, elu 1.0, relu6 6) unless a kind overrides it.
     virtual double activationAlpha() const;
 
     std::vector<Parameter>& parameters() { return m_parameters; }

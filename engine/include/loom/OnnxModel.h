@@ -3,7 +3,9 @@
 /// ValueInfoProto and TensorProto, decoded by Loom's own bounds-checked protobuf reader (no
 /// libprotobuf). Only what Loom needs is kept; unknown fields are skipped. A truncated or corrupt
 /// file throws IoError naming the file, the message and the byte offset; nothing is allocated
-/// beyond what the bytes in the file justify. ONNX import and the conformance tests build on it.
+/// beyond what the bytes in the file justify. The same structs encode back to a file
+/// (serializeOnnxModel), which ONNX export builds on; import and the conformance tests build on
+/// the reading half.
 
 #include <loom/Tensor.h>
 
@@ -149,6 +151,14 @@ struct OnnxModel {
 /// Decode a serialised TensorProto / ModelProto. source names the bytes in error messages.
 OnnxTensor parseOnnxTensor(std::string_view bytes, const std::string& source);
 OnnxModel parseOnnxModel(std::string_view bytes, const std::string& source);
+
+/// Encode a ModelProto: the inverse of parseOnnxModel for what these structs hold. Tensors are
+/// written as raw_data, FLOAT tensors from their values and INT64 tensors from their values
+/// (which must be whole numbers). A -1 dimension of a value info is written as the symbolic
+/// batch dimension "N" when it is the first, else as an unknown dimension. IoError for a tensor
+/// of another type or without a value, an attribute without a type, or a model past protobuf's
+/// 2 GiB limit.
+std::string serializeOnnxModel(const OnnxModel& model);
 
 /// Read and decode a file (a .pb TensorProto, a .onnx ModelProto); IoError when it cannot be
 /// read or is corrupt.

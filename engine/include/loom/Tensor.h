@@ -79,11 +79,13 @@ public:
     /// True when other views the same memory.
     bool sharesStorageWith(const Tensor& other) const { return m_storage == other.m_storage; }
 
-    /// A new host tensor with the same values (converted to dtype when given).
+    /// A new host tensor with the same values (converted to dtype when given). A device
+    /// tensor is copied to the host through its device's backend (which waits for the device).
     Tensor clone() const;
     Tensor toHost() const { return clone(); }
     Tensor to(DType dtype) const;
-    /// Copies values from a host tensor of the same shape (converting the element type).
+    /// Copies values from a tensor of the same size (converting the element type); when either
+    /// lives on a device, through that device's backend.
     void copyFrom(const Tensor& source);
     /// Value at a flat index, as double (host tensors only; for tests and small reads).
     double at(int64_t index) const;

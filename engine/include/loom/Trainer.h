@@ -12,6 +12,7 @@
 #include <loom/Progress.h>
 #include <loom/TrainingConfig.h>
 
+#include <cmath>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -24,6 +25,23 @@ struct EvaluationResult {
     int64_t samples = 0;
 };
 
+/// Where a training run stands, so that a saved project resumes exactly: the next epoch (from
+/// 0), the steps taken (they advance dropout masks) and the schedule's and early stopping's
+/// memory. Together with the weights and the optimizer state this is all a resume needs.
+struct TrainingPosition {
+    int epoch = 0;
+    int64_t step = 0;
+    double plateauBest = INFINITY;
+    int plateauWait = 0;
+    double plateauRate = NAN;  ///< NaN: the optimizer's base rate
+    double earlyStoppingBest = INFINITY;
+    int earlyStoppingWait = 0;
+
+    nlohmann::json toJson() const;
+    /// Throws ConfigError for a malformed or out-of-range position.
+    static TrainingPosition fromJson(const nlohmann::json& json);
+};
+
 struct TrainingHistory {
     std::vector<EpochProgress> epochs;
     RunFinished finished{RunFinished::Reason::Completed, "", ""};
@@ -34,7 +52,8 @@ public:
     Trainer(Graph& graph, TrainingConfig config, Backend& backend = cpuBackend());
     ~Trainer();
 
-    /// Trains for config.epochs epochs (continuing the optimizer's state across calls).
+    /// Trains config.epochs more epochs from position(): a second call, or a call after
+    /// setPosition() with the optimizer state restored, continues where the last one stopped.
     TrainingHistory fit(const Dataset& train, const Dataset* validation,
                         ProgressSink* sink = nullptr, RunControl* control = nullptr);
     /// Loss and metrics over a whole data set, in inference mode.
@@ -43,6 +62,8 @@ public:
     Tensor predict(const Tensor& samples);
 
     Optimizer& optimizer() { return *m_optimizer; }
+    const TrainingPosition& position() const { return m_position; }
+    void setPosition(const TrainingPosition& position) { m_position = position; }
     const TrainingConfig& config() const { return m_config; }
     /// Called after each epoch (checkpointing); its exceptions stop training cleanly.
     std::function<void(const EpochProgress&)> onEpochEnd;
@@ -69,7 +90,7 @@ private:
     std::unique_ptr<Optimizer> m_optimizer;
     ExecutionContext m_ctx;
     Tensor m_lossValue, m_lossGrad;
-    int64_t m_step = 0;
+    TrainingPosition m_position;
     double m_baseLearningRate;
     std::vector<NamedParameter> m_parameters;
 };

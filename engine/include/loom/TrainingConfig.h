@@ -38,6 +38,10 @@ struct TrainingConfig {
     uint64_t seed = 0;
     bool shuffle = true;
     int topK = 5;  ///< the k of the top-k accuracy metric
+    /// Where to train: "auto" (the first GPU when one is usable, else the CPU), "cpu", "cuda"
+    /// or "cuda:N" (see parseDevice in Devices.h). The Trainer takes its backend explicitly;
+    /// loom-cli and the application pick it from this.
+    std::string device = "auto";
     ScheduleConfig schedule;
     EarlyStoppingConfig earlyStopping;
 

@@ -1,0 +1,137 @@
+#pragma once
+/// Hdf5File: the one place Loom talks to the HDF5 C library. Project files, weights files and
+/// Keras models are all read through it, so every size and type check lives here once: a read
+/// never allocates more than the file's own bytes justify, names are confined to what the file
+/// holds, and every failure is an IoError naming the file and the object inside it.
+
+#include <loom/Tensor.h>
+
+#include <hdf5.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace loom::h5 {
+
+/// Closes an HDF5 identifier when it goes out of scope.
+class Handle {
+public:
+    Handle() = default;
+    Handle(hid_t id, herr_t (*close)(hid_t)) : m_id(id), m_close(close) {}
+    ~Handle() { reset(); }
+    Handle(Handle&& other) noexcept : m_id(other.m_id), m_close(other.m_close) { other.m_id = -1; }
+    Handle& operator=(Handle&& other) noexcept;
+    Handle(const Handle&) = delete;
+    Handle& operator=(const Handle&) = delete;
+
+    hid_t get() const { return m_id; }
+    bool valid() const { return m_id >= 0; }
+
+private:
+    void reset();
+
+    hid_t m_id = -1;
+    herr_t (*m_close)(hid_t) = nullptr;
+};
+
+/// An open HDF5 file. Object paths are absolute ("/model_weights/dense_1/kernel:0").
+class File {
+public:
+    /// Opens an existing file read-only; IoError when it is missing or not HDF5.
+    static File openForReading(const std::string& path);
+    /// Opens an HDF5 file held in memory (a .keras archive's model.weights.h5) read-only; HDF5
+    /// keeps its own copy of the bytes. name is what messages call it.
+    static File openImage(const std::string& bytes, const std::string& name);
+    /// Creates (truncates) a file for writing, with the 1.8 object format so that attributes
+    /// larger than 64 KiB (a big model's JSON) are allowed.
+    static File create(const std::string& path);
+
+    const std::string& path() const { return m_path; }
+    hid_t id() const { return m_file.get(); }
+
+    // ---- reading --------------------------------------------------------------------------
+    /// Whether every component of objectPath exists (never throws for a missing one).
+    bool exists(const std::string& objectPath) const;
+    bool isGroup(const std::string& objectPath) const;
+    bool isDataset(const std::string& objectPath) const;
+    /// The names of a group's direct members, sorted by name.
+    std::vector<std::string> children(const std::string& groupPath) const;
+    /// Identifies the object a path leads to: paths that are hard links to one object give the
+    /// same key, so a reader can refuse to read one dataset many times over.
+    std::string objectKey(const std::string& objectPath) const;
+
+    bool hasAttribute(const std::string& objectPath, const std::string& name) const;
+    /// A string attribute: fixed-length or variable-length, scalar or a one-element array;
+    /// trailing NULs removed.
+    std::string stringAttribute(const std::string& objectPath, const std::string& name) const;
+    /// A one-dimensional array of strings (fixed- or variable-length), e.g. Keras' weight_names.
+    std::vector<std::string> stringListAttribute(const std::string& objectPath,
+                                                 const std::string& name) const;
+    int64_t integerAttribute(const std::string& objectPath, const std::string& name) const;
+
+    Shape datasetShape(const std::string& datasetPath) const;
+    /// A floating-point dataset converted to dtype. The stored bytes must justify the shape.
+    Tensor readTensor(const std::string& datasetPath, DType dtype = DType::F32) const;
+    /// A string dataset (scalar fixed- or variable-length string, or a 1-D uint8 array).
+    std::string readString(const std::string& datasetPath) const;
+
+    // ---- writing --------------------------------------------------------------------------
+    /// Creates a group and any missing parents.
+    void createGroup(const std::string& groupPath);
+    /// A fixed-length, NUL-padded string attribute, as h5py writes Python bytes.
+    void writeStringAttribute(const std::string& objectPath, const std::string& name,
+                              const std::string& value);
+    /// A 1-D array of fixed-length strings, as h5py writes a NumPy array of bytes.
+    void writeStringListAttribute(const std::string& objectPath, const std::string& name,
+                                  const std::vector<std::string>& values);
+    void writeIntegerAttribute(const std::string& objectPath, const std::string& name,
+                               int64_t value);
+    /// An empty float64 array, which is how h5py stores an empty Python list (Keras' weight_names
+    /// of a layer without weights).
+    void writeEmptyListAttribute(const std::string& objectPath, const std::string& name);
+    /// A dataset of the tensor's values, stored as float32 or float64 (little-endian).
+    void writeTensor(const std::string& datasetPath, const Tensor& value,
+                     DType stored = DType::F32);
+    /// A scalar int64 dataset (an optimizer's step count).
+    void writeInteger(const std::string& datasetPath, int64_t value);
+    /// A scalar fixed-length string dataset, as h5py writes a Python bytes value.
+    void writeString(const std::string& datasetPath, const std::string& value);
+    /// A 1-D uint8 dataset of the string's bytes (checksummed when checksums are on).
+    void writeBytes(const std::string& datasetPath, const std::string& value);
+    /// From now on, datasets are written chunked with a Fletcher-32 checksum, so that a flipped
+    /// bit in the data is a read error instead of a silently wrong weight.
+    void enableChecksums() { m_checksums = true; }
+    /// Flushes everything to the operating system; IoError when that fails.
+    void flush();
+
+private:
+    File(std::string path, Handle file, std::shared_ptr<const std::string> image = nullptr)
+        : m_path(std::move(path)), m_file(std::move(file)), m_image(std::move(image)) {}
+
+    [[noreturn]] void fail(const std::string& objectPath, const std::string& what) const;
+    Handle openObject(const std::string& objectPath) const;
+    Handle openAttribute(const std::string& objectPath, const std::string& name) const;
+    Handle openDataset(const std::string& datasetPath) const;
+    std::vector<hsize_t> simpleDims(hid_t space, const std::string& where) const;
+
+    Handle datasetCreation(const std::vector<hsize_t>& dims, size_t elementSize) const;
+    Handle createDataset(const std::string& datasetPath, hid_t fileType,
+                         const std::vector<hsize_t>& dims, size_t elementSize);
+
+    std::string m_path;
+    Handle m_file;
+    /// The bytes of a file opened from memory, for the checks that read a file's bytes
+    /// directly (Hdf5VlenCheck.h).
+    std::shared_ptr<const std::string> m_image;
+    bool m_checksums = false;
+};
+
+/// Joins an HDF5 group path and a member name ("/" + "dense" -> "/dense").
+std::string join(const std::string& group, const std::string& name);
+
+/// HDF5 prints its own error stack to stderr by default; Loom reports errors itself.
+void silenceErrors();
+
+}  // namespace loom::h5

@@ -1,0 +1,279 @@
+// Reads the few HDF5 structures the check needs, after the HDF5 file format specification:
+// object headers (version 1 and 2, with continuation blocks), attribute messages (versions 1
+// to 3), dataspace and datatype messages, and global heap collections. Every size read is
+// checked against the bytes it must lie in before it is used.
+
+#include "io/Hdf5VlenCheck.h"
+
+#include <map>
+#include <vector>
+
+namespace loom::h5 {
+namespace {
+
+constexpr uint16_t kContinuationMessage = 0x10;
+constexpr uint16_t kAttributeMessage = 0x0C;
+constexpr uint16_t kAttributeInfoMessage = 0x15;
+constexpr int kVariableLengthClass = 9;
+/// More header blocks than any real object has; a loop of continuations stops here.
+constexpr int kMaxHeaderBlocks = 4096;
+
+/// What a malformed structure throws inside this file; the public functions return its text.
+struct Malformed {
+    std::string what;
+};
+
+uint64_t align8(uint64_t n) {
+    return (n + 7) / 8 * 8;
+}
+
+/// Little-endian fields of one block of bytes, never read past its end.
+class Fields {
+public:
+    explicit Fields(std::string bytes) : m_bytes(std::move(bytes)) {}
+
+    size_t size() const { return m_bytes.size(); }
+    uint64_t at(size_t offset, unsigned width) const {
+        if (offset > m_bytes.size() || width > m_bytes.size() - offset) {
+            throw Malformed{"a structure runs past its block"};
+        }
+        uint64_t value = 0;
+        for (unsigned i = width; i-- > 0;) {
+            value = value << 8 | static_cast<unsigned char>(m_bytes[offset + i]);
+        }
+        return value;
+    }
+    std::string slice(size_t offset, size_t length) const {
+        if (offset > m_bytes.size() || length > m_bytes.size() - offset) {
+            throw Malformed{"a structure runs past its block"};
+        }
+        return m_bytes.substr(offset, length);
+    }
+
+private:
+    std::string m_bytes;
+};
+
+Fields readBlock(const RawFile& file, uint64_t address, uint64_t size) {
+    std::string bytes;
+    if (address > UINT64_MAX - file.base || !file.read(file.base + address, size, bytes)) {
+        throw Malformed{"a structure points outside the file"};
+    }
+    return Fields(std::move(bytes));
+}
+
+/// An attribute message's parts.
+struct Attribute {
+    std::string datatype, dataspace, data;
+};
+
+/// Parses an attribute message into `out` when it is attribute `name`; false for another.
+bool parseAttribute(const Fields& m, const std::string& name, Attribute& out) {
+    const unsigned version = static_cast<unsigned>(m.at(0, 1));
+    if (version < 1 || version > 3) {
+        throw Malformed{"an attribute message has an unknown version"};
+    }
+    if (version >= 2 && (m.at(1, 1) & 0x03) != 0) {
+        throw Malformed{"an attribute's type or shape is shared, which Loom does not follow"};
+    }
+    const uint64_t nameSize = m.at(2, 2), typeSize = m.at(4, 2), spaceSize = m.at(6, 2);
+    auto padded = [&](uint64_t n) { return version == 1 ? align8(n) : n; };
+    size_t offset = version == 3 ? 9 : 8;
+    const std::string stored = m.slice(offset, nameSize);
+    offset += padded(nameSize);
+    if (stored != name + std::string(1, '\0')) {
+        return false;
+    }
+    out.datatype = m.slice(offset, typeSize);
+    offset += padded(typeSize);
+    out.dataspace = m.slice(offset, spaceSize);
+    offset += padded(spaceSize);
+    out.data = m.slice(offset, m.size() - std::min<size_t>(offset, m.size()));
+    return true;
+}
+
+/// A run of header messages: where it starts and how long it is.
+struct Block {
+    uint64_t address, size;
+};
+
+/// Finds attribute `name` in the object header at `address`.
+Attribute findAttribute(const RawFile& file, uint64_t address, const std::string& name) {
+    Fields prefix = readBlock(file, address, 16);
+    const bool v2 = prefix.slice(0, 4) == "OHDR";
+    if (!v2 && prefix.at(0, 1) != 1) {
+        throw Malformed{"an object header has an unknown version"};
+    }
+    uint64_t flags = 0;
+    std::vector<Block> blocks;
+    if (v2) {
+        flags = prefix.at(5, 1);
+        uint64_t offset = 6 + ((flags & 0x20) ? 16 : 0) + ((flags & 0x10) ? 4 : 0);
+        const unsigned width = 1u << (flags & 0x03);
+        Fields sizeField = readBlock(file, address + offset, width);
+        blocks.push_back({address + offset + width, sizeField.at(0, width)});
+    } else {
+        blocks.push_back({address + 16, prefix.at(8, 4)});
+    }
+    const unsigned messageHeader = v2 ? 4 + ((flags & 0x04) ? 2 : 0) : 8;
+    bool dense = false;
+    for (size_t b = 0; b < blocks.size(); ++b) {
+        if (b >= kMaxHeaderBlocks) {
+            throw Malformed{"an object header has too many continuation blocks"};
+        }
+        Fields block = readBlock(file, blocks[b].address, blocks[b].size);
+        size_t pos = 0;
+        const size_t end = block.size();
+        while (pos + messageHeader <= end) {
+            const uint64_t type = v2 ? block.at(pos, 1) : block.at(pos, 2);
+            const uint64_t size = block.at(pos + (v2 ? 1 : 2), 2);
+            const std::string data = block.slice(pos + messageHeader, size);
+            pos += messageHeader + size;
+            if (type == kContinuationMessage) {
+                Fields c(data);
+                const uint64_t where = c.at(0, file.offsetSize);
+                const uint64_t length = c.at(file.offsetSize, file.lengthSize);
+                if (v2) {  // "OCHK", the messages, a checksum
+                    if (length < 8) {
+                        throw Malformed{"an object header continuation block is too small"};
+                    }
+                    blocks.push_back({where + 4, length - 8});
+                } else {
+                    blocks.push_back({where, length});
+                }
+            } else if (type == kAttributeMessage) {
+                Attribute attribute;
+                if (parseAttribute(Fields(data), name, attribute)) {
+                    return attribute;
+                }
+            } else if (type == kAttributeInfoMessage) {
+                dense = true;
+            }
+        }
+    }
+    throw Malformed{dense ? "the attribute is kept in dense storage, which Loom does not check"
+                          : "the attribute is not in its object's header"};
+}
+
+uint64_t dataspaceCount(const Fields& space, unsigned lengthSize) {
+    const uint64_t version = space.at(0, 1), rank = space.at(1, 1);
+    if ((version != 1 && version != 2) || rank > 32) {
+        throw Malformed{"a dataspace message is malformed"};
+    }
+    if (version == 2 && space.at(3, 1) == 2) {
+        return 0;  // a null dataspace
+    }
+    const size_t dims = version == 1 ? 8 : 4;
+    uint64_t count = 1;
+    for (uint64_t i = 0; i < rank; ++i) {
+        const uint64_t d = space.at(dims + i * lengthSize, lengthSize);
+        if (d != 0 && count > UINT64_MAX / d) {
+            throw Malformed{"a dataspace is absurdly large"};
+        }
+        count *= d;
+    }
+    return count;
+}
+
+/// Global heap collections, read once each: object number -> object size.
+class Heaps {
+public:
+    explicit Heaps(const RawFile& file) : m_file(file) {}
+
+    /// The size of object `index` in the collection at `address`; Malformed when missing.
+    uint64_t objectSize(uint64_t address, uint64_t index) {
+        auto found = m_collections.find(address);
+        if (found == m_collections.end()) {
+            found = m_collections.emplace(address, parse(address)).first;
+        }
+        auto object = found->second.find(index);
+        if (object == found->second.end()) {
+            throw Malformed{"a string refers to a global heap object that does not exist"};
+        }
+        return object->second;
+    }
+
+private:
+    std::map<uint64_t, uint64_t> parse(uint64_t address) const {
+        const unsigned L = m_file.lengthSize;
+        Fields head = readBlock(m_file, address, 8 + L);
+        if (head.slice(0, 4) != "GCOL" || head.at(4, 1) != 1) {
+            throw Malformed{"a string refers to something that is not a global heap"};
+        }
+        const uint64_t size = head.at(8, L);
+        Fields heap = readBlock(m_file, address, size);
+        std::map<uint64_t, uint64_t> objects;
+        const uint64_t objectHeader = 8 + L;
+        for (uint64_t pos = 8 + L; pos + objectHeader <= heap.size();) {
+            const uint64_t index = heap.at(pos, 2), length = heap.at(pos + 8, L);
+            if (index == 0) {
+                break;  // free space: the rest of the collection
+            }
+            if (length > heap.size() - pos - objectHeader ||
+                !objects.emplace(index, length).second) {
+                throw Malformed{"a global heap collection is corrupt"};
+            }
+            pos += objectHeader + align8(length);
+        }
+        return objects;
+    }
+
+    const RawFile& m_file;
+    std::map<uint64_t, std::map<uint64_t, uint64_t>> m_collections;
+};
+
+/// Each reference: length (4 bytes), collection address, object number (4 bytes).
+void checkReferences(const RawFile& file, const Fields& data, uint64_t count) {
+    const uint64_t width = 8 + file.offsetSize;
+    if (count > data.size() / width) {
+        throw Malformed{"the strings' references run past their data"};
+    }
+    Heaps heaps(file);
+    for (uint64_t i = 0; i < count; ++i) {
+        const uint64_t length = data.at(i * width, 4);
+        const uint64_t address = data.at(i * width + 4, file.offsetSize);
+        const uint64_t index = data.at(i * width + 4 + file.offsetSize, 4);
+        if (address == 0 ? length != 0 : heaps.objectSize(address, index) != length) {
+            throw Malformed{"a string's recorded length differs from its heap object's"};
+        }
+    }
+}
+
+}  // namespace
+
+std::string vlenAttributeProblem(const RawFile& file, uint64_t headerAddress,
+                                 const std::string& name, uint64_t count) {
+    try {
+        Attribute attribute = findAttribute(file, headerAddress, name);
+        Fields type(attribute.datatype);
+        if ((type.at(0, 1) & 0x0F) != kVariableLengthClass) {
+            throw Malformed{"the attribute's stored type is not what HDF5 reports"};
+        }
+        if (dataspaceCount(Fields(attribute.dataspace), file.lengthSize) != count) {
+            throw Malformed{"the attribute's stored shape is not what HDF5 reports"};
+        }
+        checkReferences(file, Fields(attribute.data), count);
+    } catch (const Malformed& m) {
+        return m.what;
+    }
+    return {};
+}
+
+std::string vlenDataProblem(const RawFile& file, uint64_t offset, uint64_t count) {
+    try {
+        const uint64_t width = 8 + file.offsetSize;
+        if (count > UINT64_MAX / width) {
+            throw Malformed{"the strings' references run past the file"};
+        }
+        std::string bytes;
+        if (!file.read(offset, count * width, bytes)) {
+            throw Malformed{"the strings' references run past the file"};
+        }
+        checkReferences(file, Fields(std::move(bytes)), count);
+    } catch (const Malformed& m) {
+        return m.what;
+    }
+    return {};
+}
+
+}  // namespace loom::h5

@@ -1,0 +1,33 @@
+#pragma once
+// A check HDF5 1.10 leaves out. To read a variable-length string it sizes a buffer by the
+// length recorded next to the string's global-heap reference, then copies the heap object
+// into it by the heap's own size, and indexes the heap with an unchecked object number: one
+// flipped byte in a file makes it write past the buffer. So before Loom lets HDF5 read such
+// strings, it reads the references itself, straight from the file's bytes (the object header's
+// attribute message, or a contiguous dataset's data), and checks that each one names an object
+// of exactly that length lying inside its heap collection inside the file.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace loom::h5 {
+
+/// The raw bytes of an open HDF5 file and the sizes its addresses are written in.
+struct RawFile {
+    /// `size` bytes at file offset `offset`; false when they are not all in the file.
+    std::function<bool(uint64_t offset, uint64_t size, std::string& bytes)> read;
+    uint64_t base = 0;  ///< the file offset of address 0 (the user block's size)
+    unsigned offsetSize = 8;
+    unsigned lengthSize = 8;
+};
+
+/// Why the `count` variable-length strings of attribute `name`, on the object whose header is
+/// at `headerAddress`, cannot be read safely; empty when they can.
+std::string vlenAttributeProblem(const RawFile& file, uint64_t headerAddress,
+                                 const std::string& name, uint64_t count);
+
+/// The same for `count` variable-length strings stored contiguously at file offset `offset`.
+std::string vlenDataProblem(const RawFile& file, uint64_t offset, uint64_t count);
+
+}  // namespace loom::h5
