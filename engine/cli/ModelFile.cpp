@@ -106,15 +106,16 @@ void ensureBuilt(ModelFile& model) {
     }
 }
 
-void prepareWeights(ModelFile& model, const std::optional<std::string>& weightsPath,
-                    bool required, const std::string& command) {
+void prepareWeights(ModelFile& model, const std::optional<std::string>& weightsPath, bool required,
+                    const std::string& command) {
     ensureBuilt(model);
     if (weightsPath) {
         loadWeights(model.graph, *weightsPath);
         model.hasWeights = true;
     } else if (required && !model.hasWeights) {
-        throw ConfigError(command + " needs trained weights: pass --weights FILE (written by "
-                                    "loom-cli train --save), or a .loom project that holds them");
+        throw ConfigError(command +
+                          " needs trained weights: pass --weights FILE (written by "
+                          "loom-cli train --save), or a .loom project that holds them");
     }
 }
 

@@ -26,7 +26,7 @@ void ensureBuilt(ModelFile& model);
 
 /// Builds the graph and loads the weights file when one is given; when `required`, a model
 /// with no weights of its own and no weights file is a ConfigError naming `command`.
-void prepareWeights(ModelFile& model, const std::optional<std::string>& weightsPath,
-                    bool required, const std::string& command);
+void prepareWeights(ModelFile& model, const std::optional<std::string>& weightsPath, bool required,
+                    const std::string& command);
 
 }  // namespace loom::cli

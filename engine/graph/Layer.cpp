@@ -79,7 +79,7 @@ Parameter& Layer::addParameter(const std::string& name, const Shape& shape,
         int64_t count = 1;
         for (int64_t d : shape.dims()) {
             count = d > 0 && count > *ctx.parameterBudget / d ? *ctx.parameterBudget + 1
-                                                               : count * std::max<int64_t>(d, 0);
+                                                              : count * std::max<int64_t>(d, 0);
         }
         if (count > *ctx.parameterBudget) {
             throw GraphError(describe() + ": weight '" + name + "' of shape " + shape.str() +

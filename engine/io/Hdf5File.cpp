@@ -268,9 +268,9 @@ Handle File::openAttribute(const std::string& objectPath, const std::string& nam
     if (!hasAttribute(objectPath, name)) {
         fail(objectPath, "has no attribute '" + name + "'");
     }
-    Handle attribute(H5Aopen_by_name(id(), objectPath.c_str(), name.c_str(), H5P_DEFAULT,
-                                     H5P_DEFAULT),
-                     H5Aclose);
+    Handle attribute(
+        H5Aopen_by_name(id(), objectPath.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT),
+        H5Aclose);
     if (!attribute.valid()) {
         fail(objectPath, "attribute '" + name + "' cannot be opened (corrupt file?)");
     }
@@ -332,7 +332,8 @@ std::vector<std::string> readStrings(hid_t fileType, uint64_t count, uint64_t st
         return values;
     }
     size_t size = H5Tget_size(fileType);
-    if (size == 0 || count > kMaxStringBytes || count * size > storedBytes || count * size > kMaxStringBytes) {
+    if (size == 0 || count > kMaxStringBytes || count * size > storedBytes ||
+        count * size > kMaxStringBytes) {
         corrupt();
     }
     std::vector<char> buffer(count * size);
@@ -368,10 +369,10 @@ std::vector<std::string> File::stringListAttribute(const std::string& objectPath
     if (H5Tis_variable_str(type.get()) > 0) {
         Handle object = openObject(objectPath);
         uint64_t header = 0;
-        std::string problem = headerAddressOf(object.get(), header)
-                                  ? vlenAttributeProblem(rawFileOf(id(), m_path, m_image),
-                                                         header, name, count)
-                                  : "its object header cannot be found";
+        std::string problem =
+            headerAddressOf(object.get(), header)
+                ? vlenAttributeProblem(rawFileOf(id(), m_path, m_image), header, name, count)
+                : "its object header cannot be found";
         if (!problem.empty()) {
             fail(where, "is corrupt: " + problem);
         }
@@ -443,8 +444,8 @@ Tensor File::readTensor(const std::string& datasetPath, DType dtype) const {
     Handle create(H5Dget_create_plist(set.get()), H5Pclose);
     bool filtered = H5Pget_nfilters(create.get()) > 0;
     uint64_t stored = H5Dget_storage_size(set.get());
-    if (needed > 0 && (stored == 0 || (filtered ? needed > stored * kMaxCompressionRatio
-                                                : needed > stored))) {
+    if (needed > 0 &&
+        (stored == 0 || (filtered ? needed > stored * kMaxCompressionRatio : needed > stored))) {
         fail(datasetPath, "claims " + std::to_string(needed) + " bytes but the file holds " +
                               std::to_string(stored) + " (truncated or corrupt)");
     }
@@ -481,9 +482,10 @@ std::string File::readString(const std::string& datasetPath) const {
     }
     if (H5Tis_variable_str(type.get()) > 0) {
         const haddr_t offset = H5Dget_offset(set.get());
-        std::string problem = offset == HADDR_UNDEF
-                                  ? "a variable-length string not stored contiguously"
-                                  : vlenDataProblem(rawFileOf(id(), m_path, m_image), offset, count);
+        std::string problem =
+            offset == HADDR_UNDEF
+                ? "a variable-length string not stored contiguously"
+                : vlenDataProblem(rawFileOf(id(), m_path, m_image), offset, count);
         if (!problem.empty()) {
             fail(datasetPath, "is corrupt or unsupported: " + problem);
         }
@@ -584,9 +586,9 @@ Handle File::datasetCreation(const std::vector<hsize_t>& dims, size_t elementSiz
 
 Handle File::createDataset(const std::string& datasetPath, hid_t fileType,
                            const std::vector<hsize_t>& dims, size_t elementSize) {
-    Handle space(dims.empty() ? H5Screate(H5S_SCALAR)
-                              : H5Screate_simple(static_cast<int>(dims.size()), dims.data(),
-                                                 nullptr),
+    Handle space(dims.empty()
+                     ? H5Screate(H5S_SCALAR)
+                     : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
                  H5Sclose);
     Handle links(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
     H5Pset_create_intermediate_group(links.get(), 1);
@@ -605,8 +607,8 @@ void File::writeTensor(const std::string& datasetPath, const Tensor& value, DTyp
     const auto& shape = host.shape().dims();
     hid_t fileType = stored == DType::F32 ? H5T_IEEE_F32LE : H5T_IEEE_F64LE;
     hid_t memType = stored == DType::F32 ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE;
-    Handle set = createDataset(datasetPath, fileType, {shape.begin(), shape.end()},
-                               dtypeSize(stored));
+    Handle set =
+        createDataset(datasetPath, fileType, {shape.begin(), shape.end()}, dtypeSize(stored));
     if (host.numel() > 0 &&
         H5Dwrite(set.get(), memType, H5S_ALL, H5S_ALL, H5P_DEFAULT, host.raw()) < 0) {
         fail(datasetPath, "could not be written (disk full?)");

@@ -1,5 +1,6 @@
 // The .loom project file. Layout (HDF5):
-//   /                      attributes loom_format = "loom-project", loom_format_version, loom_version
+//   /                      attributes loom_format = "loom-project", loom_format_version,
+//   loom_version
 // Every dataset is chunked with a Fletcher-32 checksum; JSON is stored as UTF-8 bytes (uint8).
 //   /graph                 the graph as JSON (layers, parameters, wiring, canvas positions)
 //   /training /data        JSON: the training configuration; the data set and preprocessing
@@ -27,19 +28,17 @@ namespace {
 
 constexpr const char* kFormatName = "loom-project";
 
-const std::vector<std::string> kBatchColumns{
-    "epoch", "epochs",        "batch",        "batches",           "step",
-    "loss",  "accuracy",      "learning_rate", "samples_per_second", "eta_seconds"};
-const std::vector<std::string> kEpochColumns{"epoch",           "epochs",
-                                             "loss",            "accuracy",
-                                             "val_loss",        "val_accuracy",
-                                             "learning_rate",   "seconds",
-                                             "samples_per_second"};
+const std::vector<std::string> kBatchColumns{"epoch",      "epochs",        "batch",
+                                             "batches",    "step",          "loss",
+                                             "accuracy",   "learning_rate", "samples_per_second",
+                                             "eta_seconds"};
+const std::vector<std::string> kEpochColumns{"epoch",         "epochs",   "loss",
+                                             "accuracy",      "val_loss", "val_accuracy",
+                                             "learning_rate", "seconds",  "samples_per_second"};
 
 std::vector<double> batchRow(const BatchProgress& b) {
-    return {double(b.epoch),  double(b.epochs),   double(b.batch),        double(b.batches),
-            double(b.step),   b.loss,             b.accuracy,             b.learningRate,
-            b.samplesPerSecond, b.etaSeconds};
+    return {double(b.epoch), double(b.epochs), double(b.batch), double(b.batches),  double(b.step),
+            b.loss,          b.accuracy,       b.learningRate,  b.samplesPerSecond, b.etaSeconds};
 }
 
 BatchProgress batchFromRow(const double* r) {
@@ -48,9 +47,8 @@ BatchProgress batchFromRow(const double* r) {
 }
 
 std::vector<double> epochRow(const EpochProgress& e) {
-    return {double(e.epoch),   double(e.epochs),     e.loss,         e.accuracy,
-            e.validationLoss,  e.validationAccuracy, e.learningRate, e.seconds,
-            e.samplesPerSecond};
+    return {double(e.epoch),      double(e.epochs), e.loss,    e.accuracy,        e.validationLoss,
+            e.validationAccuracy, e.learningRate,   e.seconds, e.samplesPerSecond};
 }
 
 EpochProgress epochFromRow(const double* r) {
@@ -81,11 +79,16 @@ bool plausibleCounts(const double* row, std::initializer_list<int> columns) {
 
 const char* reasonName(RunFinished::Reason reason) {
     switch (reason) {
-        case RunFinished::Reason::Completed: return "completed";
-        case RunFinished::Reason::Stopped: return "stopped";
-        case RunFinished::Reason::EarlyStopped: return "early_stopped";
-        case RunFinished::Reason::NonFinite: return "non_finite";
-        case RunFinished::Reason::Failed: return "failed";
+        case RunFinished::Reason::Completed:
+            return "completed";
+        case RunFinished::Reason::Stopped:
+            return "stopped";
+        case RunFinished::Reason::EarlyStopped:
+            return "early_stopped";
+        case RunFinished::Reason::NonFinite:
+            return "non_finite";
+        case RunFinished::Reason::Failed:
+            return "failed";
     }
     return "completed";
 }
@@ -202,8 +205,9 @@ void checkSlotsMatchWeights(const OptimizerState& state, Graph& graph, const std
     for (const auto& [key, tensor] : state.tensors) {
         auto it = shapes.find(key.substr(0, key.rfind('/')));
         if (it == shapes.end() || it->second != tensor.shape()) {
-            throw IoError(path + ": optimizer state '" + key + "' does not match any weight of "
-                                 "the model");
+            throw IoError(path + ": optimizer state '" + key +
+                          "' does not match any weight of "
+                          "the model");
         }
     }
 }
@@ -294,7 +298,8 @@ Project readProjectFrom(const h5::File& file) {
 }  // namespace
 
 void saveProject(const Project& project, const std::string& path) {
-    writeAtomically(path, [&](const std::string& temporary) { writeProjectTo(project, temporary); });
+    writeAtomically(path,
+                    [&](const std::string& temporary) { writeProjectTo(project, temporary); });
 }
 
 Project loadProject(const std::string& path) {

@@ -47,8 +47,10 @@ private slots:
     void trainsTheW1ExampleOnFashionMnist();
     void badInputGivesClearErrors();
     void ctrlCStopsWithinABatchAndStillSaves();
+    void projectsResumeTrainingAndConvert();
 
 private:
+    void writePointsModel();
     QTemporaryDir m_dir;
 };
 
@@ -59,7 +61,7 @@ void TestCli::summaryPrintsKerasTable() {
     QVERIFY(r.output.contains("dense_1 (Dense)             (None, 384)               295296"));
 }
 
-void TestCli::trainEvaluateAndPredictOnCsv() {
+void TestCli::writePointsModel() {
     // Two well separated classes in two features: any working trainer gets them all right.
     QByteArray csv = "x,y,label\n";
     for (int i = 0; i < 200; ++i) {
@@ -76,6 +78,10 @@ void TestCli::trainEvaluateAndPredictOnCsv() {
       "training": {"optimizer": "adam", "epochs": 15, "batch_size": 16},
       "data": {"normalization": "none", "validation_split": 0.25}
     })");
+}
+
+void TestCli::trainEvaluateAndPredictOnCsv() {
+    writePointsModel();
     QString weights = m_dir.filePath("points.h5");
     Run train = loomCli({"train", m_dir.filePath("model.json"), "--data",
                          "csv:" + m_dir.filePath("points.csv"), "--save", weights, "--optimizer",
@@ -153,6 +159,33 @@ void TestCli::ctrlCStopsWithinABatchAndStillSaves() {
     QVERIFY2(output.contains("stopped by request") && output.contains("weights saved"),
              qPrintable(output));
     QVERIFY(QFile::exists(weights));
+}
+
+void TestCli::projectsResumeTrainingAndConvert() {
+    writePointsModel();
+    const QString data = "csv:" + m_dir.filePath("points.csv");
+    const QString project = m_dir.filePath("points.loom");
+    Run first = loomCli({"train", m_dir.filePath("model.json"), "--data", data, "--epochs", "3",
+                         "--lr", "0.05", "--save", project});
+    QVERIFY2(first.exitCode == 0 && first.output.contains("project saved to"),
+             qPrintable(first.output));
+    Run more = loomCli({"train", project, "--data", data, "--epochs", "2", "--lr", "0.05",
+                        "--checkpoint", project});
+    QVERIFY2(more.exitCode == 0, qPrintable(more.output));
+    QVERIFY2(more.output.contains("resuming after epoch 3") && more.output.contains("epoch 5/5"),
+             qPrintable(more.output));
+    // The project holds its weights: no --weights needed.
+    Run evaluate = loomCli({"evaluate", project, "--data", data});
+    QVERIFY2(evaluate.exitCode == 0 && evaluate.output.contains("accuracy 1.0000"),
+             qPrintable(evaluate.output));
+    Run convert = loomCli({"convert", project, m_dir.filePath("points-copy.json")});
+    QVERIFY2(convert.exitCode == 0, qPrintable(convert.output));
+    Run summary = loomCli({"summary", m_dir.filePath("points-copy.json")});
+    QVERIFY2(summary.exitCode == 0 && summary.output.contains("Total params: 6"),
+             qPrintable(summary.output));
+    Run unknown = loomCli({"convert", project, m_dir.filePath("points.xyz")});
+    QVERIFY2(unknown.exitCode == 1 && unknown.output.contains("unknown model format"),
+             qPrintable(unknown.output));
 }
 
 QTEST_GUILESS_MAIN(TestCli)

@@ -184,8 +184,8 @@ public:
     void replaceWithFloats(const char* name, std::vector<hsize_t> dims, bool writeData) {
         remove(name);
         hid_t space = H5Screate_simple(int(dims.size()), dims.data(), nullptr);
-        hid_t set = H5Dcreate2(m_file, name, H5T_IEEE_F32LE, space, H5P_DEFAULT, H5P_DEFAULT,
-                               H5P_DEFAULT);
+        hid_t set =
+            H5Dcreate2(m_file, name, H5T_IEEE_F32LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
         if (writeData) {
             std::vector<float> zeros(dims.empty() ? 1 : dims[0] * (dims.size() > 1 ? dims[1] : 1));
             H5Dwrite(set, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, zeros.data());
@@ -197,8 +197,8 @@ public:
         remove(name);
         hsize_t n = text.size();
         hid_t space = H5Screate_simple(1, &n, nullptr);
-        hid_t set = H5Dcreate2(m_file, name, H5T_STD_U8LE, space, H5P_DEFAULT, H5P_DEFAULT,
-                               H5P_DEFAULT);
+        hid_t set =
+            H5Dcreate2(m_file, name, H5T_STD_U8LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
         H5Dwrite(set, H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, text.data());
         H5Dclose(set);
         H5Sclose(space);
@@ -317,36 +317,50 @@ private slots:
 
     void filesThatAreNotProjectsAreRefused() {
         writeBytes(file("text.loom"), "{\"format\": \"loom-graph\"}");
-        QVERIFY(messageOf<IoError>([&] { loadProject(file("text.loom")); }).contains("not an HDF5"));
-        hid_t plain =
-            H5Fcreate(file("plain.h5").c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+        QVERIFY(
+            messageOf<IoError>([&] { loadProject(file("text.loom")); }).contains("not an HDF5"));
+        hid_t plain = H5Fcreate(file("plain.h5").c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
         H5Fclose(plain);
-        QVERIFY(messageOf<IoError>([&] { loadProject(file("plain.h5")); })
-                    .contains("not a Loom project"));
-        QVERIFY(messageOf<IoError>([&] { loadProject(file("missing.loom")); })
-                    .contains("no such file"));
+        QVERIFY(messageOf<IoError>([&] {
+                    loadProject(file("plain.h5"));
+                }).contains("not a Loom project"));
+        QVERIFY(messageOf<IoError>([&] {
+                    loadProject(file("missing.loom"));
+                }).contains("no such file"));
     }
 
     void malformedContentsGiveCleanErrors_data() {
         QTest::addColumn<QString>("edit");
         QTest::addColumn<QString>("expected");
-        QTest::newRow("graph missing") << "remove /graph" << "'/graph' is missing";
-        QTest::newRow("training missing") << "remove /training" << "'/training' is missing";
-        QTest::newRow("graph of floats") << "floats /graph" << "not a string";
-        QTest::newRow("graph not JSON") << "text /graph {oops" << "not valid JSON";
-        QTest::newRow("graph not a graph") << "text /graph [1,2]" << "/rich.loom: ";
-        QTest::newRow("weight missing") << "remove /weights/hidden/kernel" << "missing";
-        QTest::newRow("weight wrong shape") << "floats /weights/hidden/kernel" << "has shape";
-        QTest::newRow("absurd dimensions") << "absurd /weights/hidden/kernel" << "has shape";
-        QTest::newRow("absurd unwritten data") << "unwritten /runs/run_0001/batches" << "claims";
-        QTest::newRow("layer's weights missing") << "remove /weights/hidden" << "missing";
+        QTest::newRow("graph missing") << "remove /graph"
+                                       << "'/graph' is missing";
+        QTest::newRow("training missing") << "remove /training"
+                                          << "'/training' is missing";
+        QTest::newRow("graph of floats") << "floats /graph"
+                                         << "not a string";
+        QTest::newRow("graph not JSON") << "text /graph {oops"
+                                        << "not valid JSON";
+        QTest::newRow("graph not a graph") << "text /graph [1,2]"
+                                           << "/rich.loom: ";
+        QTest::newRow("weight missing") << "remove /weights/hidden/kernel"
+                                        << "missing";
+        QTest::newRow("weight wrong shape") << "floats /weights/hidden/kernel"
+                                            << "has shape";
+        QTest::newRow("absurd dimensions") << "absurd /weights/hidden/kernel"
+                                           << "has shape";
+        QTest::newRow("absurd unwritten data") << "unwritten /runs/run_0001/batches"
+                                               << "claims";
+        QTest::newRow("layer's weights missing") << "remove /weights/hidden"
+                                                 << "missing";
         QTest::newRow("optimizer slot of the wrong shape")
-            << "floats /optimizer/hidden/kernel/momentum" << "does not match any weight";
-        QTest::newRow("training of the wrong type")
-            << "text /training {\"batch_size\": \"many\"}" << "rich.loom";
-        QTest::newRow("run without meta") << "remove /runs/run_0002/meta" << "missing";
-        QTest::newRow("negative epoch in the position")
-            << "text /position {\"epoch\": -3}" << "out of range";
+            << "floats /optimizer/hidden/kernel/momentum"
+            << "does not match any weight";
+        QTest::newRow("training of the wrong type") << "text /training {\"batch_size\": \"many\"}"
+                                                    << "rich.loom";
+        QTest::newRow("run without meta") << "remove /runs/run_0002/meta"
+                                          << "missing";
+        QTest::newRow("negative epoch in the position") << "text /position {\"epoch\": -3}"
+                                                        << "out of range";
         QTest::newRow("model larger than the file")
             << "text /graph " + hugeGraph() << "larger than the file";
     }
@@ -411,8 +425,8 @@ private slots:
                 ++caught;
             }
         }
-        qInfo("300 single-bit flips: %d reported as errors, %d in bytes Loom does not read",
-              caught, harmless);
+        qInfo("300 single-bit flips: %d reported as errors, %d in bytes Loom does not read", caught,
+              harmless);
         QVERIFY(caught > 0);
     }
 

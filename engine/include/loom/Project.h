@@ -26,7 +26,7 @@ namespace loom {
 /// One training run, as the charts and the runs table show it.
 struct RunRecord {
     std::string name;
-    std::string startedAt, finishedAt;  ///< ISO 8601, UTC
+    std::string startedAt, finishedAt;                   ///< ISO 8601, UTC
     nlohmann::json training = nlohmann::json::object();  ///< the TrainingConfig it ran with
     std::vector<BatchProgress> batches;
     std::vector<EpochProgress> epochs;
