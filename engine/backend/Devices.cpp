@@ -24,7 +24,7 @@ namespace {
 std::mutex g_noticeMutex;
 std::function<void(const std::string&)> g_noticeHandler;
 
-void notice(const std::string& text) {
+[[maybe_unused]] void notice(const std::string& text) {
     std::lock_guard lock(g_noticeMutex);
     if (g_noticeHandler) {
         g_noticeHandler(text);
@@ -74,9 +74,8 @@ DeviceInfo cpuInfo() {
 
 std::string DeviceInfo::describe() const {
     std::ostringstream out;
-    out << std::left << std::setw(8) << device.str() << ' ' << name << "  ("
-        << std::fixed << std::setprecision(1)
-        << static_cast<double>(totalMemory) / double(1ull << 30) << " GiB";
+    out << std::left << std::setw(8) << device.str() << ' ' << name << "  (" << std::fixed
+        << std::setprecision(1) << static_cast<double>(totalMemory) / double(1ull << 30) << " GiB";
     if (device.kind == DeviceKind::CUDA) {
         out << ", compute " << computeMajor << '.' << computeMinor << ", " << multiprocessors
             << " SMs";
@@ -159,8 +158,8 @@ Backend& backendFor(Device device) {
     }
     if (device.index < 0 || device.index >= count) {
         throw BackendError("cannot run on " + device.str() + ": this machine has " +
-                           std::to_string(count) + " GPU(s), cuda:0 to cuda:" +
-                           std::to_string(count - 1));
+                           std::to_string(count) +
+                           " GPU(s), cuda:0 to cuda:" + std::to_string(count - 1));
     }
     return cuda::backend(device.index);
 #else

@@ -132,8 +132,8 @@ int runBench(int argc, char** argv) {
         const Shape output = model.graph.node(model.graph.outputNames().at(0)).outputShape;
         // An epoch of --samples samples (the last batch may be smaller), or of --steps batches.
         const int64_t batch = model.training.batchSize;
-        const int64_t n = args.integer("samples").value_or(args.integer("steps").value_or(200) *
-                                                          batch);
+        const int64_t n =
+            args.integer("samples").value_or(args.integer("steps").value_or(200) * batch);
         if (n < 1) {
             throw ConfigError("--samples and --steps must be at least 1");
         }
@@ -168,8 +168,8 @@ int runBench(int argc, char** argv) {
         const double seconds = epochs[epochs.size() / 2];
         std::printf("%-28s %6lld %8lld %12.3f %12.0f %10.4f   (%s)\n", model.graph.name().c_str(),
                     static_cast<long long>(batch), static_cast<long long>(steps),
-                    1000.0 * seconds / static_cast<double>(steps),
-                    static_cast<double>(n) / seconds, seconds, backend.name().c_str());
+                    1000.0 * seconds / static_cast<double>(steps), static_cast<double>(n) / seconds,
+                    seconds, backend.name().c_str());
     }
     return 0;
 }

@@ -244,15 +244,15 @@ void checkReferences(const RawFile& file, const Fields& data, uint64_t count) {
 std::string vlenAttributeProblem(const RawFile& file, uint64_t headerAddress,
                                  const std::string& name, uint64_t count) {
     try {
-        Attribute attribute = findAttribute(file, headerAddress, name);
-        Fields type(attribute.datatype);
+        const Attribute attribute = findAttribute(file, headerAddress, name);
+        const Fields type(attribute.datatype), space(attribute.dataspace), data(attribute.data);
         if ((type.at(0, 1) & 0x0F) != kVariableLengthClass) {
             throw Malformed{"the attribute's stored type is not what HDF5 reports"};
         }
-        if (dataspaceCount(Fields(attribute.dataspace), file.lengthSize) != count) {
+        if (dataspaceCount(space, file.lengthSize) != count) {
             throw Malformed{"the attribute's stored shape is not what HDF5 reports"};
         }
-        checkReferences(file, Fields(attribute.data), count);
+        checkReferences(file, data, count);
     } catch (const Malformed& m) {
         return m.what;
     }

@@ -105,8 +105,9 @@ public:
         }
         for (const std::string& output : graph.outputNames()) {
             if (m_flattened.count(output) != 0) {
-                fail(*graph.node(output).layer, "it outputs a flattened image, whose element "
-                                                "order differs in channels_last Keras");
+                fail(*graph.node(output).layer,
+                     "it outputs a flattened image, whose element "
+                     "order differs in channels_last Keras");
             }
         }
     }
@@ -118,8 +119,7 @@ public:
     std::vector<std::pair<std::string, Tensor>> weights(const Layer& layer) const;
     /// A Loom tensor shaped like one of the layer's parameters (a weight or an optimizer
     /// slot), in Keras' layout.
-    Tensor kerasLayout(const Layer& layer, const std::string& parameter,
-                       const Tensor& value) const;
+    Tensor kerasLayout(const Layer& layer, const std::string& parameter, const Tensor& value) const;
     const std::vector<const Graph::Node*>& layers() const { return m_layers; }
 
 private:
@@ -234,7 +234,9 @@ json Exporter::layerConfig(const Graph::Node& node) const {
         for (int64_t d : kerasShape(node.outputShape)) {
             shape.push_back(d);
         }
-        cfg = {{"batch_input_shape", shape}, {"dtype", "float32"}, {"sparse", false},
+        cfg = {{"batch_input_shape", shape},
+               {"dtype", "float32"},
+               {"sparse", false},
                {"name", layer.name()}};
         cls = "InputLayer";
     } else if (type == "Dense") {
@@ -302,9 +304,11 @@ json Exporter::layerConfig(const Graph::Node& node) const {
         cfg["padding"] = {{v.at(0), v.at(1)}, {v.at(2), v.at(3)}};
         cfg["data_format"] = "channels_last";
     } else if (type == "Reshape") {
-        if (node.outputShape.rank() == 3 || m_graph.node(node.inputs.at(0)).outputShape.rank() == 3) {
-            fail(layer, "reshaping to or from an image changes the element order in "
-                        "channels_last Keras");
+        if (node.outputShape.rank() == 3 ||
+            m_graph.node(node.inputs.at(0)).outputShape.rank() == 3) {
+            fail(layer,
+                 "reshaping to or from an image changes the element order in "
+                 "channels_last Keras");
         }
         cfg["target_shape"] = node.outputShape.dims();
     } else if (type != "Add") {
@@ -476,8 +480,8 @@ void writeOptimizerWeights(h5::File& file, const Exporter& exporter, const Optim
                     continue;
                 }
                 auto it = state.find(layer.name() + "/" + p.name + "/" + slot.loom);
-                Tensor value = it != state.end() ? it->second
-                                                 : Tensor::full(p.value.shape(), initial);
+                Tensor value =
+                    it != state.end() ? it->second : Tensor::full(p.value.shape(), initial);
                 names.push_back(cls + "/" + layer.name() + "/" + p.name + "/" + slot.keras + ":0");
                 file.writeTensor(h5::join(group, names.back()),
                                  exporter.kerasLayout(layer, p.name, value));

@@ -209,10 +209,9 @@ void readOptimizerState(const h5::File& file, KerasModel& model,
         const size_t first = name.find('/'), last = name.rfind('/');
         const std::string variable =
             first < last ? name.substr(first + 1, last - first - 1) : std::string();
-        const std::string kerasSlot =
-            name.ends_with(":0") && last != std::string::npos
-                ? name.substr(last + 1, name.size() - last - 3)
-                : std::string();
+        const std::string kerasSlot = name.ends_with(":0") && last != std::string::npos
+                                          ? name.substr(last + 1, name.size() - last - 3)
+                                          : std::string();
         auto slot = std::find_if(slots.begin(), slots.end(),
                                  [&](const KerasSlot& s) { return s.keras == kerasSlot; });
         auto parameter = variables.find(variable);
@@ -227,8 +226,7 @@ void readOptimizerState(const h5::File& file, KerasModel& model,
             state[loomName + "/" + slot->loom] = kerasToLoomLayout(
                 model, loomName.substr(0, slash), loomName.substr(slash + 1), reader.read(path));
         } catch (const IoError& e) {
-            model.warnings.push_back(std::string("the optimizer state was left out: ") +
-                                     e.what());
+            model.warnings.push_back(std::string("the optimizer state was left out: ") + e.what());
             return;
         }
     }
@@ -302,8 +300,8 @@ void loadKerasWeightsInto(Graph& graph, const std::string& path, bool channelsLa
         withFileName(path, [&] {
             h5::File file = h5::File::openForReading(path);
             // Keras' load_weights reads a whole-model file's /model_weights too.
-            const bool weightsOnly = file.hasAttribute("/", "layer_names") ||
-                                     file.hasAttribute("/", "layer_names0");
+            const bool weightsOnly =
+                file.hasAttribute("/", "layer_names") || file.hasAttribute("/", "layer_names0");
             const std::string group = weightsOnly ? "/" : "/model_weights";
             if (channelsLast) {
                 model.denseAfterFlatten = denseLayersAfterFlatten(model.graph);

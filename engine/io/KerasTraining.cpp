@@ -23,7 +23,7 @@ struct OptimizerName {
 };
 
 constexpr OptimizerName kOptimizers[] = {
-    {"sgd", "SGD"}, {"rmsprop", "RMSprop"}, {"adagrad", "Adagrad"},
+    {"sgd", "SGD"},   {"rmsprop", "RMSprop"}, {"adagrad", "Adagrad"},
     {"adam", "Adam"}, {"adamw", "AdamW"},
 };
 
@@ -106,8 +106,9 @@ std::optional<std::string> lossName(const json& loss, std::vector<std::string>& 
         } else {
             name = kerasSnakeCase(loss["class_name"].get<std::string>());
             if (cfg.is_object() && cfg.value("from_logits", false)) {
-                warnings.push_back("the loss works on logits (from_logits), which Loom's losses "
-                                   "do not; the training settings were left out");
+                warnings.push_back(
+                    "the loss works on logits (from_logits), which Loom's losses "
+                    "do not; the training settings were left out");
                 return std::nullopt;
             }
         }
@@ -121,8 +122,7 @@ std::optional<std::string> lossName(const json& loss, std::vector<std::string>& 
     }
 }
 
-std::optional<TrainingConfig> readTraining(const json& config,
-                                           std::vector<std::string>& warnings) {
+std::optional<TrainingConfig> readTraining(const json& config, std::vector<std::string>& warnings) {
     const json optimizer = config.contains("optimizer_config") ? config["optimizer_config"]
                                                                : config.value("optimizer", json());
     if (!optimizer.is_object() || !optimizer.contains("class_name")) {
@@ -145,8 +145,8 @@ std::optional<TrainingConfig> readTraining(const json& config,
     const json& cfg = optimizer.value("config", json::object());
     TrainingConfig training;
     training.optimizer = *type;
-    training.optimizerParams = optimizerParams(*type, cfg.is_object() ? cfg : json::object(),
-                                               warnings);
+    training.optimizerParams =
+        optimizerParams(*type, cfg.is_object() ? cfg : json::object(), warnings);
     training.loss = *loss;
     try {
         makeOptimizer(training.optimizer, training.optimizerParams);
@@ -180,9 +180,10 @@ std::string kerasOptimizerClass(const std::string& optimizerType) {
 
 json kerasTrainingConfig(const TrainingConfig& training, const json* optimizerParams) {
     const std::string cls = kerasOptimizerClass(training.optimizer);
-    json params = optimizerParams != nullptr
-                      ? *optimizerParams
-                      : makeOptimizer(training.optimizer, training.optimizerParams)->params().toJson();
+    json params =
+        optimizerParams != nullptr
+            ? *optimizerParams
+            : makeOptimizer(training.optimizer, training.optimizerParams)->params().toJson();
     params["name"] = cls;
     if (training.optimizer == "rmsprop") {
         params["momentum"] = 0.0;

@@ -70,8 +70,8 @@ KerasModel readArchive(const std::string& path) {
     const json& modelConfig = config.at("config");
     KerasWeightReader reader(file);
     std::vector<std::pair<std::string, std::vector<Tensor>>> layers;
-    for (auto& [name, vars] : variablePaths(modelConfig.is_array() ? modelConfig
-                                                                    : modelConfig.at("layers"))) {
+    for (auto& [name, vars] :
+         variablePaths(modelConfig.is_array() ? modelConfig : modelConfig.at("layers"))) {
         std::vector<Tensor> values = readVariables(file, vars, reader);
         if (!values.empty()) {
             layers.emplace_back(name, std::move(values));

@@ -13,9 +13,6 @@ namespace loom {
 
 namespace {
 
-// Loom computes per sample; a sample this large is a corrupt or hostile file, not a model.
-constexpr int64_t kMaxSampleElements = int64_t{1} << 31;
-
 bool isDefaultDomain(const std::string& domain) {
     return domain.empty() || domain == "ai.onnx";
 }
@@ -33,15 +30,15 @@ std::string layerNameFrom(const std::string& text) {
     return name.substr(0, 150);
 }
 
-std::string dimsText(const std::vector<int64_t>& dims) {
+}  // namespace
+
+std::string onnxListText(const std::vector<int64_t>& values) {
     std::string s = "[";
-    for (size_t i = 0; i < dims.size(); ++i) {
-        s += (i > 0 ? ", " : "") + (dims[i] < 0 ? std::string("?") : std::to_string(dims[i]));
+    for (size_t i = 0; i < values.size(); ++i) {
+        s += (i > 0 ? ", " : "") + std::to_string(values[i]);
     }
     return s + "]";
 }
-
-}  // namespace
 
 OnnxImporter::OnnxImporter(const OnnxModel& model, std::string source)
     : m_model(model), m_source(std::move(source)), m_opset(model.opsetVersion()) {
@@ -71,8 +68,16 @@ Graph OnnxImporter::run() {
         }
     }
     setOutputs();
+    // Every weight the graph creates is one the file holds: the budget makes build refuse
+    // anything more before allocating it.
+    int64_t budget = 0;
+    for (const auto& [layerName, weights] : m_weights) {
+        for (const auto& [parameter, value] : weights) {
+            budget += value.numel();
+        }
+    }
     try {
-        m_graph.build();
+        m_graph.build(0, DType::F32, budget);
     } catch (const Error& e) {
         throw IoError("'" + m_source + "': " + e.what());
     }
@@ -91,14 +96,14 @@ void OnnxImporter::addInputs() {
                           "; Loom's networks take FLOAT inputs");
         }
         if (!input.hasShape || input.dims.size() < 2) {
-            throw IoError(where + " has shape " + dimsText(input.dims) +
+            throw IoError(where + " has shape " + onnxListText(input.dims) +
                           "; Loom needs a batch axis followed by the shape of one sample");
         }
         std::vector<int64_t> sample(input.dims.begin() + 1, input.dims.end());
         int64_t elements = 1;
         for (int64_t d : sample) {
-            if (d <= 0 || d > kMaxSampleElements / elements) {
-                throw IoError(where + " has shape " + dimsText(input.dims) +
+            if (d <= 0 || d > kOnnxMaxSampleElements / elements) {
+                throw IoError(where + " has shape " + onnxListText(input.dims) +
                               "; Loom needs every size but the batch known, positive and a "
                               "sample of at most 2^31 elements");
             }
@@ -156,16 +161,28 @@ void OnnxImporter::setOutputs() {
 }
 
 void OnnxImporter::assignWeights() {
-    for (auto& [layerName, weights] : m_weights) {
-        Layer& l = m_graph.layer(layerName);
-        for (auto& [parameter, value] : weights) {
-            Parameter* p = l.findParameter(parameter);
-            if (p == nullptr || p->value.shape() != value.shape()) {
-                throw IoError("'" + m_source + "': " + l.describe() + " weight '" + parameter +
-                              "' of shape " + value.shape().str() + " does not fit the layer");
+    size_t assigned = 0;
+    for (const Graph::Node& node : m_graph.nodes()) {
+        Layer& l = *node.layer;
+        for (Parameter& p : l.parameters()) {
+            const Tensor* value = weight(l.name(), p.name);
+            if (value == nullptr || value->shape() != p.value.shape()) {
+                throw IoError("'" + m_source + "': " + l.describe() + " weight '" + p.name +
+                              "' of shape " + p.value.shape().str() +
+                              (value == nullptr
+                                   ? " has no value in the file"
+                                   : " gets a value of shape " + value->shape().str()));
             }
-            p->value.copyFrom(value);
+            p.value.copyFrom(*value);
+            ++assigned;
         }
+    }
+    size_t recorded = 0;
+    for (const auto& [layerName, weights] : m_weights) {
+        recorded += weights.size();
+    }
+    if (assigned != recorded) {
+        throw IoError("'" + m_source + "': the file holds weights the layers do not take");
     }
 }
 

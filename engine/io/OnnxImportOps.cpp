@@ -21,26 +21,18 @@ using nlohmann::json;
 constexpr int64_t kMaxWindow = 1024;
 constexpr int64_t kMaxPad = 4096;
 
-std::string listText(const std::vector<int64_t>& values) {
-    std::string s = "[";
-    for (size_t i = 0; i < values.size(); ++i) {
-        s += (i > 0 ? ", " : "") + std::to_string(values[i]);
-    }
-    return s + "]";
-}
-
 /// An INTS attribute of `count` values, each in [low, high].
 std::vector<int64_t> intsAttribute(const OnnxImporter& imp, const OnnxNode& node,
                                    const std::string& name, size_t count, int64_t def, int64_t low,
                                    int64_t high) {
     std::vector<int64_t> values = node.getInts(name, std::vector<int64_t>(count, def));
     if (values.size() != count) {
-        imp.fail(node, name + " " + listText(values) + " should have " + std::to_string(count) +
+        imp.fail(node, name + " " + onnxListText(values) + " should have " + std::to_string(count) +
                            " values");
     }
     for (int64_t v : values) {
         if (v < low || v > high) {
-            imp.fail(node, name + " " + listText(values) + " lies outside what Loom takes (" +
+            imp.fail(node, name + " " + onnxListText(values) + " lies outside what Loom takes (" +
                                std::to_string(low) + " to " + std::to_string(high) + ")");
         }
     }
@@ -69,16 +61,17 @@ void autoPad(Window& w, const Shape& image, size_t spatial, bool upper) {
 Window windowOf(const OnnxImporter& imp, const OnnxNode& node, const Shape& image,
                 const std::vector<int64_t>& kernel, size_t spatial) {
     if (kernel.size() != spatial) {
-        imp.fail(node, "kernel " + listText(kernel) + " does not fit a " + std::to_string(spatial) +
-                           "-D input");
+        imp.fail(node, "kernel " + onnxListText(kernel) + " does not fit a " +
+                           std::to_string(spatial) + "-D input");
     }
     Window w;
     const auto strides = intsAttribute(imp, node, "strides", spatial, 1, 1, kMaxWindow);
     const auto dilations = intsAttribute(imp, node, "dilations", spatial, 1, 1, kMaxWindow);
     for (size_t i = 0; i < spatial; ++i) {
         if (kernel[i] < 1 || kernel[i] > kMaxWindow) {
-            imp.fail(node, "kernel " + listText(kernel) + " lies outside what Loom takes (1 to " +
-                               std::to_string(kMaxWindow) + ")");
+            imp.fail(node, "kernel " + onnxListText(kernel) +
+                               " lies outside what Loom takes (1 to " + std::to_string(kMaxWindow) +
+                               ")");
         }
         w.kernel[i] = kernel[i];
         w.strides[i] = strides[i];
@@ -176,7 +169,7 @@ void convertConv(OnnxImporter& imp, const OnnxNode& node) {
     }
     const std::vector<int64_t> kernel(w.shape().dims().begin() + 2, w.shape().dims().end());
     if (node.has("kernel_shape") && node.getInts("kernel_shape", {}) != kernel) {
-        imp.fail(node, "kernel_shape " + listText(node.getInts("kernel_shape", {})) +
+        imp.fail(node, "kernel_shape " + onnxListText(node.getInts("kernel_shape", {})) +
                            " disagrees with W of shape " + w.shape().str());
     }
     const Window win = windowOf(imp, node, image, kernel, x.spatial());
@@ -244,8 +237,8 @@ void convertPool(OnnxImporter& imp, const OnnxNode& node) {
     } else if (fit != PadFit::None) {
         if (!countPadding) {
             imp.fail(node, "pads " +
-                               listText({win.padBegin[0], win.padBegin[1], win.padEnd[0],
-                                         win.padEnd[1]}) +
+                               onnxListText({win.padBegin[0], win.padBegin[1], win.padEnd[0],
+                                             win.padEnd[1]}) +
                                " are not Keras' \"same\" padding, the only padding Loom's " +
                                "pooling layers leave out of each window");
         }

@@ -13,17 +13,6 @@ namespace {
 
 using nlohmann::json;
 
-// A per-sample size beyond this is a corrupt file (as for the graph's inputs).
-constexpr int64_t kMaxSampleElements = int64_t{1} << 31;
-
-std::string listText(const std::vector<int64_t>& values) {
-    std::string s = "[";
-    for (size_t i = 0; i < values.size(); ++i) {
-        s += (i > 0 ? ", " : "") + std::to_string(values[i]);
-    }
-    return s + "]";
-}
-
 /// An axis of a tensor of the given rank (batch included), negative ones counted from the end.
 int64_t normalisedAxis(const OnnxImporter& imp, const OnnxNode& node, int64_t axis, int64_t rank) {
     const int64_t a = axis < 0 ? axis + rank : axis;
@@ -56,7 +45,7 @@ std::vector<int64_t> axesOf(const OnnxImporter& imp, const OnnxNode& node) {
 std::vector<int64_t> reshapedSample(const OnnxImporter& imp, const OnnxNode& node,
                                     const Shape& sample, const std::vector<int64_t>& target) {
     const std::string what =
-        "reshapes samples of shape " + sample.str() + " to " + listText(target);
+        "reshapes samples of shape " + sample.str() + " to " + onnxListText(target);
     if (target.size() < 2 || target[0] < -1) {
         imp.fail(node, what + "; Loom keeps the batch axis and at least one more");
     }
@@ -226,7 +215,7 @@ void convertPad(OnnxImporter& imp, const OnnxNode& node) {
     }
     if (sample.rank() != 3 || pads.size() != 8 || pads[0] != 0 || pads[1] != 0 || pads[4] != 0 ||
         pads[5] != 0 || *std::min_element(pads.begin(), pads.end()) < 0) {
-        imp.fail(node, "pads " + listText(pads) + " on samples of shape " + sample.str() +
+        imp.fail(node, "pads " + onnxListText(pads) + " on samples of shape " + sample.str() +
                            "; Loom pads the height and width of images, and never crops");
     }
     // ONNX lists every axis' start, then every axis' end; Loom top, bottom, left, right.
@@ -284,7 +273,7 @@ void convertTranspose(OnnxImporter& imp, const OnnxNode& node) {
         permutation = sorted[i] == static_cast<int64_t>(i);
     }
     if (!permutation) {
-        imp.fail(node, "perm " + listText(perm) + " is not a permutation of " +
+        imp.fail(node, "perm " + onnxListText(perm) + " is not a permutation of " +
                            std::to_string(t.rank()) + " axes");
     }
     imp.bindConstant(imp.output(node), permuted(t, perm));

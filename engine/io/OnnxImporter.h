@@ -16,6 +16,12 @@
 
 namespace loom {
 
+/// A sample larger than this (2^31 elements) is a corrupt or hostile file, not a model.
+constexpr int64_t kOnnxMaxSampleElements = int64_t{1} << 31;
+
+/// "[1, 2, 3]", for messages.
+std::string onnxListText(const std::vector<int64_t>& values);
+
 /// An IoError that already names the file and the node; the importer passes it on unchanged.
 class OnnxNodeError : public IoError {
 public:

@@ -123,7 +123,8 @@ void ZipArchive::readDirectory() {
         dirSize = u64(record, 40);
         dirOffset = u64(record, 48);
     }
-    if (dirOffset > m_size || dirSize > m_size - dirOffset || count > dirSize / kDirectoryEntrySize) {
+    if (dirOffset > m_size || dirSize > m_size - dirOffset ||
+        count > dirSize / kDirectoryEntrySize) {
         fail("has a central directory that does not fit in the file");
     }
     const std::string dir = readAt(dirOffset, dirSize);
@@ -140,7 +141,8 @@ void ZipArchive::readDirectory() {
         e.size = u32(dir, pos + 24);
         e.localHeader = u32(dir, pos + 42);
         const size_t nameLength = u16(dir, pos + 28), extraLength = u16(dir, pos + 30);
-        const size_t next = pos + kDirectoryEntrySize + nameLength + extraLength + u16(dir, pos + 32);
+        const size_t next =
+            pos + kDirectoryEntrySize + nameLength + extraLength + u16(dir, pos + 32);
         if (next > dir.size()) {
             fail("has a damaged central directory");
         }

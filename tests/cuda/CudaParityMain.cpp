@@ -28,8 +28,9 @@ int main(int argc, char** argv) {
         } else if (std::strcmp(argv[i], "--skip") == 0 && i + 1 < argc) {
             skip = argv[++i];
         } else {
-            std::fprintf(stderr, "usage: loom-cuda-parity [--list] [--filter TEXT] [--skip TEXT] "
-                                 "[--allow-no-gpu]\n");
+            std::fprintf(stderr,
+                         "usage: loom-cuda-parity [--list] [--filter TEXT] [--skip TEXT] "
+                         "[--allow-no-gpu]\n");
             return 2;
         }
     }
@@ -59,11 +60,11 @@ int main(int argc, char** argv) {
         }
         const auto start = std::chrono::steady_clock::now();
         const ParityResult result = runParityCase(c, gpu);
-        const double ms = std::chrono::duration<double, std::milli>(
-                              std::chrono::steady_clock::now() - start)
-                              .count();
-        std::printf("%s %s (%.0f ms): %s\n", result.passed() ? "PASS" : "FAIL", c.name.c_str(),
-                    ms, result.summary().c_str());
+        const double ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                .count();
+        std::printf("%s %s (%.0f ms): %s\n", result.passed() ? "PASS" : "FAIL", c.name.c_str(), ms,
+                    result.summary().c_str());
         std::fflush(stdout);
         (result.passed() ? passed : failed)++;
     }

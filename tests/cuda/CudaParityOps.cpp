@@ -75,7 +75,12 @@ std::vector<ConvSpec> convSpecs() {
         {"dilation 2 pad 2",
          {2, 2, 9, 9},
          {3, 2, 3, 3},
-         {.padTop = 2, .padLeft = 2, .padBottom = 2, .padRight = 2, .dilationH = 2, .dilationW = 2}},
+         {.padTop = 2,
+          .padLeft = 2,
+          .padBottom = 2,
+          .padRight = 2,
+          .dilationH = 2,
+          .dilationW = 2}},
         {"strides 2x3 dilation 2x1 mixed pads",
          {2, 3, 11, 10},
          {2, 3, 3, 2},
@@ -98,7 +103,12 @@ std::vector<ConvSpec> convSpecs() {
         {"depthwise stride 2 asymmetric",
          {2, 4, 9, 9},
          {4, 1, 3, 3},
-         {.strideH = 2, .strideW = 2, .padTop = 0, .padLeft = 0, .padBottom = 1, .padRight = 1,
+         {.strideH = 2,
+          .strideW = 2,
+          .padTop = 0,
+          .padLeft = 0,
+          .padBottom = 1,
+          .padRight = 1,
           .groups = 4}},
     };
     // Random geometries; a draw whose filter does not fit its input is drawn again.
@@ -117,8 +127,8 @@ std::vector<ConvSpec> convSpecs() {
             } catch (const ShapeError&) {
                 continue;
             }
-            specs.push_back({"random " + std::to_string(i) + " x" + x.str() + " w" + w.str(), x,
-                             w, g});
+            specs.push_back(
+                {"random " + std::to_string(i) + " x" + x.str() + " w" + w.str(), x, w, g});
             break;
         }
     }
@@ -191,8 +201,9 @@ std::vector<PoolSpec> poolSpecs() {
           .padBottom = 1,
           .padRight = 0}},
         {"2x3 strides 1x2", {2, 1, 5, 7}, {.kernelH = 2, .kernelW = 3, .strideH = 1, .strideW = 2}},
-        {"3x3 stride 1 overlapping", {2, 3, 9, 8}, {.kernelH = 3, .kernelW = 3, .strideH = 1,
-                                                    .strideW = 1}},
+        {"3x3 stride 1 overlapping",
+         {2, 3, 9, 8},
+         {.kernelH = 3, .kernelW = 3, .strideH = 1, .strideW = 1}},
     };
 }
 
@@ -621,9 +632,8 @@ std::vector<ParityCase> opParityCases() {
         add("conv2d " + spec.name,
             [spec](Backend& g, ParityResult& r) { convCase(g, r, spec, DType::F32); });
     }
-    add("conv2d float64 asymmetric", [](Backend& g, ParityResult& r) {
-        convCase(g, r, convSpecs()[1], DType::F64);
-    });
+    add("conv2d float64 asymmetric",
+        [](Backend& g, ParityResult& r) { convCase(g, r, convSpecs()[1], DType::F64); });
     for (const Shape& shape : {Shape{33, 17}, Shape{4, 6, 5, 7}}) {
         add("bias " + shape.str(), [shape](Backend& g, ParityResult& r) { biasCase(g, r, shape); });
     }
@@ -683,9 +693,9 @@ std::vector<ParityCase> opParityCases() {
         }
     }
     const std::pair<OptimizerKind, const char*> optimizers[] = {
-        {OptimizerKind::Sgd, "sgd"},         {OptimizerKind::Momentum, "momentum"},
+        {OptimizerKind::Sgd, "sgd"},           {OptimizerKind::Momentum, "momentum"},
         {OptimizerKind::Nesterov, "nesterov"}, {OptimizerKind::Rmsprop, "rmsprop"},
-        {OptimizerKind::Adagrad, "adagrad"}, {OptimizerKind::Adam, "adam"},
+        {OptimizerKind::Adagrad, "adagrad"},   {OptimizerKind::Adam, "adam"},
         {OptimizerKind::AdamW, "adamw"}};
     for (const auto& [kind, name] : optimizers) {
         add(std::string("optimizer ") + name,

@@ -66,8 +66,9 @@ void outOfMemory(Backend& gpu, ParityResult& r) {
     } catch (const BackendError& e) {
         threw = true;
         const std::string message = e.what();
-        expect(r, message.find("out of GPU memory") != std::string::npos &&
-                      message.find("free of") != std::string::npos,
+        expect(r,
+               message.find("out of GPU memory") != std::string::npos &&
+                   message.find("free of") != std::string::npos,
                "the out-of-memory message does not say how much was asked and is free: " + message);
     }
     expect(r, threw, "allocating 1 PiB did not throw");
@@ -240,9 +241,7 @@ std::vector<ParityCase> trainingParityCases() {
              trainingCase(gpu, r, "examples/w2_mlp_fashion.json", 2e-3);
          }},
         {"W4 CNN (examples/w4_cnn.json), Adam, batch 128, 50 steps",
-         [](Backend& gpu, ParityResult& r) {
-             trainingCase(gpu, r, "examples/w4_cnn.json", 2e-3);
-         }},
+         [](Backend& gpu, ParityResult& r) { trainingCase(gpu, r, "examples/w4_cnn.json", 2e-3); }},
     };
 }
 

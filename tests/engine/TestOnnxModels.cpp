@@ -19,7 +19,6 @@
 #include <QtTest>
 
 #include <cmath>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>

@@ -21,8 +21,7 @@ __device__ T sigmoid(T x) {
 }
 
 template <typename T>
-void elementwiseForward(cudaStream_t s, ActivationKind kind, T alpha, const T* x, T* y,
-                        int64_t n) {
+void elementwiseForward(cudaStream_t s, ActivationKind kind, T alpha, const T* x, T* y, int64_t n) {
     switch (kind) {
         case ActivationKind::Linear:
             if (x != y) {
@@ -88,8 +87,7 @@ void elementwiseBackward(cudaStream_t s, ActivationKind kind, T alpha, const T* 
             });
             return;
         case ActivationKind::Sigmoid:
-            forEach(s, n,
-                    [=] __device__(int64_t i) { dx[i] = dy[i] * y[i] * (T(1) - y[i]); });
+            forEach(s, n, [=] __device__(int64_t i) { dx[i] = dy[i] * y[i] * (T(1) - y[i]); });
             return;
         case ActivationKind::Tanh:
             forEach(s, n, [=] __device__(int64_t i) { dx[i] = dy[i] * (T(1) - y[i] * y[i]); });
@@ -187,8 +185,7 @@ __global__ void softmaxBackwardKernel(const T* y, const T* dy, T* dx, SoftmaxDim
 
 }  // namespace
 
-void CudaBackend::activationForward(ActivationKind kind, double alpha, const Tensor& x,
-                                    Tensor& y) {
+void CudaBackend::activationForward(ActivationKind kind, double alpha, const Tensor& x, Tensor& y) {
     const char* op = "activationForward";
     checkArgs(op, device(), {{"x", &x}, {"y", &y}});
     checkSameShape(op, {"x", &x}, {"y", &y});
@@ -207,8 +204,8 @@ void CudaBackend::activationForward(ActivationKind kind, double alpha, const Ten
         if (d.channels == 0 || d.positions() == 0) {
             return;
         }
-        softmaxForwardKernel<<<warpBlocks(d.positions()), kThreads, 0, m_stream>>>(
-            x.data<T>(), y.data<T>(), d);
+        softmaxForwardKernel<<<warpBlocks(d.positions()), kThreads, 0, m_stream>>>(x.data<T>(),
+                                                                                   y.data<T>(), d);
         LOOM_CUDA_CHECK_LAUNCH("softmaxForwardKernel");
     });
 }

@@ -19,9 +19,9 @@ namespace loom::cuda {
 class CudaAllocator {
 public:
     struct Stats {
-        size_t inUse = 0;     ///< bytes handed out (rounded to their size class)
-        size_t cached = 0;    ///< bytes held in free lists
-        size_t peak = 0;      ///< the most inUse has been
+        size_t inUse = 0;        ///< bytes handed out (rounded to their size class)
+        size_t cached = 0;       ///< bytes held in free lists
+        size_t peak = 0;         ///< the most inUse has been
         size_t driverCalls = 0;  ///< cudaMalloc calls so far
     };
 

@@ -126,8 +126,8 @@ void* CudaBackend::workspace(size_t bytes) {
         // Grown by half again, so that a sequence of slightly larger requests does not
         // reallocate each time. The old block returns to the cache; only work queued after
         // this on the same stream can reuse it.
-        const size_t grown = std::max(bytes, m_workspace.defined() ? m_workspace.bytes() * 3 / 2
-                                                                   : size_t(0));
+        const size_t grown =
+            std::max(bytes, m_workspace.defined() ? m_workspace.bytes() * 3 / 2 : size_t(0));
         m_workspace = Tensor();
         m_workspace = allocate(Shape{int64_t((grown + 7) / 8)}, DType::F64);
     }
@@ -236,8 +236,8 @@ void CudaBackend::copy(const Tensor& src, Tensor& dst) {
     } else if (src.dtype() != dst.dtype()) {
         convertOnDevice(src, dst);
     } else if (src.raw() != dst.raw()) {
-        LOOM_CUDA_CHECK(cudaMemcpyAsync(dst.raw(), src.raw(), src.bytes(),
-                                        cudaMemcpyDeviceToDevice, m_stream));
+        LOOM_CUDA_CHECK(
+            cudaMemcpyAsync(dst.raw(), src.raw(), src.bytes(), cudaMemcpyDeviceToDevice, m_stream));
     }
 }
 

@@ -161,9 +161,15 @@ void CudaBackend::batchNormForwardTraining(const Tensor& x, const Tensor& gamma,
     Scope scope(*this);
     dispatch(x.dtype(), [&](auto tag) {
         using T = decltype(tag);
-        BnTrainingArgs<T> a{x.data<T>(),          gamma.data<T>(),      beta.data<T>(),
-                            runningMean.data<T>(), runningVar.data<T>(), y.data<T>(),
-                            savedMean.data<T>(),   savedInvStd.data<T>(), momentum,
+        BnTrainingArgs<T> a{x.data<T>(),
+                            gamma.data<T>(),
+                            beta.data<T>(),
+                            runningMean.data<T>(),
+                            runningVar.data<T>(),
+                            y.data<T>(),
+                            savedMean.data<T>(),
+                            savedInvStd.data<T>(),
+                            momentum,
                             epsilon};
         bnTrainingKernel<<<unsigned(d.channels), kThreads, 0, m_stream>>>(a, d);
         LOOM_CUDA_CHECK_LAUNCH("bnTrainingKernel");
@@ -209,7 +215,7 @@ void CudaBackend::batchNormBackward(const Tensor& x, const Tensor& dy, const Ten
     Scope scope(*this);
     dispatch(x.dtype(), [&](auto tag) {
         using T = decltype(tag);
-        BnBackwardArgs<T> a{x.data<T>(),         dy.data<T>(), gamma.data<T>(),
+        BnBackwardArgs<T> a{x.data<T>(),         dy.data<T>(),          gamma.data<T>(),
                             savedMean.data<T>(), savedInvStd.data<T>(), dx.data<T>(),
                             dgamma.data<T>(),    dbeta.data<T>()};
         bnBackwardKernel<<<unsigned(d.channels), kThreads, 0, m_stream>>>(a, d);

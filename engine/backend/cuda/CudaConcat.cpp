@@ -70,13 +70,13 @@ void copyParts(cudaStream_t stream, const std::vector<Tensor>& parts, const Part
             char* part = static_cast<char*>(parts[i].raw());
             const size_t width = size_t(chunk) * element, wholePitch = size_t(layout.row) * element;
             if (gather) {
-                LOOM_CUDA_CHECK(cudaMemcpy2DAsync(y + at * element, wholePitch, part, width,
-                                                  width, size_t(layout.outer),
-                                                  cudaMemcpyDeviceToDevice, stream));
+                LOOM_CUDA_CHECK(cudaMemcpy2DAsync(y + at * element, wholePitch, part, width, width,
+                                                  size_t(layout.outer), cudaMemcpyDeviceToDevice,
+                                                  stream));
             } else {
-                LOOM_CUDA_CHECK(cudaMemcpy2DAsync(part, width, y + at * element, wholePitch,
-                                                  width, size_t(layout.outer),
-                                                  cudaMemcpyDeviceToDevice, stream));
+                LOOM_CUDA_CHECK(cudaMemcpy2DAsync(part, width, y + at * element, wholePitch, width,
+                                                  size_t(layout.outer), cudaMemcpyDeviceToDevice,
+                                                  stream));
             }
         }
         at += chunk;

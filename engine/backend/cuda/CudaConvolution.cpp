@@ -51,19 +51,19 @@ ConvPlan& ConvolutionPlans::get(const ConvKey& key) {
         cudnnSetTensor4dDescriptor(plan->x, CUDNN_TENSOR_NCHW, type, key.n, key.c, key.h, key.w));
     LOOM_CUDNN_CHECK(cudnnSetFilter4dDescriptor(plan->w, type, CUDNN_TENSOR_NCHW, key.k,
                                                 key.filterChannels, key.r, key.s));
-    LOOM_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(
-        plan->conv, key.padH, key.padW, key.strideH, key.strideW, key.dilationH, key.dilationW,
-        CUDNN_CROSS_CORRELATION, type));
+    LOOM_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(plan->conv, key.padH, key.padW, key.strideH,
+                                                     key.strideW, key.dilationH, key.dilationW,
+                                                     CUDNN_CROSS_CORRELATION, type));
     if (key.groups != 1) {
         LOOM_CUDNN_CHECK(cudnnSetConvolutionGroupCount(plan->conv, key.groups));
     }
     // FMA math forbids TF32; the default permits it on Ampere and later for float32.
     LOOM_CUDNN_CHECK(cudnnSetConvolutionMathType(
         plan->conv, key.dtype == 0 && !key.tf32 ? CUDNN_FMA_MATH : CUDNN_DEFAULT_MATH));
-    int n = 0, k = 0, p = 0, q = 0;
-    LOOM_CUDNN_CHECK(
-        cudnnGetConvolution2dForwardOutputDim(plan->conv, plan->x, plan->w, &n, &k, &p, &q));
-    LOOM_CUDNN_CHECK(cudnnSetTensor4dDescriptor(plan->y, CUDNN_TENSOR_NCHW, type, n, k, p, q));
+    LOOM_CUDNN_CHECK(cudnnGetConvolution2dForwardOutputDim(
+        plan->conv, plan->x, plan->w, &plan->outN, &plan->outK, &plan->outP, &plan->outQ));
+    LOOM_CUDNN_CHECK(cudnnSetTensor4dDescriptor(plan->y, CUDNN_TENSOR_NCHW, type, plan->outN,
+                                                plan->outK, plan->outP, plan->outQ));
     return *m_plans.emplace(key, std::move(plan)).first->second;
 }
 
@@ -186,8 +186,8 @@ Tensor findWorkspace(CudaBackend& backend) {
     }
 }
 
-void chooseForward(CudaBackend& b, ConvPlan& plan, const ConvKey& key, const void* x,
-                   const void* w, void* y) {
+void chooseForward(CudaBackend& b, ConvPlan& plan, const ConvKey& key, const void* x, const void* w,
+                   void* y) {
     Tensor scratch = findWorkspace(b);
     cudnnConvolutionFwdAlgoPerf_t results[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
     int count = 0;
@@ -236,8 +236,7 @@ void chooseBackwardFilter(CudaBackend& b, ConvPlan& plan, const ConvKey& key, co
     int count = 0;
     LOOM_CUDNN_CHECK(cudnnFindConvolutionBackwardFilterAlgorithmEx(
         b.cudnn(), plan.x, x, plan.y, dy, plan.conv, plan.w, dw,
-        CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &count, results, scratch.raw(),
-        scratch.bytes()));
+        CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &count, results, scratch.raw(), scratch.bytes()));
     int i = pick(results, count, key);
     if (i < 0) {
         cudnnConvolutionBwdFilterAlgoPerf_t fallback{};
@@ -259,6 +258,18 @@ struct Scalars {
     const void* zero(const ConvKey& k) const { return k.dtype == 0 ? (const void*)&f[1] : &d[1]; }
 };
 
+// cuDNN writes the output it works out; it must be the one Loom allocated.
+ConvPlan& planFor(ConvolutionPlans& plans, const ConvShapes& s, const char* op) {
+    ConvPlan& plan = plans.get(s.key);
+    const Shape out{plan.outN, plan.outK, plan.outP, plan.outQ};
+    if (out != s.y) {
+        throw BackendError(std::string(op) + ": cuDNN makes the output " + out.str() +
+                           " where Loom expects " + s.y.str() + " for x " + s.x.str() + " and w " +
+                           s.w.str());
+    }
+    return plan;
+}
+
 bool emptyProblem(const ConvShapes& s) {
     return s.x[0] == 0 || s.x[1] == 0 || s.w[0] == 0;
 }
@@ -279,23 +290,22 @@ void CudaBackend::conv2dForward(const Tensor& x, const Tensor& w, const Conv2DGe
         input = allocate(Shape{s.key.n, s.key.c, s.key.h, s.key.w}, x.dtype());
         pad2dForward(x, s.explicitPad, input);
     }
-    ConvPlan& plan = m_convolutions->get(s.key);
+    ConvPlan& plan = planFor(*m_convolutions, s, "conv2dForward");
     if (!plan.forward.chosen) {
         chooseForward(*this, plan, s.key, input.raw(), w.raw(), y.raw());
     }
     LOOM_CUDNN_CHECK(cudnnSetConvolutionMathType(plan.conv, plan.forward.math));
     void* space = plan.forward.workspace > 0 ? workspace(plan.forward.workspace) : nullptr;
     Scalars k;
-    LOOM_CUDNN_CHECK(cudnnConvolutionForward(m_cudnn, k.one(s.key), plan.x, input.raw(), plan.w,
-                                             w.raw(), plan.conv, plan.forward.algo, space,
-                                             plan.forward.workspace, k.zero(s.key), plan.y,
-                                             y.raw()));
+    LOOM_CUDNN_CHECK(cudnnConvolutionForward(
+        m_cudnn, k.one(s.key), plan.x, input.raw(), plan.w, w.raw(), plan.conv, plan.forward.algo,
+        space, plan.forward.workspace, k.zero(s.key), plan.y, y.raw()));
 }
 
 void CudaBackend::conv2dBackwardData(const Tensor& dy, const Tensor& w, const Conv2DGeometry& g,
                                      Tensor& dx) {
-    ConvShapes s = convShapes("conv2dBackwardData", device(), {"dx", &dx}, {"w", &w},
-                              {"dy", &dy}, g, m_convTf32);
+    ConvShapes s = convShapes("conv2dBackwardData", device(), {"dx", &dx}, {"w", &w}, {"dy", &dy},
+                              g, m_convTf32);
     if (emptyProblem(s)) {
         fill(dx, 0.0);
         return;
@@ -305,7 +315,7 @@ void CudaBackend::conv2dBackwardData(const Tensor& dy, const Tensor& w, const Co
     if (s.padded) {
         output = allocate(Shape{s.key.n, s.key.c, s.key.h, s.key.w}, dx.dtype());
     }
-    ConvPlan& plan = m_convolutions->get(s.key);
+    ConvPlan& plan = planFor(*m_convolutions, s, "conv2dBackwardData");
     if (!plan.backwardData.chosen) {
         chooseBackwardData(*this, plan, s.key, w.raw(), dy.raw(), output.raw());
     }
@@ -313,10 +323,9 @@ void CudaBackend::conv2dBackwardData(const Tensor& dy, const Tensor& w, const Co
     const size_t bytes = plan.backwardData.workspace;
     void* space = bytes > 0 ? workspace(bytes) : nullptr;
     Scalars k;
-    LOOM_CUDNN_CHECK(cudnnConvolutionBackwardData(m_cudnn, k.one(s.key), plan.w, w.raw(), plan.y,
-                                                  dy.raw(), plan.conv, plan.backwardData.algo,
-                                                  space, bytes, k.zero(s.key), plan.x,
-                                                  output.raw()));
+    LOOM_CUDNN_CHECK(cudnnConvolutionBackwardData(
+        m_cudnn, k.one(s.key), plan.w, w.raw(), plan.y, dy.raw(), plan.conv, plan.backwardData.algo,
+        space, bytes, k.zero(s.key), plan.x, output.raw()));
     if (s.padded) {
         pad2dBackward(output, s.explicitPad, dx);
     }
@@ -324,8 +333,8 @@ void CudaBackend::conv2dBackwardData(const Tensor& dy, const Tensor& w, const Co
 
 void CudaBackend::conv2dBackwardFilter(const Tensor& x, const Tensor& dy, const Conv2DGeometry& g,
                                        Tensor& dw) {
-    ConvShapes s = convShapes("conv2dBackwardFilter", device(), {"x", &x}, {"dw", &dw},
-                              {"dy", &dy}, g, m_convTf32);
+    ConvShapes s = convShapes("conv2dBackwardFilter", device(), {"x", &x}, {"dw", &dw}, {"dy", &dy},
+                              g, m_convTf32);
     if (emptyProblem(s)) {
         fill(dw, 0.0);
         return;
@@ -336,7 +345,7 @@ void CudaBackend::conv2dBackwardFilter(const Tensor& x, const Tensor& dy, const 
         input = allocate(Shape{s.key.n, s.key.c, s.key.h, s.key.w}, x.dtype());
         pad2dForward(x, s.explicitPad, input);
     }
-    ConvPlan& plan = m_convolutions->get(s.key);
+    ConvPlan& plan = planFor(*m_convolutions, s, "conv2dBackwardFilter");
     if (!plan.backwardFilter.chosen) {
         chooseBackwardFilter(*this, plan, s.key, input.raw(), dy.raw(), dw.raw());
     }
@@ -344,10 +353,9 @@ void CudaBackend::conv2dBackwardFilter(const Tensor& x, const Tensor& dy, const 
     const size_t bytes = plan.backwardFilter.workspace;
     void* space = bytes > 0 ? workspace(bytes) : nullptr;
     Scalars k;
-    LOOM_CUDNN_CHECK(cudnnConvolutionBackwardFilter(m_cudnn, k.one(s.key), plan.x, input.raw(),
-                                                    plan.y, dy.raw(), plan.conv,
-                                                    plan.backwardFilter.algo, space, bytes,
-                                                    k.zero(s.key), plan.w, dw.raw()));
+    LOOM_CUDNN_CHECK(cudnnConvolutionBackwardFilter(
+        m_cudnn, k.one(s.key), plan.x, input.raw(), plan.y, dy.raw(), plan.conv,
+        plan.backwardFilter.algo, space, bytes, k.zero(s.key), plan.w, dw.raw()));
 }
 
 }  // namespace loom

@@ -38,6 +38,7 @@ struct ConvPlan {
     cudnnTensorDescriptor_t x = nullptr, y = nullptr;
     cudnnFilterDescriptor_t w = nullptr;
     cudnnConvolutionDescriptor_t conv = nullptr;
+    int outN = 0, outK = 0, outP = 0, outQ = 0;  ///< the output cuDNN works out
     ConvChoice<cudnnConvolutionFwdAlgo_t> forward;
     ConvChoice<cudnnConvolutionBwdDataAlgo_t> backwardData;
     ConvChoice<cudnnConvolutionBwdFilterAlgo_t> backwardFilter;

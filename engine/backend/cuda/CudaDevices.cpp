@@ -87,11 +87,17 @@ std::vector<DeviceInfo> deviceInfos() {
         info.computeMinor = props.minor;
         info.multiprocessors = props.multiProcessorCount;
         // Free memory needs a context on the GPU (hundreds of MiB, a fraction of a second), so
-        // it is only read for GPUs Loom already uses.
-        std::lock_guard lock(g_mutex);
-        if (g_backends.count(i) > 0) {
+        // it is only read for GPUs Loom already uses. The lock is not held while asking: an op
+        // on another thread may hold the backend's own lock and want this one.
+        CudaBackend* existing = nullptr;
+        {
+            std::lock_guard lock(g_mutex);
+            auto it = g_backends.find(i);
+            existing = it != g_backends.end() ? it->second : nullptr;
+        }
+        if (existing != nullptr) {
             size_t freeBytes = 0, totalBytes = 0;
-            CudaBackend::Scope scope(*g_backends[i]);
+            CudaBackend::Scope scope(*existing);
             if (cudaMemGetInfo(&freeBytes, &totalBytes) == cudaSuccess) {
                 info.freeMemory = freeBytes;
             }
@@ -106,9 +112,9 @@ Backend& backend(int index) {
     std::string why;
     const int count = deviceCount(why);
     if (index < 0 || index >= count) {
-        throw BackendError("no GPU cuda:" + std::to_string(index) +
-                           (count == 0 ? ": " + why : " (this machine has " + std::to_string(count) +
-                                                          ")"));
+        throw BackendError(
+            "no GPU cuda:" + std::to_string(index) +
+            (count == 0 ? ": " + why : " (this machine has " + std::to_string(count) + ")"));
     }
     std::lock_guard lock(g_mutex);
     auto it = g_backends.find(index);

@@ -117,7 +117,8 @@ void sumKernel(const CudaBackend& backend, const T* x, int64_t n, bool squares, 
             backend, n, [=] __device__(int64_t i) { return double(x[i]) * double(x[i]); }, 1.0,
             out);
     } else {
-        reduceSum(backend, n, [=] __device__(int64_t i) { return double(x[i]); }, 1.0, out);
+        reduceSum(
+            backend, n, [=] __device__(int64_t i) { return double(x[i]); }, 1.0, out);
     }
 }
 

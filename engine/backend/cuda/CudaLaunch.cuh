@@ -103,8 +103,8 @@ void reduceSum(const CudaBackend& backend, int64_t n, F f, double divisor, T* ou
         reducePartialKernel<<<blocks, kThreads, 0, backend.stream()>>>(n, f, backend.partials());
         LOOM_CUDA_CHECK_LAUNCH("reducePartialKernel");
     }
-    reduceFinalKernel<T><<<1, kThreads, 0, backend.stream()>>>(backend.partials(), blocks, divisor,
-                                                                out);
+    reduceFinalKernel<T>
+        <<<1, kThreads, 0, backend.stream()>>>(backend.partials(), blocks, divisor, out);
     LOOM_CUDA_CHECK_LAUNCH("reduceFinalKernel");
 }
 

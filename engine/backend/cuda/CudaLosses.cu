@@ -126,8 +126,8 @@ void crossEntropyKernel(const CudaBackend& b, const T* p, const T* t, T* g, int6
         b, count,
         [=] __device__(int64_t i) {
             if (g != nullptr) {
-                g[i] = insideClip(p[i], epsilon) ? static_cast<T>(-t[i] / (double(p[i]) * n))
-                                                 : T(0);
+                g[i] =
+                    insideClip(p[i], epsilon) ? static_cast<T>(-t[i] / (double(p[i]) * n)) : T(0);
             }
             return t[i] == T(0) ? 0.0 : -double(t[i]) * log(double(clip(p[i], epsilon)));
         },

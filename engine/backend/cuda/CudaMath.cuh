@@ -7,15 +7,35 @@
 
 namespace loom::cuda {
 
-__device__ inline float dexp(float x) { return expf(x); }
-__device__ inline double dexp(double x) { return exp(x); }
-__device__ inline float dexpm1(float x) { return expm1f(x); }
-__device__ inline double dexpm1(double x) { return expm1(x); }
-__device__ inline float dtanh(float x) { return tanhf(x); }
-__device__ inline double dtanh(double x) { return tanh(x); }
-__device__ inline float dsqrt(float x) { return sqrtf(x); }
-__device__ inline double dsqrt(double x) { return sqrt(x); }
-__device__ inline float dabs(float x) { return fabsf(x); }
-__device__ inline double dabs(double x) { return fabs(x); }
+__device__ inline float dexp(float x) {
+    return expf(x);
+}
+__device__ inline double dexp(double x) {
+    return exp(x);
+}
+__device__ inline float dexpm1(float x) {
+    return expm1f(x);
+}
+__device__ inline double dexpm1(double x) {
+    return expm1(x);
+}
+__device__ inline float dtanh(float x) {
+    return tanhf(x);
+}
+__device__ inline double dtanh(double x) {
+    return tanh(x);
+}
+__device__ inline float dsqrt(float x) {
+    return sqrtf(x);
+}
+__device__ inline double dsqrt(double x) {
+    return sqrt(x);
+}
+__device__ inline float dabs(float x) {
+    return fabsf(x);
+}
+__device__ inline double dabs(double x) {
+    return fabs(x);
+}
 
 }  // namespace loom::cuda

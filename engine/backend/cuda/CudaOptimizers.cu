@@ -59,8 +59,8 @@ void adagradKernel(cudaStream_t s, int64_t n, T* w, const T* g, T* a, T rate, T 
 }
 
 template <typename T>
-void adamKernel(cudaStream_t s, int64_t n, T* w, const T* g, T* m, T* v, T b1, T b2, T eps,
-                T rateT, T decay) {
+void adamKernel(cudaStream_t s, int64_t n, T* w, const T* g, T* m, T* v, T b1, T b2, T eps, T rateT,
+                T decay) {
     forEach(s, n, [=] __device__(int64_t i) {
         w[i] *= decay;
         m[i] = flushSubnormal(b1 * m[i] + (T(1) - b1) * g[i]);

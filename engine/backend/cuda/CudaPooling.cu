@@ -49,8 +49,8 @@ struct Window {
 
 __device__ inline Window window(const PoolDims& d, int64_t p, int64_t q) {
     const int64_t top = p * d.strideH - d.padTop, left = q * d.strideW - d.padLeft;
-    return {top > 0 ? top : 0, top + d.kernelH < d.h ? top + d.kernelH : d.h,
-            left > 0 ? left : 0, left + d.kernelW < d.w ? left + d.kernelW : d.w};
+    return {top > 0 ? top : 0, top + d.kernelH < d.h ? top + d.kernelH : d.h, left > 0 ? left : 0,
+            left + d.kernelW < d.w ? left + d.kernelW : d.w};
 }
 
 __device__ inline double divisor(const PoolDims& d, const Window& win) {
@@ -180,11 +180,9 @@ __global__ void globalAveragePoolKernel(const T* x, int64_t planes, int64_t cell
 }
 
 template <typename T>
-void globalAveragePoolBackwardKernel(cudaStream_t s, const T* dy, T* dx, int64_t n,
-                                     int64_t cells) {
-    forEach(s, n, [=] __device__(int64_t i) {
-        dx[i] = static_cast<T>(dy[i / cells] / double(cells));
-    });
+void globalAveragePoolBackwardKernel(cudaStream_t s, const T* dy, T* dx, int64_t n, int64_t cells) {
+    forEach(s, n,
+            [=] __device__(int64_t i) { dx[i] = static_cast<T>(dy[i / cells] / double(cells)); });
 }
 
 Shape paddedShape(const char* op, const Shape& x, const Padding2D& p) {
@@ -202,8 +200,7 @@ struct PadDims {
 template <typename T>
 void padForward(cudaStream_t s, const T* x, T* y, PadDims d) {
     forEach(s, d.planes * d.ph * d.pw, [=] __device__(int64_t i) {
-        const int64_t plane = i / (d.ph * d.pw), r = i / d.pw % d.ph - d.top,
-                      c = i % d.pw - d.left;
+        const int64_t plane = i / (d.ph * d.pw), r = i / d.pw % d.ph - d.top, c = i % d.pw - d.left;
         y[i] = (r >= 0 && r < d.h && c >= 0 && c < d.w) ? x[(plane * d.h + r) * d.w + c] : T(0);
     });
 }
@@ -228,8 +225,8 @@ void CudaBackend::pool2dForward(PoolMode mode, const Tensor& x, const Pool2DGeom
     });
 }
 
-void CudaBackend::pool2dBackward(PoolMode mode, const Tensor& x, const Tensor& y,
-                                 const Tensor& dy, const Pool2DGeometry& g, Tensor& dx) {
+void CudaBackend::pool2dBackward(PoolMode mode, const Tensor& x, const Tensor& y, const Tensor& dy,
+                                 const Pool2DGeometry& g, Tensor& dx) {
     const char* op = "pool2dBackward";
     PoolDims d = poolDims(op, device(), {"x", &x}, {"dy", &dy}, g, mode);
     checkArgs(op, device(), {{"x", &x}, {"y", &y}, {"dx", &dx}});

@@ -16,12 +16,12 @@ namespace loom {
 /// One device, for pickers in the GUI and `loom-cli devices`.
 struct DeviceInfo {
     Device device;
-    std::string name;          ///< "CPU (16 threads)", "NVIDIA H100 80GB HBM3"
-    size_t totalMemory = 0;    ///< bytes (host RAM for the CPU)
-    size_t freeMemory = 0;     ///< bytes free when listed (0 when unknown)
-    int computeMajor = 0;      ///< CUDA compute capability, 0 for the CPU
+    std::string name;        ///< "CPU (16 threads)", "NVIDIA H100 80GB HBM3"
+    size_t totalMemory = 0;  ///< bytes (host RAM for the CPU)
+    size_t freeMemory = 0;   ///< bytes free when listed (0 when unknown)
+    int computeMajor = 0;    ///< CUDA compute capability, 0 for the CPU
     int computeMinor = 0;
-    int multiprocessors = 0;   ///< streaming multiprocessors; CPU threads for the CPU
+    int multiprocessors = 0;  ///< streaming multiprocessors; CPU threads for the CPU
 
     /// "cuda:0  NVIDIA H100 80GB HBM3  (79.1 GiB, compute 9.0, 132 SMs)".
     std::string describe() const;

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Fuzzes the readers of untrusted files with libFuzzer: .loom projects and Loom weights files
+# (ProjectFile), Keras HDF5 files (KerasHdf5) and Keras 3 .keras archives (KerasZip).
+#
+#   scripts/fuzz.sh [SECONDS] [TARGET...]
+#
+# Builds build-fuzz/ with clang, AddressSanitizer and UndefinedBehaviorSanitizer (LOOM_FUZZ=ON),
+# writes seed corpora with Loom's own writers (loom-fuzz-seeds) and the Keras fixture script,
+# then runs each target for SECONDS (default 60) in one process. A crash, a sanitizer report, an
+# exception that is not a loom::Error, an allocation over 1 GiB (no input this small justifies
+# one), more than 2 GiB resident or an input taking over 30 s is a finding: its input is saved
+# under build-fuzz/findings/<target>/ and the script exits 1 once every target has run. After
+# each target, its whole corpus is read once more with LeakSanitizer on (tests/fuzz/lsan.supp
+# lists the leaks inside HDF5 itself that are left out).
+# The corpora grow in build-fuzz/corpus/<target>/ and carry over to the next run.
+#
+# Environment (optional): LOOM_FUZZ_BUILD_DIR (default build-fuzz), LOOM_FUZZ_JOBS (build
+# parallelism, default: every core), LOOM_FUZZ_ARGS (more libFuzzer flags, e.g. -seed=1).
+# Minimise a finding with: build-fuzz/tests/fuzz/loom-fuzz-<target> -minimize_crash=1 \
+#   -runs=10000 -malloc_limit_mb=1024 FILE ; a fixed one goes to tests/fixtures/fuzz/ (see
+# tests/engine/TestFuzzRegressions.cpp).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+seconds=${1:-60}
+shift || true
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+  targets=(ProjectFile KerasHdf5 KerasZip)
+fi
+build=${LOOM_FUZZ_BUILD_DIR:-$root/build-fuzz}
+case "$build" in /*) ;; *) build="$root/$build" ;; esac
+
+# RelWithDebInfo: optimised enough to fuzz fast, with line numbers in the sanitizers' reports.
+CC=clang CXX=clang++ cmake -S "$root" -B "$build" -G Ninja \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOOM_FUZZ=ON -DLOOM_APP=OFF -DLOOM_CUDA=OFF \
+  -DLOOM_OPENCV=OFF -DBUILD_TESTING=OFF -DLOOM_BENCHMARKS=OFF >/dev/null
+cmake --build "$build" --parallel "${LOOM_FUZZ_JOBS:-$(nproc)}" --target loom-fuzz-seeds \
+  "${targets[@]/#/loom-fuzz-}"
+
+# Seeds: made fresh each run (small, and they follow the file formats as those change).
+seeds=$build/seeds
+rm -rf "$seeds"
+mkdir -p "$seeds/ProjectFile" "$seeds/KerasHdf5" "$seeds/KerasZip"
+"$build/tests/fuzz/loom-fuzz-seeds" "$seeds/loom"
+cp "$seeds"/loom/project/* "$seeds/ProjectFile/"
+cp "$seeds"/loom/keras/* "$seeds/KerasHdf5/"
+# With Debian's python3-h5py: the projects again without their checksums (so that changed
+# JSON and tables reach the code that parses them), and the Keras 1, 2, tf.keras and Keras 3
+# layouts and broken variants.
+for project in "$seeds"/loom/project/*.loom; do
+  /usr/bin/python3 "$root/tests/fuzz/unfiltered_copy.py" "$project" \
+    "$seeds/ProjectFile/$(basename "$project" .loom).unfiltered.loom" ||
+    echo "fuzz.sh: no unchecksummed project seeds (python3-h5py missing?)" >&2
+done
+if /usr/bin/python3 "$root/tests/fixtures/keras_fixtures.py" generate "$seeds/fixtures" \
+  >/dev/null 2>"$seeds/fixtures.log"; then
+  find "$seeds/fixtures" -name '*.h5' -exec cp --backup=numbered {} "$seeds/KerasHdf5/" \;
+  find "$seeds/fixtures" -name '*.keras' -exec cp --backup=numbered {} "$seeds/KerasZip/" \;
+else
+  echo "fuzz.sh: keras_fixtures.py failed (python3-h5py missing?); Keras seeds are Loom's" \
+    "exports only (see $seeds/fixtures.log)" >&2
+fi
+
+# A RAM-backed scratch folder where there is one: every input is written to a file.
+if [ -z "${TMPDIR:-}" ] && [ -w /dev/shm ]; then
+  export TMPDIR=/dev/shm
+fi
+# Leaks are looked for in a pass of their own after the fuzzing (below): finding where HDF5's
+# allocations come from needs slow unwinding (HDF5 has no frame pointers), which would slow
+# every input down.
+fuzz_asan=detect_leaks=0
+leak_asan=detect_leaks=1:fast_unwind_on_malloc=0
+export LSAN_OPTIONS=suppressions=$root/tests/fuzz/lsan.supp
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+failed=()
+for target in "${targets[@]}"; do
+  corpus=$build/corpus/$target
+  findings=$build/findings/$target
+  mkdir -p "$corpus" "$findings"
+  echo "fuzz.sh: $target for ${seconds}s (corpus $corpus)"
+  # The progress lines (#N ...) go to the log only. shellcheck: LOOM_FUZZ_ARGS holds flags.
+  set +e
+  # shellcheck disable=SC2086
+  ASAN_OPTIONS=$fuzz_asan "$build/tests/fuzz/loom-fuzz-$target" "$corpus" "$seeds/$target" \
+    -max_total_time="$seconds" -rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=30 \
+    -artifact_prefix="$findings/" -print_final_stats=1 ${LOOM_FUZZ_ARGS:-} 2>&1 |
+    tee "$build/fuzz-$target.log" |
+    grep --line-buffered -v -e '^#[0-9]' -e 'NEW_FUNC' -e '^"'
+  status=${PIPESTATUS[0]}
+  if [ "$status" -eq 0 ]; then
+    # Every input of the corpus once more, with LeakSanitizer at the end (-runs=0: no fuzzing).
+    echo "fuzz.sh: $target: looking for leaks over the corpus"
+    ASAN_OPTIONS=$leak_asan "$build/tests/fuzz/loom-fuzz-$target" "$corpus" "$seeds/$target" \
+      -runs=0 -rss_limit_mb=4096 >"$build/leaks-$target.log" 2>&1
+    status=$?
+    if [ "$status" -ne 0 ]; then
+      grep -A40 'ERROR: LeakSanitizer' "$build/leaks-$target.log" >&2 || true
+    fi
+  fi
+  set -e
+  if [ "$status" -ne 0 ]; then
+    failed+=("$target")
+  fi
+done
+
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "fuzz.sh: findings in ${failed[*]}: see $build/findings/ and $build/fuzz-<target>.log" >&2
+  exit 1
+fi
+echo "fuzz.sh: no findings in ${targets[*]} (${seconds}s each)"
