@@ -85,7 +85,8 @@ for target in "${targets[@]}"; do
   # shellcheck disable=SC2086
   ASAN_OPTIONS=$fuzz_asan "$build/tests/fuzz/loom-fuzz-$target" "$corpus" "$seeds/$target" \
     -max_total_time="$seconds" -rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=30 \
-    -artifact_prefix="$findings/" -print_final_stats=1 ${LOOM_FUZZ_ARGS:-} 2>&1 |
+    -dict="$root/tests/fuzz/loom.dict" -artifact_prefix="$findings/" -print_final_stats=1 \
+    ${LOOM_FUZZ_ARGS:-} 2>&1 |
     tee "$build/fuzz-$target.log" |
     grep --line-buffered -v -e '^#[0-9]' -e 'NEW_FUNC' -e '^"'
   status=${PIPESTATUS[0]}

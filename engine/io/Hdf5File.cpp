@@ -259,9 +259,29 @@ std::string File::objectKey(const std::string& objectPath) const {
 #endif
 }
 
+void File::checkAttributeHeader(const std::string& objectPath) const {
+    Handle object = openObject(objectPath);
+    uint64_t header = 0;
+    if (!headerAddressOf(object.get(), header)) {
+        fail(objectPath, "has an unreadable header (corrupt file?)");
+    }
+    if (m_checkedHeaders.count(header) != 0) {
+        return;
+    }
+    std::string problem = attributeHeaderProblem(rawFileOf(id(), m_path, m_image), header);
+    if (!problem.empty()) {
+        fail(objectPath, "is corrupt: " + problem);
+    }
+    m_checkedHeaders.insert(header);
+}
+
 bool File::hasAttribute(const std::string& objectPath, const std::string& name) const {
-    return exists(objectPath) &&
-           H5Aexists_by_name(id(), objectPath.c_str(), name.c_str(), H5P_DEFAULT) > 0;
+    if (!exists(objectPath)) {
+        return false;
+    }
+    // H5Aexists_by_name decodes every attribute message of the object on its way.
+    checkAttributeHeader(objectPath);
+    return H5Aexists_by_name(id(), objectPath.c_str(), name.c_str(), H5P_DEFAULT) > 0;
 }
 
 Handle File::openAttribute(const std::string& objectPath, const std::string& name) const {
@@ -482,10 +502,11 @@ std::string File::readString(const std::string& datasetPath) const {
     }
     if (H5Tis_variable_str(type.get()) > 0) {
         const haddr_t offset = H5Dget_offset(set.get());
-        std::string problem =
-            offset == HADDR_UNDEF
-                ? "a variable-length string not stored contiguously"
-                : vlenDataProblem(rawFileOf(id(), m_path, m_image), offset, count);
+        uint64_t header = 0;
+        std::string problem = offset == HADDR_UNDEF || !headerAddressOf(set.get(), header)
+                                  ? "a variable-length string not stored contiguously"
+                                  : vlenDataProblem(rawFileOf(id(), m_path, m_image), header,
+                                                    offset, count);
         if (!problem.empty()) {
             fail(datasetPath, "is corrupt or unsupported: " + problem);
         }

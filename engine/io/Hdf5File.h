@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -113,6 +114,9 @@ private:
     [[noreturn]] void fail(const std::string& objectPath, const std::string& what) const;
     Handle openObject(const std::string& objectPath) const;
     Handle openAttribute(const std::string& objectPath, const std::string& name) const;
+    /// IoError when HDF5 cannot safely look through the object's attributes (see
+    /// attributeHeaderProblem in Hdf5VlenCheck.h).
+    void checkAttributeHeader(const std::string& objectPath) const;
     Handle openDataset(const std::string& datasetPath) const;
     std::vector<hsize_t> simpleDims(hid_t space, const std::string& where) const;
 
@@ -125,6 +129,8 @@ private:
     /// The bytes of a file opened from memory, for the checks that read a file's bytes
     /// directly (Hdf5VlenCheck.h).
     std::shared_ptr<const std::string> m_image;
+    /// Object headers whose attribute messages passed checkAttributeHeader.
+    mutable std::set<uint64_t> m_checkedHeaders;
     bool m_checksums = false;
 };
 

@@ -97,8 +97,10 @@ struct Block {
     uint64_t address, size;
 };
 
-/// Finds attribute `name` in the object header at `address`.
-Attribute findAttribute(const RawFile& file, uint64_t address, const std::string& name) {
+/// Calls visit(type, flags, data) for each message of the object header at `address`, following
+/// continuation blocks, until visit returns true.
+template <typename Visit>
+void forEachMessage(const RawFile& file, uint64_t address, const Visit& visit) {
     Fields prefix = readBlock(file, address, 16);
     const bool v2 = prefix.slice(0, 4) == "OHDR";
     if (!v2 && prefix.at(0, 1) != 1) {
@@ -116,7 +118,6 @@ Attribute findAttribute(const RawFile& file, uint64_t address, const std::string
         blocks.push_back({address + 16, prefix.at(8, 4)});
     }
     const unsigned messageHeader = v2 ? 4 + ((flags & 0x04) ? 2 : 0) : 8;
-    bool dense = false;
     for (size_t b = 0; b < blocks.size(); ++b) {
         if (b >= kMaxHeaderBlocks) {
             throw Malformed{"an object header has too many continuation blocks"};
@@ -127,6 +128,7 @@ Attribute findAttribute(const RawFile& file, uint64_t address, const std::string
         while (pos + messageHeader <= end) {
             const uint64_t type = v2 ? block.at(pos, 1) : block.at(pos, 2);
             const uint64_t size = block.at(pos + (v2 ? 1 : 2), 2);
+            const uint64_t messageFlags = block.at(pos + (v2 ? 3 : 4), 1);
             const std::string data = block.slice(pos + messageHeader, size);
             pos += messageHeader + size;
             if (type == kContinuationMessage) {
@@ -141,19 +143,74 @@ Attribute findAttribute(const RawFile& file, uint64_t address, const std::string
                 } else {
                     blocks.push_back({where, length});
                 }
-            } else if (type == kAttributeMessage) {
-                Attribute attribute;
-                if (parseAttribute(Fields(data), name, attribute)) {
-                    return attribute;
-                }
-            } else if (type == kAttributeInfoMessage) {
-                dense = true;
+            } else if (visit(type, messageFlags, data)) {
+                return;
             }
         }
     }
-    throw Malformed{dense ? "the attribute is kept in dense storage, which Loom does not check"
-                          : "the attribute is not in its object's header"};
 }
+
+/// Finds attribute `name` in the object header at `address`.
+Attribute findAttribute(const RawFile& file, uint64_t address, const std::string& name) {
+    Attribute attribute;
+    bool found = false, dense = false;
+    forEachMessage(file, address, [&](uint64_t type, uint64_t, const std::string& data) {
+        if (type == kAttributeMessage) {
+            found = parseAttribute(Fields(data), name, attribute);
+        } else if (type == kAttributeInfoMessage) {
+            dense = true;
+        }
+        return found;
+    });
+    if (!found) {
+        throw Malformed{dense ? "the attribute is kept in dense storage, which Loom does not check"
+                              : "the attribute is not in its object's header"};
+    }
+    return attribute;
+}
+
+/// HDF5 1.10 decodes an attribute message's name with strdup before it compares the name with
+/// its stored length, and then its type and shape from where the name says they start, without
+/// checking either against the message's end. So the name must end in its first NUL, and the
+/// three parts must lie inside the message.
+void checkAttributeMessage(const Fields& m) {
+    const unsigned version = static_cast<unsigned>(m.at(0, 1));
+    if (version < 1 || version > 3) {
+        throw Malformed{"an attribute message has an unknown version"};
+    }
+    const uint64_t nameSize = m.at(2, 2), typeSize = m.at(4, 2), spaceSize = m.at(6, 2);
+    auto padded = [&](uint64_t n) { return version == 1 ? align8(n) : n; };
+    const size_t offset = version == 3 ? 9 : 8;
+    const std::string stored = m.slice(offset, nameSize);
+    if (stored.empty() || stored.find('\0') != stored.size() - 1) {
+        throw Malformed{"an attribute's name does not end where its length says"};
+    }
+    const uint64_t used = offset + padded(nameSize) + padded(typeSize) + spaceSize;
+    if (used > m.size()) {
+        throw Malformed{"an attribute's parts run past its message"};
+    }
+}
+
+}  // namespace
+
+std::string attributeHeaderProblem(const RawFile& file, uint64_t headerAddress) {
+    try {
+        constexpr uint64_t kSharedMessage = 0x02;
+        forEachMessage(file, headerAddress,
+                       [&](uint64_t type, uint64_t flags, const std::string& data) {
+                           // A shared message holds a reference, not the attribute itself.
+                           if (type == kAttributeMessage && (flags & kSharedMessage) == 0) {
+                               checkAttributeMessage(Fields(data));
+                           }
+                           return false;
+                       });
+    } catch (const Malformed& m) {
+        return m.what;
+    }
+    return {};
+}
+
+namespace {
 
 uint64_t dataspaceCount(const Fields& space, unsigned lengthSize) {
     const uint64_t version = space.at(0, 1), rank = space.at(1, 1);
@@ -203,17 +260,24 @@ private:
         const uint64_t size = head.at(8, L);
         Fields heap = readBlock(m_file, address, size);
         std::map<uint64_t, uint64_t> objects;
+        // The walk HDF5 makes when it loads the collection: each object's header, then its
+        // data padded to 8 bytes; object 0 is free space whose size includes its header. A
+        // step of zero bytes would make HDF5 walk forever, one past the end read past it.
         const uint64_t objectHeader = 8 + L;
-        for (uint64_t pos = 8 + L; pos + objectHeader <= heap.size();) {
-            const uint64_t index = heap.at(pos, 2), length = heap.at(pos + 8, L);
-            if (index == 0) {
-                break;  // free space: the rest of the collection
+        for (uint64_t pos = 8 + L; pos < heap.size();) {
+            if (pos + objectHeader > heap.size()) {
+                break;  // too small for an object: free space
             }
-            if (length > heap.size() - pos - objectHeader ||
-                !objects.emplace(index, length).second) {
+            const uint64_t index = heap.at(pos, 2), length = heap.at(pos + 8, L);
+            const uint64_t room = heap.size() - pos;
+            if (length > room || (index > 0 && align8(length) > room - objectHeader)) {
                 throw Malformed{"a global heap collection is corrupt"};
             }
-            pos += objectHeader + align8(length);
+            const uint64_t step = index > 0 ? objectHeader + align8(length) : length;
+            if (step == 0 || (index > 0 && !objects.emplace(index, length).second)) {
+                throw Malformed{"a global heap collection is corrupt"};
+            }
+            pos += step;
         }
         return objects;
     }
@@ -221,6 +285,18 @@ private:
     const RawFile& m_file;
     std::map<uint64_t, std::map<uint64_t, uint64_t>> m_collections;
 };
+
+/// A variable-length string type: HDF5 sizes its read buffer as the recorded length times
+/// the stored size of one character, so that size must be 1.
+void checkStringType(const Fields& type) {
+    constexpr uint64_t kStringKind = 1;
+    if ((type.at(0, 1) & 0x0F) != kVariableLengthClass || (type.at(1, 1) & 0x0F) != kStringKind) {
+        throw Malformed{"the stored type is not the variable-length string HDF5 reports"};
+    }
+    if (type.at(12, 4) != 1) {
+        throw Malformed{"the stored string's characters are not one byte each"};
+    }
+}
 
 /// Each reference: length (4 bytes), collection address, object number (4 bytes).
 void checkReferences(const RawFile& file, const Fields& data, uint64_t count) {
@@ -246,9 +322,7 @@ std::string vlenAttributeProblem(const RawFile& file, uint64_t headerAddress,
     try {
         const Attribute attribute = findAttribute(file, headerAddress, name);
         const Fields type(attribute.datatype), space(attribute.dataspace), data(attribute.data);
-        if ((type.at(0, 1) & 0x0F) != kVariableLengthClass) {
-            throw Malformed{"the attribute's stored type is not what HDF5 reports"};
-        }
+        checkStringType(type);
         if (dataspaceCount(space, file.lengthSize) != count) {
             throw Malformed{"the attribute's stored shape is not what HDF5 reports"};
         }
@@ -259,8 +333,21 @@ std::string vlenAttributeProblem(const RawFile& file, uint64_t headerAddress,
     return {};
 }
 
-std::string vlenDataProblem(const RawFile& file, uint64_t offset, uint64_t count) {
+std::string vlenDataProblem(const RawFile& file, uint64_t headerAddress, uint64_t offset,
+                            uint64_t count) {
     try {
+        constexpr uint64_t kDatatypeMessage = 0x03;
+        bool typed = false;
+        forEachMessage(file, headerAddress, [&](uint64_t type, uint64_t, const std::string& m) {
+            if (type == kDatatypeMessage) {
+                checkStringType(Fields(m));
+                typed = true;
+            }
+            return typed;
+        });
+        if (!typed) {
+            throw Malformed{"the dataset's header has no type"};
+        }
         const uint64_t width = 8 + file.offsetSize;
         if (count > UINT64_MAX / width) {
             throw Malformed{"the strings' references run past the file"};

@@ -21,6 +21,7 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <limits>
 
 namespace loom {
 
@@ -67,10 +68,13 @@ Tensor table(const std::vector<Record>& records, size_t columns, const ToRow& to
     return t;
 }
 
-// Counts stored as doubles must be integers in range before they become ints.
+// Counts stored as doubles must be integers in range before they become ints: the first two
+// columns of both tables (epoch, epochs) become int, the others int64_t. Converting a double
+// outside the target type's range is undefined behaviour, not an error to catch.
 bool plausibleCounts(const double* row, std::initializer_list<int> columns) {
     for (int c : columns) {
-        if (!(row[c] >= 0 && row[c] <= 9.0e15 && row[c] == std::floor(row[c]))) {
+        const double limit = c < 2 ? double(std::numeric_limits<int>::max()) : 9.0e15;
+        if (!(row[c] >= 0 && row[c] <= limit && row[c] == std::floor(row[c]))) {
             return false;
         }
     }

@@ -30,6 +30,15 @@ void Optimizer::step(Backend& backend, const std::vector<NamedParameter>& parame
                 slots.push_back(std::move(slot));
             }
         }
+        // State restored from a file arrives on the host: it moves to the parameters' device
+        // once, at its first step there.
+        for (Tensor& slot : slots) {
+            if (slot.device() != p.value.device()) {
+                Tensor moved = backend.allocate(slot.shape(), slot.dtype());
+                backend.copy(slot, moved);
+                slot = std::move(moved);
+            }
+        }
         update(backend, p, slots);
     }
 }

@@ -2,6 +2,9 @@
 #include <loom/Error.h>
 #include <loom/TrainingConfig.h>
 
+#include <cmath>
+#include <cstdint>
+#include <limits>
 #include <set>
 
 namespace loom {
@@ -24,6 +27,40 @@ void checkKeys(const nlohmann::json& json, const std::set<std::string>& known,
     }
 }
 
+/// json[key] as a T, or fallback when absent. nlohmann's own conversion casts a float such as
+/// 1e300 or -1.5 straight to the integer type, which is undefined behaviour; a number that is
+/// fractional or out of T's range is a ConfigError here instead.
+template <typename T>
+T wholeNumberOr(const nlohmann::json& json, const char* key, T fallback, const std::string& where) {
+    auto found = json.find(key);
+    if (found == json.end()) {
+        return fallback;
+    }
+    const nlohmann::json& v = *found;
+    using Limits = std::numeric_limits<T>;
+    if (v.is_number_unsigned()) {
+        if (v.get<uint64_t>() <= uint64_t(Limits::max())) {
+            return T(v.get<uint64_t>());
+        }
+    } else if (v.is_number_integer()) {
+        const int64_t i = v.get<int64_t>();
+        if (i >= int64_t(Limits::min()) && (i < 0 || uint64_t(i) <= uint64_t(Limits::max()))) {
+            return T(i);
+        }
+    } else if (v.is_number_float()) {
+        // 2^digits is exact as a double, where T's max may not be (2^63 - 1 rounds up).
+        const double d = v.get<double>(), end = std::ldexp(1.0, Limits::digits);
+        if (d == std::floor(d) && d < end && d >= (Limits::is_signed ? -end : 0.0)) {
+            return T(d);
+        }
+    } else {
+        throw ConfigError(where + ": '" + key + "' must be a number, not " + v.dump());
+    }
+    throw ConfigError(where + ": '" + key + "' must be a whole number from " +
+                      std::to_string(Limits::min()) + " to " + std::to_string(Limits::max()) +
+                      ", not " + v.dump());
+}
+
 ScheduleConfig readSchedule(const nlohmann::json& json) {
     checkKeys(json, {"type", "factor", "every", "patience", "min_learning_rate"}, "schedule");
     ScheduleConfig s;
@@ -35,8 +72,8 @@ ScheduleConfig readSchedule(const nlohmann::json& json) {
                           "'; known: constant, step, exponential, cosine, plateau");
     }
     s.factor = json.value("factor", s.factor);
-    s.every = json.value("every", s.every);
-    s.patience = json.value("patience", s.patience);
+    s.every = wholeNumberOr(json, "every", s.every, "schedule");
+    s.patience = wholeNumberOr(json, "patience", s.patience, "schedule");
     s.minLearningRate = json.value("min_learning_rate", s.minLearningRate);
     if (s.factor <= 0 || s.every < 1 || s.patience < 0 || s.minLearningRate < 0) {
         throw ConfigError("schedule: factor must be > 0, every >= 1, patience >= 0");
@@ -57,7 +94,7 @@ EarlyStoppingConfig readEarlyStopping(const nlohmann::json& json) {
             "accuracy, not '" +
             e.monitor + "'");
     }
-    e.patience = json.value("patience", e.patience);
+    e.patience = wholeNumberOr(json, "patience", e.patience, "early_stopping");
     e.minDelta = json.value("min_delta", e.minDelta);
     e.restoreBestWeights = json.value("restore_best_weights", e.restoreBestWeights);
     return e;
@@ -80,11 +117,11 @@ TrainingConfig readConfig(const nlohmann::json& json) {
         }
     }
     c.loss = json.value("loss", c.loss);
-    c.batchSize = json.value("batch_size", c.batchSize);
-    c.epochs = json.value("epochs", c.epochs);
-    c.seed = json.value("seed", c.seed);
+    c.batchSize = wholeNumberOr(json, "batch_size", c.batchSize, "training");
+    c.epochs = wholeNumberOr(json, "epochs", c.epochs, "training");
+    c.seed = wholeNumberOr(json, "seed", c.seed, "training");
     c.shuffle = json.value("shuffle", c.shuffle);
-    c.topK = json.value("top_k", c.topK);
+    c.topK = wholeNumberOr(json, "top_k", c.topK, "training");
     c.device = json.value("device", c.device);
     // Only the spelling is checked: a project saved on a GPU machine must still open on one
     // without, where "cuda" then fails (or "auto" falls back) when training starts.

@@ -1,12 +1,13 @@
 // loom-cuda-parity: the CPU-vs-CUDA parity cases (CudaParityCases.h) as a plain program, for
 // GPU machines without Qt (bench/gpu/run.sh runs it under compute-sanitizer).
 //   loom-cuda-parity [--list] [--filter TEXT] [--skip TEXT] [--allow-no-gpu]
-// --filter runs only the cases whose name contains TEXT, --skip leaves those out.
+// --filter runs only the cases whose name contains TEXT, --skip (repeatable) leaves those out.
 // Exit status: 0 when every case passed, 1 when one failed, 77 when there is no usable GPU
 // (0 with --allow-no-gpu), 2 for bad arguments.
 
 #include "CudaParityCases.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -17,7 +18,8 @@ using namespace loom::test;
 
 int main(int argc, char** argv) {
     bool list = false, allowNoGpu = false;
-    std::string filter, skip;
+    std::string filter;
+    std::vector<std::string> skips;
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--list") == 0) {
             list = true;
@@ -26,7 +28,7 @@ int main(int argc, char** argv) {
         } else if (std::strcmp(argv[i], "--filter") == 0 && i + 1 < argc) {
             filter = argv[++i];
         } else if (std::strcmp(argv[i], "--skip") == 0 && i + 1 < argc) {
-            skip = argv[++i];
+            skips.emplace_back(argv[++i]);
         } else {
             std::fprintf(stderr,
                          "usage: loom-cuda-parity [--list] [--filter TEXT] [--skip TEXT] "
@@ -54,8 +56,10 @@ int main(int argc, char** argv) {
     Backend& gpu = parityGpu();
     int passed = 0, failed = 0;
     for (const ParityCase& c : cases) {
-        if ((!filter.empty() && c.name.find(filter) == std::string::npos) ||
-            (!skip.empty() && c.name.find(skip) != std::string::npos)) {
+        const bool skipped = std::any_of(skips.begin(), skips.end(), [&](const std::string& text) {
+            return c.name.find(text) != std::string::npos;
+        });
+        if (skipped || (!filter.empty() && c.name.find(filter) == std::string::npos)) {
             continue;
         }
         const auto start = std::chrono::steady_clock::now();

@@ -15,13 +15,14 @@ namespace loom::test {
 /// Tolerances (normalised error, see CudaParityCases.h) by kind of op, for float32 with TF32
 /// off. Element-wise arithmetic rounds the same way on both devices except where the GPU fuses
 /// a multiply and an add; transcendental functions differ by an ulp or two; sums differ in
-/// order (GEMM, convolution, reductions in float).
+/// order (GEMM, convolution, reductions in float). cuDNN may pick Winograd or FFT algorithms,
+/// whose float32 error is some 1e-5 of the output's scale, hence convolution's looser bound.
 constexpr double kExact = 0.0;
 constexpr double kElementwise = 1e-6;
 constexpr double kTranscendental = 4e-6;
 constexpr double kReduction = 1e-5;
 constexpr double kGemm = 1e-5;
-constexpr double kConvolution = 2e-5;
+constexpr double kConvolution = 1e-4;
 constexpr double kFloat64 = 1e-12;
 
 /// Random values in [low, high) from a counter-based stream: the same on every run.

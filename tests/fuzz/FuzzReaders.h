@@ -26,11 +26,16 @@ enum class Reader {
 /// The regression inputs' file-name prefixes (tests/fixtures/fuzz/<prefix>-<what>.<ext>).
 inline const char* prefixOf(Reader reader) {
     switch (reader) {
-        case Reader::Project: return "project";
-        case Reader::Weights: return "weights";
-        case Reader::KerasHdf5: return "keras";
-        case Reader::KerasWeights: return "kerasweights";
-        case Reader::KerasZip: return "zip";
+        case Reader::Project:
+            return "project";
+        case Reader::Weights:
+            return "weights";
+        case Reader::KerasHdf5:
+            return "keras";
+        case Reader::KerasWeights:
+            return "kerasweights";
+        case Reader::KerasZip:
+            return "zip";
     }
     return "";
 }

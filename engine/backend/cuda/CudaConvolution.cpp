@@ -128,15 +128,15 @@ ConvShapes convShapes(const char* op, Device device, const Arg& x, const Arg& w,
     return s;
 }
 
-// Whether a measured algorithm may be used: it ran, and it uses TF32 only where allowed.
+// Whether a measured algorithm may be used: it ran, it never converts data to half precision,
+// and it uses TF32 tensor cores only where they are allowed.
 template <typename Perf>
 bool usable(const Perf& perf, const ConvKey& key) {
-    if (perf.status != CUDNN_STATUS_SUCCESS) {
+    if (perf.status != CUDNN_STATUS_SUCCESS ||
+        perf.mathType == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION) {
         return false;
     }
-    const bool tensorOps = perf.mathType == CUDNN_TENSOR_OP_MATH ||
-                           perf.mathType == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
-    return !(key.dtype == 0 && !key.tf32 && tensorOps);
+    return !(key.dtype == 0 && !key.tf32 && perf.mathType == CUDNN_TENSOR_OP_MATH);
 }
 
 // From results sorted fastest first: the fastest usable one, unless a deterministic one is
@@ -169,11 +169,15 @@ void record(Choice& choice, const Perf& perf, const ConvKey& key) {
 }
 
 // A scratch buffer for cudnnFind*Ex to try algorithms in: as much as it may want, up to 1 GiB
-// or half of what is free, less when that much cannot be had.
+// or half of what is free, less when that much cannot be had. A power of two, so that later
+// searches ask for the same size and get the block the allocator kept from this one.
 Tensor findWorkspace(CudaBackend& backend) {
     size_t freeBytes = 0, totalBytes = 0;
     LOOM_CUDA_CHECK(cudaMemGetInfo(&freeBytes, &totalBytes));
-    size_t limit = std::min<size_t>(freeBytes / 2, size_t(1) << 30);
+    size_t limit = size_t(1) << 30;
+    while (limit > freeBytes / 2 && limit > (size_t(1) << 20)) {
+        limit /= 2;
+    }
     while (true) {
         try {
             return backend.allocate(Shape{int64_t(std::max<size_t>(limit, 8) / 8)}, DType::F64);
