@@ -1,9 +1,14 @@
 #include "cli/ModelFile.h"
 
 #include <loom/Error.h>
+#include <loom/KerasHdf5.h>
+#include <loom/OnnxExport.h>
+#include <loom/OnnxImport.h>
+#include <loom/Optimizer.h>
 #include <loom/TfjsModel.h>
 #include <loom/WeightsFile.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
@@ -66,6 +71,31 @@ void writeLoomJson(const ModelFile& model, const std::string& path) {
     });
 }
 
+void takeKerasModel(KerasModel keras, ModelFile& model) {
+    model.graph = std::move(keras.graph);
+    model.hasWeights = true;
+    if (keras.training) {
+        model.training = *keras.training;
+        if (!keras.optimizerState.empty()) {
+            model.optimizer = OptimizerState{model.training.optimizer, keras.optimizerIterations,
+                                             std::move(keras.optimizerState)};
+        }
+    }
+    for (const std::string& warning : keras.warnings) {
+        std::fprintf(stderr, "note: %s\n", warning.c_str());
+    }
+}
+
+// The optimizer a Keras export writes as optimizer_weights, rebuilt from the saved state.
+std::unique_ptr<Optimizer> savedOptimizer(const ModelFile& model) {
+    if (!model.optimizer || model.optimizer->type != model.training.optimizer) {
+        return nullptr;
+    }
+    auto optimizer = makeOptimizer(model.training.optimizer, model.training.optimizerParams);
+    optimizer->restoreState(model.optimizer->tensors, model.optimizer->iterations);
+    return optimizer;
+}
+
 }  // namespace
 
 ModelFile readModelFile(const std::string& path) {
@@ -81,9 +111,17 @@ ModelFile readModelFile(const std::string& path) {
         } else {
             readLoomJson(path, json, model);
         }
+    } else if (ext == ".h5" || ext == ".hdf5") {
+        takeKerasModel(loadKerasHdf5(path), model);
+    } else if (ext == ".keras") {
+        takeKerasModel(loadKerasZip(path), model);
+    } else if (ext == ".onnx") {
+        model.graph = importOnnx(path);
+        model.hasWeights = true;
     } else {
         throw IoError(path + ": unknown model format '" + ext +
-                      "'; Loom reads .json (Loom model or TF.js model.json) and .loom");
+                      "'; Loom reads .loom, .json (Loom model or TF.js model.json), Keras .h5 "
+                      "and .keras, and .onnx");
     }
     model.path = path;
     return model;
@@ -95,8 +133,14 @@ void writeModelFile(const ModelFile& model, const std::string& path) {
         saveProject(model, path);
     } else if (ext == ".json") {
         writeLoomJson(model, path);
+    } else if (ext == ".h5" || ext == ".hdf5") {
+        std::unique_ptr<Optimizer> optimizer = savedOptimizer(model);
+        exportKerasHdf5(model.graph, path, &model.training, optimizer.get());
+    } else if (ext == ".onnx") {
+        exportOnnx(model.graph, path);
     } else {
-        throw IoError(path + ": unknown model format '" + ext + "'; Loom writes .loom and .json");
+        throw IoError(path + ": unknown model format '" + ext +
+                      "'; Loom writes .loom, .json, Keras .h5 and .onnx");
     }
 }
 

@@ -15,10 +15,11 @@ struct ModelFile : Project {
 };
 
 /// Reads and checks a model in any supported format (chosen by the file name); errors name
-/// the file.
+/// the file. What an import leaves out (an optimizer Loom lacks, say) is printed as a note.
 ModelFile readModelFile(const std::string& path);
 
-/// Writes the model in the format OUT's name asks for (.loom, .json, ...); atomic.
+/// Writes the model in the format the name asks for: .loom (everything), .json (graph and
+/// settings), .h5 (Keras 2 model with training config and optimizer state), .onnx; atomic.
 void writeModelFile(const ModelFile& model, const std::string& path);
 
 /// Builds the graph (seeded) unless it already holds weights from its file.

@@ -34,11 +34,12 @@ const char* const kUsage = R"(usage: loom-cli COMMAND [ARGS]
                                    timed epochs of --samples samples (default 200 batches)
   devices                          the CPU and the GPUs Loom can use
   convert IN OUT                   between model formats, chosen by the file names
-                                   (.loom, .json)
+                                   (.loom, .json, Keras .h5/.keras, TF.js model.json, .onnx)
   help                             this text
 
 MODEL is a JSON graph with "training" and "data" sections (see examples/), a .loom project
-(training continues where it stopped) or a TF.js model.json.
+(training continues where it stopped), a Keras .h5 / .keras model, a TF.js model.json or an
+ONNX model.
 )";
 
 }  // namespace

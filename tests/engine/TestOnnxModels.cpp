@@ -275,8 +275,9 @@ bool sameJson(const json& a, const json& b) {
 
 /// A layer's name, type, parameters and inputs, which an import of an export must keep.
 json structureOf(const Graph& graph) {
+    const json whole = graph.toJson();
     json layers = json::array();
-    for (const json& layer : graph.toJson()["layers"]) {
+    for (const json& layer : whole["layers"]) {
         layers.push_back({{"name", layer["name"]},
                           {"type", layer["type"]},
                           {"params", layer["params"]},
