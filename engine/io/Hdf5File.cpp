@@ -55,18 +55,10 @@ Handle variableStringType() {
     return type;
 }
 
-/// The file's bytes as the variable-length string checks read them.
-RawFile rawFileOf(hid_t file, const std::string& path,
-                  const std::shared_ptr<const std::string>& image) {
+/// A file's bytes (from disk, or the image when there is one) as the checks in
+/// Hdf5VlenCheck.h read them; sizes and base left at their defaults.
+RawFile rawBytesOf(const std::string& path, const std::shared_ptr<const std::string>& image) {
     RawFile raw;
-    Handle create(H5Fget_create_plist(file), H5Pclose);
-    size_t offsetSize = 8, lengthSize = 8;
-    hsize_t userBlock = 0;
-    H5Pget_sizes(create.get(), &offsetSize, &lengthSize);
-    H5Pget_userblock(create.get(), &userBlock);
-    raw.offsetSize = static_cast<unsigned>(offsetSize);
-    raw.lengthSize = static_cast<unsigned>(lengthSize);
-    raw.base = userBlock;
     raw.read = [path, image](uint64_t offset, uint64_t size, std::string& bytes) {
         std::error_code error;
         const uint64_t total = image ? image->size() : std::filesystem::file_size(path, error);
@@ -82,6 +74,21 @@ RawFile rawFileOf(hid_t file, const std::string& path,
         in.seekg(static_cast<std::streamoff>(offset));
         return static_cast<bool>(in.read(bytes.data(), static_cast<std::streamsize>(size)));
     };
+    return raw;
+}
+
+/// The bytes of an open file with the address sizes and base HDF5 read from its superblock.
+RawFile rawFileOf(hid_t file, const std::string& path,
+                  const std::shared_ptr<const std::string>& image) {
+    RawFile raw = rawBytesOf(path, image);
+    Handle create(H5Fget_create_plist(file), H5Pclose);
+    size_t offsetSize = 8, lengthSize = 8;
+    hsize_t userBlock = 0;
+    H5Pget_sizes(create.get(), &offsetSize, &lengthSize);
+    H5Pget_userblock(create.get(), &userBlock);
+    raw.offsetSize = static_cast<unsigned>(offsetSize);
+    raw.lengthSize = static_cast<unsigned>(lengthSize);
+    raw.base = userBlock;
     return raw;
 }
 
@@ -144,11 +151,17 @@ File File::openForReading(const std::string& path) {
     if (H5Fis_hdf5(path.c_str()) <= 0) {
         throw IoError(path + ": not an HDF5 file (or its header is corrupt)");
     }
+    // H5Fopen loads the root group, trusting the sizes it finds on the way.
+    if (std::string problem = rootGroupProblem(rawBytesOf(path, nullptr)); !problem.empty()) {
+        throw IoError(path + ": is corrupt (" + problem + ")");
+    }
     Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
     if (!file.valid()) {
         throw IoError(path + ": cannot be opened as HDF5 (truncated or corrupt?)");
     }
-    return File(path, std::move(file));
+    File opened(path, std::move(file));
+    opened.m_checkBytes = true;
+    return opened;
 }
 
 File File::openImage(const std::string& bytes, const std::string& name) {
@@ -159,11 +172,17 @@ File File::openImage(const std::string& bytes, const std::string& name) {
         H5Pset_file_image(access.get(), const_cast<char*>(bytes.data()), bytes.size()) < 0) {
         throw IoError(name + ": not an HDF5 file (empty or unreadable)");
     }
+    auto image = std::make_shared<const std::string>(bytes);
+    if (std::string problem = rootGroupProblem(rawBytesOf(name, image)); !problem.empty()) {
+        throw IoError(name + ": not an HDF5 file, or a corrupt one (" + problem + ")");
+    }
     Handle file(H5Fopen(name.c_str(), H5F_ACC_RDONLY, access.get()), H5Fclose);
     if (!file.valid()) {
         throw IoError(name + ": not an HDF5 file (or its header is corrupt)");
     }
-    return File(name, std::move(file), std::make_shared<const std::string>(bytes));
+    File opened(name, std::move(file), std::move(image));
+    opened.m_checkBytes = true;
+    return opened;
 }
 
 File File::create(const std::string& path) {
@@ -181,6 +200,40 @@ void File::fail(const std::string& objectPath, const std::string& what) const {
     throw IoError(m_path + ": '" + objectPath + "' " + what);
 }
 
+void File::checkLinkTarget(const std::string& linkPath) const {
+    if (!m_checkBytes) {
+        return;
+    }
+    uint64_t address = 0;
+#if H5_VERSION_GE(1, 12, 0)
+    H5L_info2_t info;
+    haddr_t token = 0;
+    const bool read =
+        H5Lget_info2(id(), linkPath.c_str(), &info, H5P_DEFAULT) >= 0 &&
+        (info.type != H5L_TYPE_HARD || H5VLnative_token_to_addr(id(), info.u.token, &token) >= 0);
+    address = token;
+#else
+    H5L_info_t info;
+    const bool read = H5Lget_info(id(), linkPath.c_str(), &info, H5P_DEFAULT) >= 0;
+    address = info.u.address;
+#endif
+    if (!read) {
+        fail(linkPath, "has an unreadable link (corrupt file?)");
+    }
+    // A soft link could lead anywhere in the file, an external one to another file.
+    if (info.type != H5L_TYPE_HARD) {
+        fail(linkPath, "is a soft or external link, which Loom does not follow");
+    }
+    if (m_loadableHeaders.count(address) != 0) {
+        return;
+    }
+    std::string problem = objectHeaderProblem(rawFileOf(id(), m_path, m_image), address);
+    if (!problem.empty()) {
+        fail(linkPath, "is corrupt: " + problem);
+    }
+    m_loadableHeaders.insert(address);
+}
+
 bool File::exists(const std::string& objectPath) const {
     std::string prefix;
     for (const std::string& part : pathComponents(objectPath)) {
@@ -188,6 +241,8 @@ bool File::exists(const std::string& objectPath) const {
         if (H5Lexists(id(), prefix.c_str(), H5P_DEFAULT) <= 0) {
             return false;
         }
+        // Checked before anything below it is reached: HDF5 loads the object's header then.
+        checkLinkTarget(prefix);
     }
     return H5Oexists_by_name(id(), objectPath.c_str(), H5P_DEFAULT) > 0;
 }
@@ -260,6 +315,9 @@ std::string File::objectKey(const std::string& objectPath) const {
 }
 
 void File::checkAttributeHeader(const std::string& objectPath) const {
+    if (!m_checkBytes) {
+        return;
+    }
     Handle object = openObject(objectPath);
     uint64_t header = 0;
     if (!headerAddressOf(object.get(), header)) {
@@ -503,10 +561,10 @@ std::string File::readString(const std::string& datasetPath) const {
     if (H5Tis_variable_str(type.get()) > 0) {
         const haddr_t offset = H5Dget_offset(set.get());
         uint64_t header = 0;
-        std::string problem = offset == HADDR_UNDEF || !headerAddressOf(set.get(), header)
-                                  ? "a variable-length string not stored contiguously"
-                                  : vlenDataProblem(rawFileOf(id(), m_path, m_image), header,
-                                                    offset, count);
+        std::string problem =
+            offset == HADDR_UNDEF || !headerAddressOf(set.get(), header)
+                ? "a variable-length string not stored contiguously"
+                : vlenDataProblem(rawFileOf(id(), m_path, m_image), header, offset, count);
         if (!problem.empty()) {
             fail(datasetPath, "is corrupt or unsupported: " + problem);
         }

@@ -53,7 +53,8 @@ public:
     hid_t id() const { return m_file.get(); }
 
     // ---- reading --------------------------------------------------------------------------
-    /// Whether every component of objectPath exists (never throws for a missing one).
+    /// Whether every component of objectPath exists (never throws for a missing one; IoError
+    /// for a soft or external link, or an object whose header HDF5 cannot load safely).
     bool exists(const std::string& objectPath) const;
     bool isGroup(const std::string& objectPath) const;
     bool isDataset(const std::string& objectPath) const;
@@ -114,6 +115,9 @@ private:
     [[noreturn]] void fail(const std::string& objectPath, const std::string& what) const;
     Handle openObject(const std::string& objectPath) const;
     Handle openAttribute(const std::string& objectPath, const std::string& name) const;
+    /// IoError when the link is not a hard link, or HDF5 cannot safely load the object it
+    /// leads to (see objectHeaderProblem in Hdf5VlenCheck.h).
+    void checkLinkTarget(const std::string& linkPath) const;
     /// IoError when HDF5 cannot safely look through the object's attributes (see
     /// attributeHeaderProblem in Hdf5VlenCheck.h).
     void checkAttributeHeader(const std::string& objectPath) const;
@@ -129,9 +133,14 @@ private:
     /// The bytes of a file opened from memory, for the checks that read a file's bytes
     /// directly (Hdf5VlenCheck.h).
     std::shared_ptr<const std::string> m_image;
+    /// Object headers that passed checkLinkTarget.
+    mutable std::set<uint64_t> m_loadableHeaders;
     /// Object headers whose attribute messages passed checkAttributeHeader.
     mutable std::set<uint64_t> m_checkedHeaders;
     bool m_checksums = false;
+    /// Whether the checks that read the file's bytes run: for a file opened for reading, not
+    /// one being written, whose bytes on disk lag behind HDF5's cache.
+    bool m_checkBytes = false;
 };
 
 /// Joins an HDF5 group path and a member name ("/" + "dense" -> "/dense").

@@ -32,6 +32,16 @@ struct RawFile {
 /// in dense storage (a fractal heap) and shared attribute messages are not looked at.
 std::string attributeHeaderProblem(const RawFile& file, uint64_t headerAddress);
 
+/// Why HDF5 cannot safely load the object header at `headerAddress` (H5Oopen and every call
+/// that reaches the object): HDF5 1.10 allocates a header's continuation blocks, and a group's
+/// local heap, by the sizes the file gives before checking that the file holds them, so one
+/// changed byte asks for exabytes. Empty when it can.
+std::string objectHeaderProblem(const RawFile& file, uint64_t headerAddress);
+
+/// The same for the root group (and the superblock extension), which H5Fopen loads: finds the
+/// superblock in `file` (whose base and sizes are then taken from it) and checks them.
+std::string rootGroupProblem(RawFile file);
+
 /// Why the `count` variable-length strings of attribute `name`, on the object whose header is
 /// at `headerAddress`, cannot be read safely; empty when they can.
 std::string vlenAttributeProblem(const RawFile& file, uint64_t headerAddress,

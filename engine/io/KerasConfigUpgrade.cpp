@@ -167,8 +167,14 @@ void wrapSingleRef(json& config, const char* key) {
 
 nlohmann::json upgradeKerasConfig(const nlohmann::json& modelConfig) {
     json upgraded = modelConfig;
-    json& config = upgraded.at("config");
-    json& layers = config.is_array() ? config : config.at("layers");
+    if (!upgraded.is_object() || !upgraded.contains("config")) {
+        return upgraded;  // the converter says what is missing
+    }
+    json& config = upgraded["config"];
+    json empty = json::array();
+    json& layers = config.is_array()                                 ? config
+                   : config.is_object() && config.contains("layers") ? config["layers"]
+                                                                     : empty;
     if (!layers.is_array()) {
         throw IoError("the Keras model config's layers are not a list");
     }
