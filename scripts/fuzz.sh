@@ -6,19 +6,23 @@
 #
 # Builds build-fuzz/ with clang, AddressSanitizer and UndefinedBehaviorSanitizer (LOOM_FUZZ=ON),
 # writes seed corpora with Loom's own writers (loom-fuzz-seeds) and the Keras fixture script,
-# then runs each target for SECONDS (default 60) in one process. A crash, a sanitizer report, an
-# exception that is not a loom::Error, an allocation over 1 GiB (no input this small justifies
-# one), more than 2 GiB resident or an input taking over 30 s is a finding: its input is saved
-# under build-fuzz/findings/<target>/ and the script exits 1 once every target has run. After
-# each target, its whole corpus is read once more with LeakSanitizer on (tests/fuzz/lsan.supp
-# lists the leaks inside HDF5 itself that are left out).
-# The corpora grow in build-fuzz/corpus/<target>/ and carry over to the next run.
+# then runs each target for SECONDS (default 60) in one process. A crash, a sanitizer report,
+# an exception other than an IoError naming the file, an HDF5 identifier left open (see
+# tests/fuzz/FuzzHarness.h), an allocation over 1 GiB (no input this small justifies one), more
+# than 2 GiB resident or an input taking over 30 s is a finding: its input is saved under
+# build-fuzz/findings/<target>/ and the script exits 1 once every target has run. After each
+# target, its whole corpus is read once more with LeakSanitizer on (tests/fuzz/lsan.supp lists
+# the leaks inside HDF5 itself that are left out). The corpora grow in
+# build-fuzz/corpus/<target>/ and carry over to the next run.
 #
 # Environment (optional): LOOM_FUZZ_BUILD_DIR (default build-fuzz), LOOM_FUZZ_JOBS (build
 # parallelism, default: every core), LOOM_FUZZ_ARGS (more libFuzzer flags, e.g. -seed=1).
-# Minimise a finding with: build-fuzz/tests/fuzz/loom-fuzz-<target> -minimize_crash=1 \
-#   -runs=10000 -malloc_limit_mb=1024 FILE ; a fixed one goes to tests/fixtures/fuzz/ (see
-# tests/engine/TestFuzzRegressions.cpp).
+# Reproduce a finding with build-fuzz/tests/fuzz/loom-fuzz-<target> FILE (add
+# ASAN_OPTIONS=fast_unwind_on_malloc=0 for whole stacks through HDF5), and minimise it with
+# -minimize_crash=1 -max_total_time=120 (HDF5 files seldom shrink much: a small file made by
+# hand with h5py that fails the same way is often better). Once fixed, it goes to
+# tests/fixtures/fuzz/ (see its README and tests/engine/TestFuzzRegressions.cpp). Edit this
+# script only between runs: bash reads it as it goes.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -6,6 +6,7 @@
 #include "io/Hdf5VlenCheck.h"
 
 #include <map>
+#include <set>
 #include <vector>
 
 namespace loom::h5 {
@@ -173,11 +174,14 @@ Attribute findAttribute(const RawFile& file, uint64_t address, const std::string
     return attribute;
 }
 
+uint64_t dataspaceCount(const Fields& space, unsigned lengthSize);  // below
+
 /// HDF5 1.10 decodes an attribute message's name with strdup before it compares the name with
-/// its stored length, and then its type and shape from where the name says they start, without
-/// checking either against the message's end. So the name must end in its first NUL, and the
-/// three parts must lie inside the message.
-void checkAttributeMessage(const Fields& m) {
+/// its stored length, then its type and shape from where the name says they start, then
+/// allocates and copies count x element size bytes of data, checking none of it against the
+/// message's end. So the name must end in its first NUL, and the parts and the data must lie
+/// inside the message (the data's size is only known when type and shape are not shared).
+void checkAttributeMessage(const Fields& m, unsigned lengthSize) {
     const unsigned version = static_cast<unsigned>(m.at(0, 1));
     if (version < 1 || version > 3) {
         throw Malformed{"an attribute message has an unknown version"};
@@ -189,9 +193,19 @@ void checkAttributeMessage(const Fields& m) {
     if (stored.empty() || stored.find('\0') != stored.size() - 1) {
         throw Malformed{"an attribute's name does not end where its length says"};
     }
-    const uint64_t used = offset + padded(nameSize) + padded(typeSize) + spaceSize;
-    if (used > m.size()) {
+    const uint64_t typeAt = offset + padded(nameSize), spaceAt = typeAt + padded(typeSize);
+    if (spaceAt + spaceSize > m.size()) {
         throw Malformed{"an attribute's parts run past its message"};
+    }
+    if (version >= 2 && (m.at(1, 1) & 0x03) != 0) {
+        return;  // a shared type or shape, stored elsewhere
+    }
+    const Fields type(m.slice(typeAt, typeSize)), space(m.slice(spaceAt, spaceSize));
+    const uint64_t elementSize = type.at(4, 4), count = dataspaceCount(space, lengthSize);
+    const uint64_t dataAt = spaceAt + padded(spaceSize);
+    const uint64_t room = m.size() > dataAt ? m.size() - dataAt : 0;
+    if (elementSize != 0 && count > room / elementSize) {
+        throw Malformed{"an attribute's data runs past its message"};
     }
 }
 
@@ -205,7 +219,7 @@ std::string attributeHeaderProblem(const RawFile& file, uint64_t headerAddress) 
                            // A shared message holds a reference, not the attribute itself.
                            if (type == kAttributeMessage && (flags & kSharedMessage) == 0) {
                                const Fields message(data);
-                               checkAttributeMessage(message);
+                               checkAttributeMessage(message, file.lengthSize);
                            }
                            return false;
                        });
@@ -218,14 +232,23 @@ std::string attributeHeaderProblem(const RawFile& file, uint64_t headerAddress) 
 namespace {
 
 /// A group's local heap (its member names): HDF5 allocates the data segment by the size the
-/// heap's header gives, before it knows the file holds it.
+/// heap's header gives, before it knows the file holds it; and it walks the heap's free list
+/// allocating a node per block until the list's end marker (1), so a list that loops makes it
+/// allocate until memory runs out.
 void checkLocalHeap(const RawFile& file, uint64_t address) {
     const unsigned O = file.offsetSize, L = file.lengthSize;
     const Fields head = readBlock(file, address, 8 + 2 * L + O);
     if (head.slice(0, 4) != "HEAP") {
         throw Malformed{"a group's local heap is not one"};
     }
-    readBlock(file, head.at(8 + 2 * L, O), head.at(8, L));
+    const Fields data = readBlock(file, head.at(8 + 2 * L, O), head.at(8, L));
+    constexpr uint64_t kEndOfList = 1;
+    std::set<uint64_t> seen;
+    for (uint64_t block = head.at(8 + L, L); block != kEndOfList; block = data.at(block, L)) {
+        if (!seen.insert(block).second) {
+            throw Malformed{"a group's local heap has a free list that loops"};
+        }
+    }
 }
 
 }  // namespace
