@@ -504,6 +504,24 @@ Shape File::datasetShape(const std::string& datasetPath) const {
     return Shape(std::vector<int64_t>(dims.begin(), dims.end()));
 }
 
+uint64_t File::checkedStorage(hid_t set, const std::string& datasetPath) const {
+    Handle create(H5Dget_create_plist(set), H5Pclose);
+    if (H5Pget_layout(create.get()) == H5D_VIRTUAL || H5Pget_external_count(create.get()) != 0) {
+        fail(datasetPath, "keeps its data in other datasets or files, which Loom does not read");
+    }
+    // HDF5 reads a chunk through a buffer of the size the chunk index records, before it
+    // checks that the file holds that many bytes.
+    const uint64_t stored = H5Dget_storage_size(set);
+    std::error_code error;
+    const uint64_t fileBytes =
+        m_image ? m_image->size() : std::filesystem::file_size(m_path, error);
+    if (error || stored > fileBytes) {
+        fail(datasetPath, "claims " + std::to_string(stored) +
+                              " stored bytes, more than the whole file (corrupt?)");
+    }
+    return stored;
+}
+
 Tensor File::readTensor(const std::string& datasetPath, DType dtype) const {
     Handle set = openDataset(datasetPath);
     Handle type(H5Dget_type(set.get()), H5Tclose);
@@ -521,7 +539,7 @@ Tensor File::readTensor(const std::string& datasetPath, DType dtype) const {
     uint64_t needed = count * storedSize;
     Handle create(H5Dget_create_plist(set.get()), H5Pclose);
     bool filtered = H5Pget_nfilters(create.get()) > 0;
-    uint64_t stored = H5Dget_storage_size(set.get());
+    uint64_t stored = checkedStorage(set.get(), datasetPath);
     if (needed > 0 &&
         (stored == 0 || (filtered ? needed > stored * kMaxCompressionRatio : needed > stored))) {
         fail(datasetPath, "claims " + std::to_string(needed) + " bytes but the file holds " +
@@ -541,7 +559,7 @@ std::string File::readString(const std::string& datasetPath) const {
     Handle space(H5Dget_space(set.get()), H5Sclose);
     std::vector<hsize_t> dims = simpleDims(space.get(), datasetPath);
     uint64_t count = elementCount(dims);
-    uint64_t stored = H5Dget_storage_size(set.get());
+    uint64_t stored = checkedStorage(set.get(), datasetPath);
     auto corrupt = [&] { fail(datasetPath, "is corrupt or larger than the file"); };
     if (H5Tget_class(type.get()) == H5T_INTEGER && H5Tget_size(type.get()) == 1 &&
         dims.size() == 1) {

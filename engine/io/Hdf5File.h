@@ -123,6 +123,9 @@ private:
     void checkAttributeHeader(const std::string& objectPath) const;
     Handle openDataset(const std::string& datasetPath) const;
     std::vector<hsize_t> simpleDims(hid_t space, const std::string& where) const;
+    /// The bytes a dataset's storage takes in the file; IoError when that is more than the
+    /// whole file, or the data lies in other datasets or files (virtual or external storage).
+    uint64_t checkedStorage(hid_t set, const std::string& datasetPath) const;
 
     Handle datasetCreation(const std::vector<hsize_t>& dims, size_t elementSize) const;
     Handle createDataset(const std::string& datasetPath, hid_t fileType,
