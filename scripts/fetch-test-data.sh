@@ -3,6 +3,8 @@
 # it) into $LOOM_TEST_DATA_DIR (default: <build folder>/test-data), once:
 #   pretrained/  nsfwjs' InceptionV3 and MobileNetV2 as TF.js layers models, from npm through
 #                examples/fetch_pretrained.js (needs node and npm)
+#   node_modules/ the pure-JavaScript @tensorflow/tfjs, from npm, which checks that TF.js
+#                reads Loom's model.json exports (engine_TestTfjsImport)
 #   photos/      scikit-image's chelsea.png, coffee.png and astronaut.png from Debian's
 #                python3-skimage: copied when installed, else unpacked from its .deb, because
 #                installing it pulls in SciPy and Matplotlib and takes over a minute
@@ -14,6 +16,11 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 models="$loom_test_data/pretrained"
 if [ ! -f "$models/inception_v3/model.json" ] || [ ! -f "$models/mobilenet_v2/model.json" ]; then
   node "$loom_root/examples/fetch_pretrained.js" "$models"
+fi
+
+tfjs="$loom_test_data/node_modules/@tensorflow/tfjs"
+if [ ! -f "$tfjs/package.json" ]; then
+  npm install --silent --no-audit --no-fund --prefix "$loom_test_data" @tensorflow/tfjs@4.22.0
 fi
 
 photos="$loom_test_data/photos"
@@ -34,4 +41,4 @@ if [ "$missing" -eq 1 ]; then
     for name in "${names[@]}"; do cp "$work$skimage/$name" "$photos/"; done
   fi
 fi
-echo "fetch-test-data: models in $models, photos in $photos"
+echo "fetch-test-data: models in $models, TF.js in $loom_test_data/node_modules, photos in $photos"

@@ -10,11 +10,12 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 loom_install_deps
 loom_configure
 loom_build_targets all
-# The real-data tests (engine_TestPretrainedModels) skip without their models and photos; an
-# offline machine still runs everything else.
+# The real-data tests (engine_TestPretrainedModels, TF.js reading Loom's exports) skip
+# without their models, photos and TF.js; an offline machine still runs everything else.
 if "$loom_root/scripts/fetch-test-data.sh"; then
   export LOOM_PRETRAINED_DIR=${LOOM_PRETRAINED_DIR:-$loom_test_data/pretrained}
   export LOOM_PHOTOS_DIR=${LOOM_PHOTOS_DIR:-$loom_test_data/photos}
+  export LOOM_TFJS_NODE_PATH=${LOOM_TFJS_NODE_PATH:-$loom_test_data/node_modules}
 else
   echo "test.sh: no test data fetched; the pretrained-model tests will skip" >&2
 fi

@@ -106,8 +106,7 @@ ModelFile readModelFile(const std::string& path) {
     } else if (ext == ".json") {
         nlohmann::json json = readJson(path);
         if (json.contains("modelTopology")) {
-            model.graph = loadTfjsModel(path);
-            model.hasWeights = true;
+            takeKerasModel(loadTfjsKerasModel(path), model);
         } else {
             readLoomJson(path, json, model);
         }
@@ -131,6 +130,8 @@ void writeModelFile(const ModelFile& model, const std::string& path) {
     const std::string ext = extensionOf(path);
     if (ext == ".loom") {
         saveProject(model, path);
+    } else if (ext == ".json" && std::filesystem::path(path).filename() == "model.json") {
+        exportTfjsModel(model.graph, path, &model.training);
     } else if (ext == ".json") {
         writeLoomJson(model, path);
     } else if (ext == ".h5" || ext == ".hdf5") {
@@ -140,7 +141,8 @@ void writeModelFile(const ModelFile& model, const std::string& path) {
         exportOnnx(model.graph, path);
     } else {
         throw IoError(path + ": unknown model format '" + ext +
-                      "'; Loom writes .loom, .json, Keras .h5 and .onnx");
+                      "'; Loom writes .loom, .json (a file named model.json is written as a TF.js "
+                      "layers model), Keras .h5 and .onnx");
     }
 }
 

@@ -3,6 +3,8 @@
 #include <loom/Error.h>
 #include <loom/TfjsModel.h>
 
+#include "io/KerasTraining.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -228,7 +230,7 @@ void assignAll(KerasModel& model, LayerWeights& layers) {
 
 }  // namespace
 
-Graph loadTfjsModel(const std::string& modelJsonPath) {
+KerasModel loadTfjsKerasModel(const std::string& modelJsonPath) {
     json root;
     try {
         root = json::parse(readText(modelJsonPath));
@@ -248,10 +250,17 @@ Graph loadTfjsModel(const std::string& modelJsonPath) {
         LayerWeights weights =
             readWeights(root.at("weightsManifest"), fs::path(modelJsonPath).parent_path());
         assignAll(model, weights);
-        return std::move(model.graph);
+        if (topology.contains("training_config")) {
+            model.training = trainingFromKeras(topology["training_config"], model.warnings);
+        }
+        return model;
     } catch (const json::exception& e) {
         throw IoError("TF.js model '" + modelJsonPath + "' is malformed: " + e.what());
     }
+}
+
+Graph loadTfjsModel(const std::string& modelJsonPath) {
+    return std::move(loadTfjsKerasModel(modelJsonPath).graph);
 }
 
 }  // namespace loom

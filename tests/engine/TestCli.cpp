@@ -183,10 +183,13 @@ void TestCli::projectsResumeTrainingAndConvert() {
     Run summary = loomCli({"summary", m_dir.filePath("points-copy.json")});
     QVERIFY2(summary.exitCode == 0 && summary.output.contains("Total params: 6"),
              qPrintable(summary.output));
-    // Through Keras HDF5 and ONNX and back: the same function (imports carry no data section,
-    // so the CSV is read with the default normalisation; what matters is that all agree).
+    // Through Keras HDF5, TF.js and ONNX and back: the same function (imports carry no data
+    // section, so the CSV is read with the default normalisation; what matters is that all
+    // agree).
+    QVERIFY(QDir(m_dir.path()).mkpath("tfjs"));
     QString lastLine;
-    for (const char* name : {"points.h5", "points.onnx", "points-from-h5.loom"}) {
+    for (const char* name :
+         {"points.h5", "tfjs/model.json", "points.onnx", "points-from-h5.loom"}) {
         const QString from =
             QString(name).endsWith(".loom") ? m_dir.filePath("points.h5") : project;
         Run step = loomCli({"convert", from, m_dir.filePath(name)});
