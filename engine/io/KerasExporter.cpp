@@ -2,6 +2,7 @@
 // model_config in channels_last form, and weights in Keras' layouts.
 
 #include "io/KerasExporter.h"
+#include "io/KerasWeights.h"
 
 #include <loom/Error.h>
 
@@ -79,18 +80,6 @@ void addWeightKeys(json& cfg, const Layer& layer, const std::string& kernel) {
                                    std::string("bias_constraint")}) {
         cfg[key] = nullptr;
     }
-}
-
-/// OIHW [O, I, kh, kw] -> HWIO [kh, kw, I, O].
-Tensor oihwToHwio(const Tensor& w) {
-    const int64_t out = w.dim(0), in = w.dim(1), kh = w.dim(2), kw = w.dim(3);
-    std::vector<float> src = w.toVector(), dst(src.size());
-    for (int64_t o = 0; o < out; ++o)
-        for (int64_t i = 0; i < in; ++i)
-            for (int64_t y = 0; y < kh; ++y)
-                for (int64_t x = 0; x < kw; ++x)
-                    dst[((y * kw + x) * in + i) * out + o] = src[((o * in + i) * kh + y) * kw + x];
-    return Tensor::fromVector(Shape{kh, kw, in, out}, dst);
 }
 
 /// Dense kernel rows in Loom's CHW order -> Keras' HWC order.

@@ -6,6 +6,7 @@
 #include <loom/KerasHdf5.h>
 
 #include "io/Hdf5File.h"
+#include "io/KerasExporter.h"
 #include "io/KerasTraining.h"
 #include "io/KerasWeights.h"
 
@@ -142,6 +143,31 @@ void assignAll(KerasModel& model, const KerasWeightOrigin& origin,
         }
         assignKerasLayerWeights(model, origin, layer.layer, std::move(layer.values));
         assigned.insert(layer.layer);
+    }
+    checkAllAssigned(model.graph, assigned);
+}
+
+/// Keras 3's save_weights file (.weights.h5) names nothing: each layer's variables sit at
+/// layers/<snake_case class>[_n]/vars/i, numbered in the order Keras lists the model's layers,
+/// which KerasExporter works out for the graph as it does for export.
+void assignKeras3Weights(KerasModel& model, const h5::File& file, KerasWeightReader& reader) {
+    const json config = KerasExporter(model.graph).modelConfig().at("config");
+    std::set<std::string> assigned, claimedSlots;
+    for (auto& [name, vars] :
+         keras3VariablePaths(config.is_array() ? config : config.at("layers"))) {
+        claimedSlots.insert(vars);
+        std::vector<Tensor> values = readKeras3Variables(file, vars, reader);
+        if (!values.empty()) {
+            assignKerasLayerWeights(model, KerasWeightOrigin{}, name, std::move(values));
+            assigned.insert(name);
+        }
+    }
+    for (const std::string& slot : file.children("/layers")) {
+        const std::string vars = "/layers/" + slot + "/vars";
+        if (claimedSlots.count(vars) == 0 && file.isGroup(vars) && !file.children(vars).empty()) {
+            throw IoError("the file has weights at " + vars +
+                          ", a layer the model does not have (is it another model's file?)");
+        }
     }
     checkAllAssigned(model.graph, assigned);
 }
@@ -307,6 +333,10 @@ void loadKerasWeightsInto(Graph& graph, const std::string& path, bool channelsLa
                 model.denseAfterFlatten = denseLayersAfterFlatten(model.graph);
             }
             KerasWeightReader reader(file);
+            if (!weightsOnly && !file.exists("/model_weights") && file.isGroup("/layers")) {
+                assignKeras3Weights(model, file, reader);
+                return 0;
+            }
             std::vector<LayerWeights> layers = readLayerWeights(file, group, reader);
             assignAll(model, originOf(file, group, layers), layers);
             return 0;

@@ -2,14 +2,14 @@
 // kernels brought to Keras 2's HWIO cross-correlation layout.
 
 #include "io/KerasWeights.h"
+#include "io/KerasNaming.h"
 
 #include <loom/Error.h>
 
 namespace loom {
 
-namespace {
+using nlohmann::json;
 
-/// OIHW [O, I, kh, kw] (Keras 1 'th') -> HWIO [kh, kw, I, O].
 Tensor oihwToHwio(const Tensor& w) {
     const int64_t out = w.dim(0), in = w.dim(1), kh = w.dim(2), kw = w.dim(3);
     std::vector<float> src = w.toVector(), dst(src.size());
@@ -20,6 +20,8 @@ Tensor oihwToHwio(const Tensor& w) {
                     dst[((y * kw + x) * in + i) * out + o] = src[((o * in + i) * kh + y) * kw + x];
     return Tensor::fromVector(Shape{kh, kw, in, out}, dst);
 }
+
+namespace {
 
 /// An HWIO kernel turned half a circle in its spatial axes: Theano's convolution with w is
 /// TensorFlow's correlation with this.
@@ -122,6 +124,35 @@ std::map<std::string, std::string> denseLayersAfterFlatten(const Graph& graph) {
         }
     }
     return found;
+}
+
+std::vector<std::pair<std::string, std::string>> keras3VariablePaths(const json& layers) {
+    std::vector<std::pair<std::string, std::string>> paths;
+    std::map<std::string, int> used;
+    for (const json& layer : layers) {
+        std::string slot = kerasSnakeCase(layer.at("class_name").get<std::string>());
+        auto [it, first] = used.emplace(slot, 0);
+        if (!first) {
+            slot += "_" + std::to_string(++it->second);
+        }
+        const json& cfg = layer.at("config");
+        std::string name = cfg.value("name", layer.value("name", std::string()));
+        paths.emplace_back(std::move(name), "/layers/" + slot + "/vars");
+    }
+    return paths;
+}
+
+std::vector<Tensor> readKeras3Variables(const h5::File& file, const std::string& vars,
+                                        KerasWeightReader& reader) {
+    std::vector<Tensor> values;
+    if (!file.isGroup(vars)) {
+        return values;
+    }
+    const size_t count = file.children(vars).size();
+    for (size_t i = 0; i < count; ++i) {
+        values.push_back(reader.read(vars + "/" + std::to_string(i)));
+    }
+    return values;
 }
 
 }  // namespace loom

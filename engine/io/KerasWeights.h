@@ -26,6 +26,9 @@ auto withFileName(const std::string& path, const Read& read) {
     }
 }
 
+/// OIHW [O, I, kh, kw] (Loom's and Keras 1 'th' kernels) -> Keras 2's HWIO [kh, kw, I, O].
+Tensor oihwToHwio(const Tensor& w);
+
 /// How a file's weights were written, which decides how they become Keras 2's layout.
 struct KerasWeightOrigin {
     bool keras1 = false;  ///< Keras 1: a channels_first ('th') Conv2D kernel is OIHW
@@ -61,6 +64,16 @@ void assignKerasLayerWeights(KerasModel& model, const KerasWeightOrigin& origin,
 
 /// IoError naming the first layer with parameters that is not in `assigned`.
 void checkAllAssigned(const Graph& graph, const std::set<std::string>& assigned);
+
+/// Where Keras 3's saving_lib (a .keras archive's model.weights.h5, save_weights' .weights.h5)
+/// puts each layer's variables, for the model config's layers in order: (layer name,
+/// "/layers/<snake_case class>[_n]/vars"), numbered from the second layer of a class on
+/// ("dense", "dense_1", ...).
+std::vector<std::pair<std::string, std::string>> keras3VariablePaths(const nlohmann::json& layers);
+
+/// vars/0 .. vars/n-1 of one layer; none when the group is missing.
+std::vector<Tensor> readKeras3Variables(const h5::File& file, const std::string& vars,
+                                        KerasWeightReader& reader);
 
 /// Dense layer -> the Flatten of an image it reads, through Dropout and Activation layers:
 /// the rows whose order differs between channels_last Keras and Loom. The graph is built.

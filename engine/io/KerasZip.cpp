@@ -6,7 +6,6 @@
 #include <loom/Error.h>
 #include <loom/KerasHdf5.h>
 
-#include "io/KerasNaming.h"
 #include "io/KerasTraining.h"
 #include "io/KerasWeights.h"
 #include "io/ZipArchive.h"
@@ -18,38 +17,6 @@ using nlohmann::json;
 
 constexpr uint64_t kMaxConfigBytes = uint64_t{256} << 20;
 constexpr uint64_t kMaxWeightsBytes = uint64_t{64} << 30;
-
-/// Where saving_lib put each layer's variables: the class name in snake case, numbered from
-/// the second layer of a class on ("dense", "dense_1", ...).
-std::vector<std::pair<std::string, std::string>> variablePaths(const json& layers) {
-    std::vector<std::pair<std::string, std::string>> paths;
-    std::map<std::string, int> used;
-    for (const json& layer : layers) {
-        std::string slot = kerasSnakeCase(layer.at("class_name").get<std::string>());
-        auto [it, first] = used.emplace(slot, 0);
-        if (!first) {
-            slot += "_" + std::to_string(++it->second);
-        }
-        const json& cfg = layer.at("config");
-        std::string name = cfg.value("name", layer.value("name", std::string()));
-        paths.emplace_back(std::move(name), "/layers/" + slot + "/vars");
-    }
-    return paths;
-}
-
-/// vars/0 .. vars/n-1 of one layer.
-std::vector<Tensor> readVariables(const h5::File& file, const std::string& vars,
-                                  KerasWeightReader& reader) {
-    std::vector<Tensor> values;
-    if (!file.isGroup(vars)) {
-        return values;
-    }
-    const size_t count = file.children(vars).size();
-    for (size_t i = 0; i < count; ++i) {
-        values.push_back(reader.read(vars + "/" + std::to_string(i)));
-    }
-    return values;
-}
 
 KerasModel readArchive(const std::string& path) {
     ZipArchive zip(path);
@@ -71,8 +38,8 @@ KerasModel readArchive(const std::string& path) {
     KerasWeightReader reader(file);
     std::vector<std::pair<std::string, std::vector<Tensor>>> layers;
     for (auto& [name, vars] :
-         variablePaths(modelConfig.is_array() ? modelConfig : modelConfig.at("layers"))) {
-        std::vector<Tensor> values = readVariables(file, vars, reader);
+         keras3VariablePaths(modelConfig.is_array() ? modelConfig : modelConfig.at("layers"))) {
+        std::vector<Tensor> values = readKeras3Variables(file, vars, reader);
         if (!values.empty()) {
             layers.emplace_back(name, std::move(values));
         }

@@ -288,6 +288,25 @@ private slots:
         QCOMPARE(optimizer->iterations(), int64_t(7));
     }
 
+    void keras3SaveWeights() {
+        const std::vector<std::pair<std::string, std::string>> models = {
+            {"sequential", "sequential_keras"}, {"functional", "functional_keras"}};
+        for (const auto& [name, fixture] : models) {
+            // The architecture alone, with fresh weights, then Keras 3's save_weights file.
+            Graph graph = Graph::fromJson(
+                loadKerasZip(path(QString::fromStdString(name) + ".keras")).graph.toJson());
+            graph.build(99);
+            loadKerasWeightsInto(graph, path(QString::fromStdString(name) + ".weights.h5"));
+            compareWithReference(fixture, graph);
+        }
+        Graph sequential = Graph::fromJson(loadKerasZip(path("sequential.keras")).graph.toJson());
+        sequential.build(1);
+        QString message = messageOf<IoError>(
+            [&] { loadKerasWeightsInto(sequential, path("functional.weights.h5")); });
+        QVERIFY2(message.contains("functional.weights.h5") && message.contains("'hidden'"),
+                 qPrintable(message));
+    }
+
     void weightsOnlyErrors() {
         Graph graph = companion("k2_weights");
         // The layers before dense_2 load, then dense_2 does not fit: all are put back.
