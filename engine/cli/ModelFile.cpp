@@ -1,155 +1,18 @@
 #include "cli/ModelFile.h"
 
 #include <loom/Error.h>
-#include <loom/KerasHdf5.h>
-#include <loom/OnnxExport.h>
-#include <loom/OnnxImport.h>
-#include <loom/Optimizer.h>
-#include <loom/TfjsModel.h>
 #include <loom/WeightsFile.h>
 
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 
 namespace loom::cli {
 
-namespace {
-
-// A model description is text of a few kilobytes; refuse to parse anything absurd.
-constexpr uintmax_t kMaxJsonBytes = 64 * 1024 * 1024;
-
-std::string extensionOf(const std::string& path) {
-    std::string ext = std::filesystem::path(path).extension().string();
-    for (char& c : ext) {
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    return ext;
-}
-
-nlohmann::json readJson(const std::string& path) {
-    std::error_code error;
-    auto size = std::filesystem::file_size(path, error);
-    if (error) {
-        throw IoError(path + ": cannot read (" + error.message() + ")");
-    }
-    if (size > kMaxJsonBytes) {
-        throw IoError(path + ": " + std::to_string(size) + " bytes is too large for a model file");
-    }
-    std::ifstream in(path);
-    nlohmann::json json = nlohmann::json::parse(in, nullptr, false);
-    if (json.is_discarded()) {
-        throw IoError(path + ": not valid JSON");
-    }
-    return json;
-}
-
-void readLoomJson(const std::string& path, const nlohmann::json& json, ModelFile& model) {
-    try {
-        model.graph = Graph::fromJson(json);
-        if (json.contains("training")) {
-            model.training = TrainingConfig::fromJson(json["training"]);
-        }
-        if (json.contains("data")) {
-            model.data = json["data"];
-        }
-    } catch (const Error& e) {
-        throw IoError(path + ": " + e.what());
-    }
-}
-
-void writeLoomJson(const ModelFile& model, const std::string& path) {
-    nlohmann::json json = model.graph.toJson();
-    json["training"] = model.training.toJson();
-    json["data"] = model.data;
-    writeAtomically(path, [&](const std::string& temporary) {
-        std::ofstream out(temporary);
-        out << json.dump(2) << "\n";
-        if (!out.flush()) {
-            throw IoError(path + ": could not be written (disk full?)");
-        }
-    });
-}
-
-void takeKerasModel(KerasModel keras, ModelFile& model) {
-    model.graph = std::move(keras.graph);
-    model.hasWeights = true;
-    if (keras.training) {
-        model.training = *keras.training;
-        if (!keras.optimizerState.empty()) {
-            model.optimizer = OptimizerState{model.training.optimizer, keras.optimizerIterations,
-                                             std::move(keras.optimizerState)};
-        }
-    }
-    for (const std::string& warning : keras.warnings) {
+ModelFile readModelFile(const std::string& path) {
+    ModelFile model = loom::readModelFile(path);
+    for (const std::string& warning : model.warnings) {
         std::fprintf(stderr, "note: %s\n", warning.c_str());
     }
-}
-
-// The optimizer a Keras export writes as optimizer_weights, rebuilt from the saved state.
-std::unique_ptr<Optimizer> savedOptimizer(const ModelFile& model) {
-    if (!model.optimizer || model.optimizer->type != model.training.optimizer) {
-        return nullptr;
-    }
-    auto optimizer = makeOptimizer(model.training.optimizer, model.training.optimizerParams);
-    optimizer->restoreState(model.optimizer->tensors, model.optimizer->iterations);
-    return optimizer;
-}
-
-}  // namespace
-
-ModelFile readModelFile(const std::string& path) {
-    const std::string ext = extensionOf(path);
-    ModelFile model;
-    if (ext == ".loom") {
-        static_cast<Project&>(model) = loadProject(path);
-    } else if (ext == ".json") {
-        nlohmann::json json = readJson(path);
-        if (json.contains("modelTopology")) {
-            takeKerasModel(loadTfjsKerasModel(path), model);
-        } else {
-            readLoomJson(path, json, model);
-        }
-    } else if (ext == ".h5" || ext == ".hdf5") {
-        takeKerasModel(loadKerasHdf5(path), model);
-    } else if (ext == ".keras") {
-        takeKerasModel(loadKerasZip(path), model);
-    } else if (ext == ".onnx") {
-        model.graph = importOnnx(path);
-        model.hasWeights = true;
-    } else {
-        throw IoError(path + ": unknown model format '" + ext +
-                      "'; Loom reads .loom, .json (Loom model or TF.js model.json), Keras .h5 "
-                      "and .keras, and .onnx");
-    }
-    model.path = path;
     return model;
-}
-
-void writeModelFile(const ModelFile& model, const std::string& path) {
-    const std::string ext = extensionOf(path);
-    if (ext == ".loom") {
-        saveProject(model, path);
-    } else if (ext == ".json" && std::filesystem::path(path).filename() == "model.json") {
-        exportTfjsModel(model.graph, path, &model.training);
-    } else if (ext == ".json") {
-        writeLoomJson(model, path);
-    } else if (ext == ".h5" || ext == ".hdf5") {
-        std::unique_ptr<Optimizer> optimizer = savedOptimizer(model);
-        exportKerasHdf5(model.graph, path, &model.training, optimizer.get());
-    } else if (ext == ".onnx") {
-        exportOnnx(model.graph, path);
-    } else {
-        throw IoError(path + ": unknown model format '" + ext +
-                      "'; Loom writes .loom, .json (a file named model.json is written as a TF.js "
-                      "layers model), Keras .h5 and .onnx");
-    }
-}
-
-void ensureBuilt(ModelFile& model) {
-    if (!model.graph.isBuilt()) {
-        model.graph.build(model.training.seed);
-    }
 }
 
 void prepareWeights(ModelFile& model, const std::optional<std::string>& weightsPath, bool required,
