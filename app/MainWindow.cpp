@@ -1,48 +1,78 @@
 #include "MainWindow.h"
 
+#include "HyperparameterPanel.h"
 #include "LayerPalette.h"
-
-#include <loom/Graph.h>
+#include "LayerPalettePanel.h"
+#include "ModelSummaryView.h"
+#include "NetworkCanvas.h"
+#include "NetworkModel.h"
+#include "ProjectDocument.h"
+#include "PropertyEditor.h"
 
 #include <QAction>
 #include <QDockWidget>
-#include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QFontDatabase>
 #include <QMenuBar>
 #include <QMessageBox>
-#include <QPlainTextEdit>
 #include <QStatusBar>
-
-#include <nlohmann/json.hpp>
+#include <QUndoStack>
 
 #include <exception>
 
 namespace loom {
 
-MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+namespace {
+
+QDockWidget* dock(const QString& title, const QString& name, QWidget* content,
+                  QMainWindow* window) {
+    auto* widget = new QDockWidget(title, window);
+    widget->setObjectName(name);
+    widget->setWidget(content);
+    return widget;
+}
+
+}  // namespace
+
+MainWindow::MainWindow(QWidget* parent)
+    : QMainWindow(parent), m_document(new ProjectDocument(this)) {
     setWindowTitle(QStringLiteral("Loom"));
-    resize(1200, 760);
-
-    m_summary = new QPlainTextEdit(this);
-    m_summary->setObjectName(QStringLiteral("modelSummary"));
-    m_summary->setReadOnly(true);
-    // Keras' summary is a table drawn with characters: it only lines up in a fixed-pitch font
-    // and without wrapping.
-    m_summary->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
-    m_summary->setLineWrapMode(QPlainTextEdit::NoWrap);
-    m_summary->setPlaceholderText(tr("Open a project (File > Open) to see its model summary."));
-    setCentralWidget(m_summary);
-
-    m_palette = new LayerPalette(this);
-    auto* dock = new QDockWidget(tr("Layers"), this);
-    dock->setObjectName(QStringLiteral("layerDock"));
-    dock->setWidget(m_palette);
-    addDockWidget(Qt::LeftDockWidgetArea, dock);
-
+    resize(1280, 800);
+    m_canvas = new NetworkCanvas(m_document->network(), this);
+    setCentralWidget(m_canvas);
+    createDocks();
     createMenus();
-    statusBar()->showMessage(tr("No project open"));
+
+    connect(m_document, &ProjectDocument::modifiedChanged, this, &QWidget::setWindowModified);
+    connect(&m_document->network(), &NetworkModel::editRefused, this,
+            [this](const QString& reason) { statusBar()->showMessage(reason, 8000); });
+    statusBar()->showMessage(tr("No project open: drag layers from the palette to build one"));
+}
+
+void MainWindow::createDocks() {
+    m_palette = new LayerPalettePanel(this);
+    addDockWidget(Qt::LeftDockWidgetArea, dock(tr("Layers"), "layerDock", m_palette, this));
+    connect(m_palette->palette(), &LayerPalette::kindActivated, m_canvas,
+            &NetworkCanvas::addLayerAtCentre);
+
+    m_properties = new PropertyEditor(m_document->network(), this);
+    addDockWidget(Qt::RightDockWidgetArea,
+                  dock(tr("Properties"), "propertyDock", m_properties, this));
+    connect(m_canvas, &NetworkCanvas::selectionChanged, m_properties,
+            &PropertyEditor::showSelection);
+    HyperparameterPanel* settings = m_properties->hyperparameterPanel();
+    connect(settings, &HyperparameterPanel::trainingEdited, m_document,
+            &ProjectDocument::setTraining);
+    connect(m_document, &ProjectDocument::trainingChanged, settings,
+            [this, settings] { settings->setTraining(m_document->project().training); });
+
+    m_summary = new ModelSummaryView(m_document->network(), this);
+    QDockWidget* summary = dock(tr("Model summary"), "summaryDock", m_summary, this);
+    addDockWidget(Qt::BottomDockWidgetArea, summary);
+    // The canvas gets the height; the summary scrolls.
+    resizeDocks({summary}, {190}, Qt::Vertical);
+    connect(m_summary, &ModelSummaryView::layerActivated, m_canvas,
+            [this](const QString& layer) { m_canvas->selectLayers({layer}); });
 }
 
 void MainWindow::createMenus() {
@@ -52,39 +82,50 @@ void MainWindow::createMenus() {
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
+
+    QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+    QAction* undo = m_document->undoStack().createUndoAction(this, tr("&Undo"));
+    undo->setShortcut(QKeySequence::Undo);
+    QAction* redo = m_document->undoStack().createRedoAction(this, tr("&Redo"));
+    redo->setShortcut(QKeySequence::Redo);
+    edit->addActions({undo, redo});
+    edit->addSeparator();
+    edit->addActions({m_canvas->cutAction(), m_canvas->copyAction(), m_canvas->pasteAction(),
+                      m_canvas->deleteAction(), m_canvas->selectAllAction()});
+    edit->addSeparator();
+    edit->addActions({m_canvas->tidyAction(), m_canvas->fitAction()});
 }
 
 void MainWindow::chooseProject() {
-    const QString start = m_projectPath.isEmpty() ? QString() : QFileInfo(m_projectPath).path();
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open project"), start,
-                                                      tr("Loom graph (*.json);;All files (*)"));
+    const QString start =
+        m_document->path().isEmpty() ? QString() : QFileInfo(m_document->path()).path();
+    const QString path =
+        QFileDialog::getOpenFileName(this, tr("Open project"), start,
+                                     tr("Loom projects and graphs (*.loom *.json);;All files (*)"));
     if (!path.isEmpty()) {
         openProject(path);
     }
 }
 
 bool MainWindow::openProject(const QString& path) {
-    const QString fileName = QFileInfo(path).fileName();
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
-        showError(tr("Cannot open %1").arg(fileName), file.errorString() + ": " + path);
-        return false;
-    }
-    const QByteArray bytes = file.readAll();
     try {
-        Graph graph = Graph::fromJson(nlohmann::json::parse(bytes.begin(), bytes.end()));
-        graph.build();
-        m_summary->setPlainText(QString::fromStdString(modelSummary(graph)));
+        m_document->open(path);
     } catch (const std::exception& e) {
         // Engine errors (loom::Error) and JSON parse errors both carry a message a person can
         // act on; the window keeps the project it had.
-        showError(tr("Cannot open %1").arg(fileName), QString::fromUtf8(e.what()));
+        showError(tr("Cannot open %1").arg(QFileInfo(path).fileName()),
+                  QString::fromUtf8(e.what()));
         return false;
     }
-    m_projectPath = path;
-    setWindowTitle(tr("%1 — Loom").arg(fileName));
+    m_canvas->fitAll();
+    updateTitle();
     statusBar()->showMessage(QFileInfo(path).absoluteFilePath());
     return true;
+}
+
+void MainWindow::updateTitle() {
+    setWindowTitle(tr("%1[*] — Loom").arg(QFileInfo(m_document->path()).fileName()));
+    setWindowModified(m_document->isModified());
 }
 
 void MainWindow::showError(const QString& what, const QString& reason) {

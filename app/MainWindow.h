@@ -3,32 +3,43 @@
 #include <QMainWindow>
 #include <QString>
 
-class QPlainTextEdit;
-
 namespace loom {
 
-class LayerPalette;
+class LayerPalettePanel;
+class ModelSummaryView;
+class NetworkCanvas;
+class ProjectDocument;
+class PropertyEditor;
 
-/// MainWindow: Loom's window. For now it shows the layer palette in a dock on the left and, in
-/// the middle, the model summary of the project opened from the command line or File > Open.
+/// MainWindow: Loom's window. The network canvas in the middle, the layer palette on the
+/// left, the property editor on the right and the model summary below, all showing one
+/// ProjectDocument; the Edit menu holds undo/redo and the canvas' editing actions.
 class MainWindow : public QMainWindow {
     Q_OBJECT
 
 public:
     explicit MainWindow(QWidget* parent = nullptr);
 
-    /// Reads a graph JSON file, builds the graph and shows its summary. On any error the
-    /// previous project stays, a message box says what went wrong, and it returns false.
+    /// Opens a project (.loom) or graph JSON file. On any error the previous project stays, a
+    /// message box says what went wrong, and it returns false. A graph whose layers do not fit
+    /// together opens, with the bad layers marked on the canvas.
     bool openProject(const QString& path);
 
+    ProjectDocument& document() const { return *m_document; }
+    NetworkCanvas* canvas() const { return m_canvas; }
+
 private:
+    void createDocks();
     void createMenus();
     void chooseProject();
     void showError(const QString& what, const QString& reason);
+    void updateTitle();
 
-    LayerPalette* m_palette = nullptr;
-    QPlainTextEdit* m_summary = nullptr;
-    QString m_projectPath;
+    ProjectDocument* m_document = nullptr;
+    NetworkCanvas* m_canvas = nullptr;
+    LayerPalettePanel* m_palette = nullptr;
+    PropertyEditor* m_properties = nullptr;
+    ModelSummaryView* m_summary = nullptr;
 };
 
 }  // namespace loom

@@ -10,5 +10,8 @@ int runPredict(int argc, char** argv);
 int runBench(int argc, char** argv);
 int runDevices(int argc, char** argv);
 int runConvert(int argc, char** argv);
+int runDream(int argc, char** argv);
+int runStyle(int argc, char** argv);
+int runBenchArt(int argc, char** argv);
 
 }  // namespace loom::cli

@@ -2,11 +2,11 @@
 
 #include "cli/Arguments.h"
 #include "cli/Commands.h"
-#include "cli/DataSource.h"
 #include "cli/ModelFile.h"
 #include "cli/ProgressPrinter.h"
 
 #include <loom/BackgroundRun.h>
+#include <loom/DataSource.h>
 #include <loom/Devices.h>
 #include <loom/Error.h>
 #include <loom/Trainer.h>

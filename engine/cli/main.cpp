@@ -32,6 +32,29 @@ const char* const kUsage = R"(usage: loom-cli COMMAND [ARGS]
   bench [MODEL...] [--batch N] [--steps N | --samples N] [--repeat N] [--threads N]
         [--device D]               training speed on synthetic data: the median of --repeat
                                    timed epochs of --samples samples (default 200 batches)
+  dream IMAGE --out OUT [options]  deep dream: make the network's layers see more in IMAGE
+      --layers L:W,...             layers and weights (InceptionV3: mixed2:0.2,mixed3:0.5,
+                                   mixed4:2,mixed5:1.5)
+      --octaves N --scale X        3 octaves, each 1.4 times smaller
+      --step X --iterations N      0.01 per normalised gradient, 20 steps per octave
+      --max-loss X --jitter N      end an octave above 15 (0: never); random shift in pixels
+  style CONTENT STYLE --out OUT [options]
+                                   style transfer: CONTENT painted in the manner of STYLE
+      --size H|HxW                 output size (default: CONTENT's); STYLE is resized to it
+      --iterations N               100
+      --optimizer lbfgs|adam       --history N --line-search strong-wolfe|backtracking;
+                                   --adam-step GREY_LEVELS (2)
+      --content-weight X --style-weight X --tv-weight X
+                                   0.025, 1, 1
+      --content-layer L --style-layers L:W,...
+      --init content|noise         where the picture starts
+    both: --model FILE|NAME (default: the fetched inception_v3; also mobilenet_v2, or any
+          model file) --device auto|cpu|cuda|cuda:N --threads N; OUT is .png or .jpg, with
+          the settings written beside it as .json
+  bench-art [--style-size N] [--dream-size N] [--repeat N] [--device D] [--vgg16 JSON]
+                                   ms per style-transfer loss+gradient through VGG16 (random
+                                   weights, default 512x512) and per deep-dream step on
+                                   InceptionV3 to mixed5 (600x600); see bench/art/
   devices                          the CPU and the GPUs Loom can use
   convert IN OUT                   between model formats, chosen by the file names
                                    (.loom, .json, Keras .h5/.keras, TF.js model.json, .onnx)
@@ -65,6 +88,12 @@ int main(int argc, char** argv) {
             return loom::cli::runDevices(argc, argv);
         if (std::strcmp(command, "convert") == 0)
             return loom::cli::runConvert(argc, argv);
+        if (std::strcmp(command, "dream") == 0)
+            return loom::cli::runDream(argc, argv);
+        if (std::strcmp(command, "style") == 0)
+            return loom::cli::runStyle(argc, argv);
+        if (std::strcmp(command, "bench-art") == 0)
+            return loom::cli::runBenchArt(argc, argv);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "loom-cli %s: error: %s\n", command, e.what());
         return 1;

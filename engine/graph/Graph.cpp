@@ -204,8 +204,12 @@ std::vector<NodeDiagnostic> Graph::inferShapes(bool throwFirst) {
             inputsValid = inputsValid && m_nodes[from].valid;
             inputShapes.push_back(m_nodes[from].outputShape);
         }
-        if (!inputsValid || n.inputIndices.size() != n.inputs.size()) {
-            continue;  // the bad input already has its own diagnostic
+        const LayerKind& kind = n.layer->kind();
+        const int count = static_cast<int>(n.inputs.size());
+        const bool countFits =
+            count >= kind.minInputs && (kind.maxInputs < 0 || count <= kind.maxInputs);
+        if (!inputsValid || n.inputIndices.size() != n.inputs.size() || !countFits) {
+            continue;  // the bad input or input count already has its own diagnostic
         }
         try {
             n.outputShape = n.layer->inferShape(inputShapes);

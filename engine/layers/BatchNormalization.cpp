@@ -4,6 +4,9 @@
 //   inference: the same with the moving mean and variance
 //   backward:  dx = gamma * invstd / N * (N dy - sum dy - xhat sum(dy xhat)),
 //              dgamma = sum dy xhat, dbeta = sum dy
+//   backward after an inference pass: dx = gamma * dy / sqrt(moving_variance + eps), the
+//              gradient of the frozen affine map (deep dream and style transfer differentiate
+//              a pretrained network with respect to its input); no weight gradients
 // Like Keras, gamma exists only with scale=true and beta only with center=true; the moving
 // statistics are non-trainable parameters.
 
@@ -42,6 +45,7 @@ public:
         Tensor& mean = findParameter("moving_mean")->value;
         Tensor& variance = findParameter("moving_variance")->value;
         double eps = params().getFloat("epsilon");
+        m_lastPassTrained = ctx.training;
         if (!ctx.training) {
             ctx.backend.batchNormForwardInference(x[0], gamma, beta, mean, variance, eps, y);
             return;
@@ -55,8 +59,9 @@ public:
     void backward(ExecutionContext& ctx, const std::vector<Tensor>& x, const Tensor&,
                   const Tensor& dy, std::vector<Tensor>& dx,
                   const std::vector<bool>& needDx) override {
-        if (!m_savedMean.defined()) {
-            throw Error(describe() + ": backward needs a forward pass in training mode first");
+        if (!m_lastPassTrained) {
+            inferenceBackward(ctx, dy, dx, needDx);
+            return;
         }
         const Tensor& gamma = affine(ctx, "gamma", 1.0, m_unitGamma);
         Parameter* gammaParam = findParameter("gamma");
@@ -74,6 +79,30 @@ public:
     }
 
 private:
+    // The inference map is affine per channel, so its dx is that map applied to dy with a
+    // zero mean and a zero shift: the forward op computes it on every device.
+    void inferenceBackward(ExecutionContext& ctx, const Tensor& dy, std::vector<Tensor>& dx,
+                           const std::vector<bool>& needDx) {
+        if (wantsWeightGradients()) {
+            throw Error(describe() +
+                        ": weight gradients need a forward pass in training mode (freeze the "
+                        "layer to differentiate it in inference mode)");
+        }
+        if (!needDx[0]) {
+            return;
+        }
+        const Tensor& gamma = affine(ctx, "gamma", 1.0, m_unitGamma);
+        const Tensor& variance = findParameter("moving_variance")->value;
+        const Tensor previous = m_zeroShift;
+        ctx.ensure(m_zeroShift, variance.shape());
+        if (!m_zeroShift.sharesStorageWith(previous)) {
+            ctx.backend.fill(m_zeroShift, 0.0);
+        }
+        ctx.ensure(dx[0], dy.shape());
+        ctx.backend.batchNormForwardInference(dy, gamma, m_zeroShift, m_zeroShift, variance,
+                                              params().getFloat("epsilon"), dx[0]);
+    }
+
     // gamma or beta when the layer has it, else a constant (ones / zeros) of the right size.
     const Tensor& affine(ExecutionContext& ctx, const std::string& which, double value,
                          Tensor& constant) {
@@ -88,7 +117,8 @@ private:
         return constant;
     }
 
-    Tensor m_unitGamma, m_zeroBeta, m_savedMean, m_savedInvStd;
+    Tensor m_unitGamma, m_zeroBeta, m_zeroShift, m_savedMean, m_savedInvStd;
+    bool m_lastPassTrained = false;
     Tensor m_scratchDGamma, m_scratchDBeta, m_scratchDx;
 };
 

@@ -1,29 +1,36 @@
 #include "LayerPalette.h"
 #include "MainWindow.h"
+#include "ModelSummaryView.h"
+#include "NetworkCanvas.h"
+#include "NodeItem.h"
+#include "PropertyEditor.h"
 
 #include <QDir>
 #include <QDockWidget>
 #include <QFile>
 #include <QMessageBox>
-#include <QPlainTextEdit>
 #include <QTemporaryDir>
 #include <QTest>
 
 using namespace loom;
 
-/// The main window end to end: it opens the example projects and shows their summaries, and a
-/// bad project gives a message box, never a crash.
+/// The main window end to end: it opens the example projects onto the canvas and shows their
+/// summaries; a file that cannot be read gives a message box, never a crash, and a graph whose
+/// layers do not fit together opens with those layers marked.
 class TestMainWindow : public QObject {
     Q_OBJECT
 
 private slots:
     void showsThePaletteOnTheLeft();
+    void showsCanvasPropertiesAndSummary();
     void opensExample_data();
     void opensExample();
     void opensEveryExample_data();
     void opensEveryExample();
     void reportsBadProject_data();
     void reportsBadProject();
+    void marksBadLayersOfAnOpenedGraph_data();
+    void marksBadLayersOfAnOpenedGraph();
 
 private:
     static QString example(const QString& name);
@@ -35,8 +42,8 @@ QString TestMainWindow::example(const QString& name) {
 }
 
 QString TestMainWindow::summaryOf(const MainWindow& window) {
-    auto* summary = window.findChild<QPlainTextEdit*>(QStringLiteral("modelSummary"));
-    return summary ? summary->toPlainText() : QString();
+    auto* summary = window.findChild<ModelSummaryView*>(QStringLiteral("modelSummary"));
+    return summary ? summary->totalsText() : QString();
 }
 
 void TestMainWindow::showsThePaletteOnTheLeft() {
@@ -45,9 +52,38 @@ void TestMainWindow::showsThePaletteOnTheLeft() {
     auto* dock = window.findChild<QDockWidget*>(QStringLiteral("layerDock"));
     QVERIFY(dock);
     QCOMPARE(window.dockWidgetArea(dock), Qt::LeftDockWidgetArea);
-    auto* palette = qobject_cast<LayerPalette*>(dock->widget());
+    auto* palette = dock->findChild<LayerPalette*>();
     QVERIFY(palette);
     QVERIFY(palette->topLevelItemCount() > 0);
+}
+
+void TestMainWindow::showsCanvasPropertiesAndSummary() {
+    MainWindow window;
+    QCOMPARE(window.centralWidget(), window.canvas());
+    auto* properties = window.findChild<QDockWidget*>(QStringLiteral("propertyDock"));
+    QVERIFY(properties && qobject_cast<PropertyEditor*>(properties->widget()));
+    QCOMPARE(window.dockWidgetArea(properties), Qt::RightDockWidgetArea);
+    auto* summary = window.findChild<QDockWidget*>(QStringLiteral("summaryDock"));
+    QVERIFY(summary && qobject_cast<ModelSummaryView*>(summary->widget()));
+
+    // A palette double-click adds the layer; selecting it shows its form; Undo removes it.
+    QVERIFY(window.openProject(example(QStringLiteral("w1_softmax.json"))));
+    auto* palette = window.findChild<LayerPalette*>();
+    emit palette->kindActivated(QStringLiteral("Dropout"));
+    QVERIFY(window.canvas()->nodeItem(QStringLiteral("dropout")));
+    auto* editor = qobject_cast<PropertyEditor*>(properties->widget());
+    QCOMPARE(editor->layer(), QStringLiteral("dropout"));
+    QVERIFY(window.isWindowModified());
+    QAction* undo = nullptr;
+    for (QAction* action : window.findChildren<QAction*>()) {
+        if (action->shortcut() == QKeySequence(QKeySequence::Undo)) {
+            undo = action;
+        }
+    }
+    QVERIFY(undo);
+    undo->trigger();
+    QVERIFY(!window.canvas()->nodeItem(QStringLiteral("dropout")));
+    QVERIFY(!window.isWindowModified());
 }
 
 void TestMainWindow::opensExample_data() {
@@ -99,17 +135,6 @@ void TestMainWindow::reportsBadProject_data() {
         << head + R"({"name": "input", "type": "Input", "params": {"shape": [4]}},
                      {"name": "x", "type": "Dense2", "inputs": ["input"]}]})"
         << "'Dense2'";
-    QTest::newRow("incompatible shapes")
-        << head + R"({"name": "input", "type": "Input", "params": {"shape": [4]}},
-                     {"name": "conv", "type": "Conv2D",
-                      "params": {"filters": 2, "kernel_size": [3, 3]},
-                      "inputs": ["input"]}]})"
-        << "'conv'";
-    QTest::newRow("dangling input")
-        << head + R"({"name": "input", "type": "Input", "params": {"shape": [4]}},
-                     {"name": "d", "type": "Dense", "params": {"units": 2},
-                      "inputs": ["nowhere"]}]})"
-        << "'nowhere'";
     QTest::newRow("negative size")
         << head + R"({"name": "input", "type": "Input", "params": {"shape": [4]}},
                      {"name": "d", "type": "Dense", "params": {"units": -2},
@@ -138,6 +163,46 @@ void TestMainWindow::reportsBadProject() {
     // The project that was open stays open.
     QVERIFY(summaryOf(window).contains(QStringLiteral("Total params: 2,656,130")));
     QVERIFY(window.windowTitle().startsWith(QStringLiteral("w2_mlp.json")));
+}
+
+void TestMainWindow::marksBadLayersOfAnOpenedGraph_data() {
+    QTest::addColumn<QByteArray>("contents");
+    QTest::addColumn<QString>("layer");
+    QTest::addColumn<QString>("reason");
+    const QByteArray head = R"({"format": "loom-graph", "version": 1, "layers": [)";
+    QTest::newRow("incompatible shapes")
+        << head + R"({"name": "input", "type": "Input", "params": {"shape": [4]}},
+                     {"name": "conv", "type": "Conv2D",
+                      "params": {"filters": 2, "kernel_size": [3, 3]},
+                      "inputs": ["input"]}]})"
+        << "conv"
+        << "image";
+    QTest::newRow("dangling input")
+        << head + R"({"name": "input", "type": "Input", "params": {"shape": [4]}},
+                     {"name": "d", "type": "Dense", "params": {"units": 2},
+                      "inputs": ["nowhere"]}]})"
+        << "d"
+        << "'nowhere'";
+}
+
+void TestMainWindow::marksBadLayersOfAnOpenedGraph() {
+    QFETCH(QByteArray, contents);
+    QFETCH(QString, layer);
+    QFETCH(QString, reason);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("half-built.json"));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(contents);
+    file.close();
+    MainWindow window;
+    QVERIFY(window.openProject(path));
+    QVERIFY(!window.findChild<QMessageBox*>());
+    NodeItem* node = window.canvas()->nodeItem(layer);
+    QVERIFY(node);
+    QVERIFY(!node->isValid());
+    QVERIFY2(node->toolTip().contains(reason.toHtmlEscaped()), qPrintable(node->toolTip()));
+    QVERIFY(window.canvas()->nodeItem(QStringLiteral("input"))->isValid());
 }
 
 QTEST_MAIN(TestMainWindow)

@@ -214,12 +214,16 @@ void TestGraph::validateGivesOneDiagnosticPerBadNode() {
     g.add("Conv2D", "bad_conv", {{"kernel_size", {40, 40}}}, {"in"});
     g.add("Flatten", "ok", {}, {"in"});
     g.add("Dense", "orphan", {{"units", 2}}, {"ghost"});
+    // Layers the editor has not wired yet: a diagnostic each, not an exception.
+    g.add("Dense", "unwired", {{"units", 2}});
+    g.add("Add", "half_wired_add", {}, {"ok"});
     std::vector<NodeDiagnostic> problems = g.validate();
     std::set<std::string> bad;
     for (const NodeDiagnostic& d : problems) {
         bad.insert(d.node);
     }
-    QCOMPARE(bad, (std::set<std::string>{"bad_dense", "bad_conv", "orphan"}));
+    QCOMPARE(bad, (std::set<std::string>{"bad_dense", "bad_conv", "orphan", "unwired",
+                                         "half_wired_add"}));
 }
 
 void TestGraph::malformedJsonIsAnError() {

@@ -1,12 +1,19 @@
 #include "LayerPalette.h"
+#include "LayerPalettePanel.h"
 
 #include <loom/Layer.h>
 
+#include <QLineEdit>
+#include <QMimeData>
+#include <QSignalSpy>
 #include <QTest>
+
+#include <memory>
 
 using namespace loom;
 
-/// The layer palette against the engine's registry: every kind under its category, nothing else.
+/// The layer palette against the engine's registry: every kind under its category with its
+/// category's icon, nothing else; the search box narrows it; kinds drag out as their type.
 class TestLayerPalette : public QObject {
     Q_OBJECT
 
@@ -14,6 +21,8 @@ private slots:
     void listsKindUnderItsCategory_data();
     void listsKindUnderItsCategory();
     void listsNothingElse();
+    void searchNarrowsToMatchingKinds();
+    void dragsAKindAsItsType();
 
 private:
     static QTreeWidgetItem* findCategory(const LayerPalette& palette, const QString& category);
@@ -67,6 +76,41 @@ void TestLayerPalette::listsNothingElse() {
         kinds += palette.topLevelItem(i)->childCount();
     }
     QCOMPARE(kinds, LayerRegistry::instance().all().size());
+}
+
+void TestLayerPalette::searchNarrowsToMatchingKinds() {
+    LayerPalettePanel panel;
+    LayerPalette* palette = panel.palette();
+    QTest::keyClicks(panel.searchBox(), "pool");
+    QVERIFY(!palette->kindItem("MaxPool2D")->isHidden());
+    QVERIFY(!palette->kindItem("GlobalAveragePool2D")->isHidden());
+    QVERIFY(palette->kindItem("Dense")->isHidden());
+    QVERIFY(findCategory(*palette, "Core")->isHidden());
+    QVERIFY(!findCategory(*palette, "Pooling")->isHidden());
+    // Descriptions match too, in any case.
+    panel.searchBox()->setText("DROP");
+    QVERIFY(!palette->kindItem("Dropout")->isHidden());
+    panel.searchBox()->clear();
+    QVERIFY(!palette->kindItem("Dense")->isHidden());
+    QVERIFY(!findCategory(*palette, "Core")->isHidden());
+}
+
+void TestLayerPalette::dragsAKindAsItsType() {
+    LayerPalette palette;
+    QTreeWidgetItem* conv = palette.kindItem("Conv2D");
+    QVERIFY(conv);
+    QVERIFY(conv->flags().testFlag(Qt::ItemIsDragEnabled));
+    QVERIFY(!conv->icon(0).isNull());
+    QVERIFY(!conv->parent()->flags().testFlag(Qt::ItemIsDragEnabled));
+    palette.setCurrentItem(conv);
+    std::unique_ptr<QMimeData> mime(palette.model()->mimeData({palette.currentIndex()}));
+    QVERIFY(mime);
+    QCOMPARE(mime->data(kLayerKindMimeType), QByteArray("Conv2D"));
+
+    QSignalSpy activated(&palette, &LayerPalette::kindActivated);
+    emit palette.itemActivated(conv, 0);
+    QCOMPARE(activated.size(), 1);
+    QCOMPARE(activated.first().first().toString(), QStringLiteral("Conv2D"));
 }
 
 QTEST_MAIN(TestLayerPalette)

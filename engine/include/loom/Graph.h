@@ -70,6 +70,14 @@ public:
                std::optional<int64_t> parameterBudget = std::nullopt);
     bool isBuilt() const { return m_built; }
 
+    /// The part of this built graph that computes `outputs`, as a new built graph with those
+    /// outputs and with the Input layers named in `inputShapes` re-shaped (per sample). It
+    /// shares this graph's weights (no copy), so a pretrained network can run on images of
+    /// any size and stop at an inner layer. Throws ShapeError naming the layer whose weights
+    /// would have to change shape (a Dense after a Flatten, say).
+    Graph subgraph(const std::vector<std::string>& outputs,
+                   const std::map<std::string, Shape>& inputShapes = {}) const;
+
     /// Moves every parameter to the backend's device.
     void moveTo(Backend& backend);
 

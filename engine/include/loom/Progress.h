@@ -3,11 +3,14 @@
 /// The worker calls a ProgressSink; ProgressQueue is the thread-safe sink a GUI drains on a
 /// timer. RunControl is the stop / pause token the worker checks once per batch or step.
 
+#include <loom/Tensor.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -46,7 +49,21 @@ struct LogMessage {
     std::string text;
 };
 
-using ProgressEvent = std::variant<BatchProgress, EpochProgress, RunFinished, LogMessage>;
+/// One step of a job that optimises a picture (deep dream, style transfer): its objective and
+/// the picture so far, so a viewer can show it change.
+struct ImageProgress {
+    std::string stage;  ///< "octave 2/3"; empty for a job with one stage
+    int64_t step = 0;   ///< 1-based, counted over the whole job
+    int64_t steps = 0;
+    double loss = 0;
+    double seconds = 0;  ///< since the job began
+    /// The loss's named terms ("content", "style", "tv") when it has several, for a chart.
+    std::vector<std::pair<std::string, double>> terms;
+    Tensor image;        ///< [3, H, W] RGB 0..255 on the host, a copy the receiver may keep
+};
+
+using ProgressEvent =
+    std::variant<BatchProgress, EpochProgress, RunFinished, LogMessage, ImageProgress>;
 
 class ProgressSink {
 public:

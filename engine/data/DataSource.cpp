@@ -1,14 +1,11 @@
-#include "cli/DataSource.h"
-
 #include <loom/Csv.h>
+#include <loom/DataSource.h>
 #include <loom/Error.h>
 #include <loom/Idx.h>
 
-namespace loom::cli {
+namespace loom {
 
 namespace {
-
-const char* const kDefaultFashionMnist = "/usr/share/datasets/fashion-mnist";
 
 std::pair<std::string, std::string> splitSpec(const std::string& spec) {
     auto colon = spec.find(':');
@@ -21,7 +18,8 @@ std::pair<std::string, std::string> splitSpec(const std::string& spec) {
 Dataset readPrimary(const std::string& kind, const std::string& where,
                     const nlohmann::json& section, const Shape& input, LoadedData& out) {
     if (kind == "fashion-mnist") {
-        std::string folder = where.empty() ? section.value("path", kDefaultFashionMnist) : where;
+        std::string folder =
+            where.empty() ? section.value("path", kDefaultFashionMnistFolder) : where;
         out.test = loadFashionMnist(folder, true);
         return loadFashionMnist(folder, false);
     }
@@ -99,6 +97,7 @@ LoadedData loadData(const std::string& spec, const nlohmann::json& section,
                         "'; use divide_255, mean_std or none");
     }
     norm.apply(out.train);
+    out.normalization = norm;
     if (out.test) {
         norm.apply(*out.test);
     }
@@ -118,4 +117,4 @@ LoadedData loadData(const std::string& spec, const nlohmann::json& section,
     return out;
 }
 
-}  // namespace loom::cli
+}  // namespace loom

@@ -1,0 +1,61 @@
+#include "DeviceStatus.h"
+
+#include <loom/Devices.h>
+
+#include <QFile>
+
+#include <exception>
+
+#include <unistd.h>
+
+namespace loom {
+
+namespace {
+
+QString mebibytes(double bytes) {
+    return QStringLiteral("%1 MiB").arg(bytes / (1024.0 * 1024.0), 0, 'f', 0);
+}
+
+QString gibibytes(double bytes) {
+    return QString::number(bytes / (1024.0 * 1024.0 * 1024.0), 'f', 1);
+}
+
+// This process's resident memory, from /proc/self/statm (its second field, in pages); 0 where
+// it cannot be read.
+double residentBytes() {
+    QFile statm(QStringLiteral("/proc/self/statm"));
+    if (!statm.open(QIODevice::ReadOnly)) {
+        return 0;
+    }
+    const QList<QByteArray> fields = statm.readAll().split(' ');
+    return fields.size() > 1 ? fields[1].toDouble() * static_cast<double>(sysconf(_SC_PAGESIZE))
+                             : 0;
+}
+
+}  // namespace
+
+QString deviceStatusText(const std::string& deviceSetting) {
+    Device device;
+    try {
+        device = parseDevice(deviceSetting);
+    } catch (const std::exception& e) {
+        return QString::fromUtf8(e.what());
+    }
+    for (const DeviceInfo& info : availableDevices()) {
+        if (!(info.device == device)) {
+            continue;
+        }
+        const QString name = QString::fromStdString(info.name);
+        if (device.kind == DeviceKind::CPU) {
+            return QObject::tr("%1 · %2 in use").arg(name, mebibytes(residentBytes()));
+        }
+        return QObject::tr("%1 · %2 of %3 GiB in use")
+            .arg(name, gibibytes(double(info.totalMemory - info.freeMemory)),
+                 gibibytes(double(info.totalMemory)));
+    }
+    return QObject::tr("%1 is not available: %2")
+        .arg(QString::fromStdString(deviceSetting),
+             QString::fromStdString(cudaUnavailableReason()));
+}
+
+}  // namespace loom

@@ -1,0 +1,121 @@
+#include "ProjectDocument.h"
+
+#include "LayeredLayout.h"
+#include "NetworkCanvas.h"
+#include "NetworkModel.h"
+#include "SetTrainingCommand.h"
+
+#include <loom/Error.h>
+
+#include <QFile>
+#include <QFileInfo>
+#include <QUndoStack>
+
+#include <nlohmann/json.hpp>
+
+namespace loom {
+
+namespace {
+
+/// A graph JSON file as the examples are written: the graph, and beside it optional
+/// "training" and "data" sections.
+Project readGraphFile(const QString& path) {
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        throw IoError(file.errorString().toStdString() + ": " + path.toStdString());
+    }
+    const QByteArray bytes = file.readAll();
+    const nlohmann::json json = nlohmann::json::parse(bytes.begin(), bytes.end());
+    Project project;
+    project.graph = Graph::fromJson(json);
+    if (json.contains("training")) {
+        project.training = TrainingConfig::fromJson(json["training"]);
+    }
+    if (json.contains("data") && json["data"].is_object()) {
+        project.data = json["data"];
+    }
+    return project;
+}
+
+/// True while every layer still has the weights it was built with: the graph is built (no
+/// layer was added, removed or rewired since), and no layer's parameters or input shapes
+/// changed. Graph::build re-initialises weights otherwise, so saving them would be a lie.
+bool weightsFitNetwork(Graph& graph) {
+    if (!graph.isBuilt() || !graph.validate().empty()) {
+        return false;
+    }
+    for (const Graph::Node& node : graph.nodes()) {
+        std::vector<Shape> inputShapes;
+        for (size_t from : node.inputIndices) {
+            inputShapes.push_back(graph.nodes()[from].outputShape);
+        }
+        if (node.builtParams != node.layer->params().toJson() ||
+            node.builtInputShapes != inputShapes) {
+            return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace
+
+ProjectDocument::ProjectDocument(QObject* parent)
+    : QObject(parent),
+      m_undoStack(new QUndoStack(this)),
+      m_network(std::make_unique<NetworkModel>(m_project.graph, *m_undoStack)) {
+    connect(m_undoStack, &QUndoStack::cleanChanged, this,
+            [this](bool clean) { emit modifiedChanged(!clean); });
+}
+
+ProjectDocument::~ProjectDocument() = default;
+
+bool ProjectDocument::isModified() const {
+    return !m_undoStack->isClean();
+}
+
+void ProjectDocument::open(const QString& path) {
+    const bool isProjectFile = QFileInfo(path).suffix().compare("loom", Qt::CaseInsensitive) == 0;
+    replaceProject(
+        isProjectFile ? loadProject(QFile::encodeName(path).toStdString()) : readGraphFile(path),
+        path);
+}
+
+void ProjectDocument::save(const QString& path) {
+    if (m_project.hasWeights && !weightsFitNetwork(m_project.graph)) {
+        // The network was edited since training: keep the runs, drop what belongs to the old
+        // weights.
+        m_project.hasWeights = false;
+        m_project.optimizer.reset();
+        m_project.position = TrainingPosition{};
+    }
+    saveProject(m_project, QFile::encodeName(path).toStdString());
+    m_path = path;
+    m_undoStack->setClean();
+}
+
+void ProjectDocument::replaceProject(Project project, const QString& path) {
+    m_undoStack->clear();
+    m_project = std::move(project);
+    m_path = path;
+    m_network->reset();
+    if (!m_network->hasLayout()) {
+        m_network->placeLayers(
+            layeredLayout(m_project.graph, Qt::Vertical, NetworkCanvas::layoutCell(Qt::Vertical)));
+    }
+    emit projectReplaced();
+    emit trainingChanged();
+}
+
+void ProjectDocument::setTraining(const TrainingConfig& training, const QString& setting) {
+    if (training.toJson() == m_project.training.toJson()) {
+        return;
+    }
+    m_undoStack->push(new SetTrainingCommand(*this, m_project.training, training, setting));
+}
+
+void ProjectDocument::applyTraining(const TrainingConfig& training) {
+    m_project.training = training;
+    emit trainingChanged();
+}
+
+}  // namespace loom

@@ -1,0 +1,147 @@
+#include "DatasetPanel.h"
+
+#include <QDir>
+#include <QFile>
+#include <QImage>
+#include <QLabel>
+#include <QListWidget>
+#include <QPlainTextEdit>
+#include <QSignalSpy>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace loom;
+
+/// The data panel on real and made-up data: Fashion-MNIST shows its ten classes with their
+/// counts and pictures, an image folder reports the file it could not read, and the settings
+/// round-trip through the project's data section.
+class TestDatasetPanel : public QObject {
+    Q_OBJECT
+
+private slots:
+    void showsFashionMnistsTenClasses();
+    void reportsSkippedImageFiles();
+    void reportsASourceThatCannotBeRead();
+    void dataSectionRoundTrips_data();
+    void dataSectionRoundTrips();
+
+private:
+    static bool load(DatasetPanel& panel);
+    static QStringList column(const QTableWidget* table, int column);
+};
+
+bool TestDatasetPanel::load(DatasetPanel& panel) {
+    QSignalSpy loaded(&panel, &DatasetPanel::previewLoaded);
+    panel.loadPreview();
+    return loaded.wait(60000);
+}
+
+QStringList TestDatasetPanel::column(const QTableWidget* table, int column) {
+    QStringList values;
+    for (int row = 0; row < table->rowCount(); ++row) {
+        values << (table->item(row, column) ? table->item(row, column)->text() : QString());
+    }
+    return values;
+}
+
+void TestDatasetPanel::showsFashionMnistsTenClasses() {
+    if (!QFile::exists(QStringLiteral("/usr/share/datasets/fashion-mnist"))) {
+        QSKIP("Fashion-MNIST is not installed (Debian package dataset-fashion-mnist)");
+    }
+    DatasetPanel panel;
+    panel.setDataSection({{"source", "fashion-mnist"}, {"validation_split", 0.25}});
+    QVERIFY(load(panel));
+    auto* counts = panel.findChild<QTableWidget*>(QStringLiteral("classCounts"));
+    QCOMPARE(counts->rowCount(), 10);
+    QCOMPARE(counts->item(0, 0)->text(), QStringLiteral("T-shirt/top"));
+    QCOMPARE(counts->item(9, 0)->text(), QStringLiteral("Ankle boot"));
+    // 6,000 training pictures per class, a quarter held out for validation; 1,000 to test.
+    int training = 0, validation = 0;
+    for (int row = 0; row < 10; ++row) {
+        training += QLocale().toInt(counts->item(row, 1)->text());
+        validation += QLocale().toInt(counts->item(row, 2)->text());
+    }
+    QCOMPARE(training, 45000);
+    QCOMPARE(validation, 15000);
+    QCOMPARE(column(counts, 3), QStringList(10, QLocale().toString(1000)));
+    auto* samples = panel.findChild<QListWidget*>(QStringLiteral("samples"));
+    QCOMPARE(samples->count(), 40);  // four of each class
+    QStringList labels;
+    for (int i = 0; i < samples->count(); ++i) {
+        labels << samples->item(i)->text();
+        QVERIFY(!samples->item(i)->icon().isNull());
+    }
+    QCOMPARE(labels.count(QStringLiteral("Sandal")), 4);
+    auto* summary = panel.findChild<QLabel*>(QStringLiteral("dataSummary"));
+    QVERIFY2(summary->text().contains(QStringLiteral("(1, 28, 28)")), qPrintable(summary->text()));
+    QVERIFY(summary->text().contains(QStringLiteral("10 classes")));
+    QVERIFY(panel.findChild<QPlainTextEdit*>(QStringLiteral("skippedFiles"))->isHidden());
+}
+
+void TestDatasetPanel::reportsSkippedImageFiles() {
+    QTemporaryDir dir;
+    for (const QString& name : {QStringLiteral("cat"), QStringLiteral("dog")}) {
+        QVERIFY(QDir(dir.path()).mkpath(name));
+        for (int i = 0; i < 3; ++i) {
+            QImage image(20, 16, QImage::Format_RGB32);
+            image.fill(name == "cat" ? Qt::darkYellow : Qt::darkBlue);
+            QVERIFY(image.save(dir.filePath(QStringLiteral("%1/%2.png").arg(name).arg(i))));
+        }
+    }
+    QFile broken(dir.filePath(QStringLiteral("dog/broken.png")));
+    QVERIFY(broken.open(QIODevice::WriteOnly));
+    broken.write("not a picture");
+    broken.close();
+    DatasetPanel panel;
+    panel.setDataSection({{"source", "folder:" + dir.path().toStdString()}, {"size", {16, 16}}});
+    QVERIFY(load(panel));
+    auto* counts = panel.findChild<QTableWidget*>(QStringLiteral("classCounts"));
+    QCOMPARE(column(counts, 0), QStringList({"cat", "dog"}));
+    QCOMPARE(column(counts, 1), QStringList({"3", "3"}));
+    auto* skipped = panel.findChild<QPlainTextEdit*>(QStringLiteral("skippedFiles"));
+    QVERIFY(!skipped->isHidden());
+    QVERIFY2(skipped->toPlainText().contains(QStringLiteral("broken.png")),
+             qPrintable(skipped->toPlainText()));
+    QCOMPARE(panel.findChild<QListWidget*>(QStringLiteral("samples"))->count(), 6);
+}
+
+void TestDatasetPanel::reportsASourceThatCannotBeRead() {
+    DatasetPanel panel;
+    panel.setDataSection({{"source", "csv:/no/such/data.csv"}});
+    QSignalSpy failed(&panel, &DatasetPanel::loadFailed);
+    panel.loadPreview();
+    QVERIFY(failed.wait(10000));
+    QVERIFY(failed[0][0].toString().contains(QStringLiteral("/no/such/data.csv")));
+    auto* summary = panel.findChild<QLabel*>(QStringLiteral("dataSummary"));
+    QVERIFY(summary->text().contains(QStringLiteral("/no/such/data.csv")));
+}
+
+void TestDatasetPanel::dataSectionRoundTrips_data() {
+    QTest::addColumn<QString>("section");
+    QTest::newRow("fashion-mnist") << R"({"source": "fashion-mnist", "normalization": "divide_255",
+               "validation_split": 0.25, "split_seed": 12345})";
+    QTest::newRow("idx") << R"({"source": "idx:/d/images,/d/labels", "normalization": "none",
+                                "validation_split": 0.0, "test_split": 0.1, "split_seed": 7})";
+    QTest::newRow("folder")
+        << R"({"source": "folder:/photos", "normalization": "mean_std", "validation_split": 0.25,
+               "test_split": 0.0, "split_seed": 12345, "labels": "prefix", "size": [32, 48],
+               "grayscale": true})";
+    QTest::newRow("csv") << R"({"source": "csv:/d/iris.csv", "normalization": "none",
+                               "validation_split": 0.2, "test_split": 0.2, "split_seed": 1,
+                               "label_column": "species", "regression": false})";
+}
+
+void TestDatasetPanel::dataSectionRoundTrips() {
+    QFETCH(QString, section);
+    const nlohmann::json json = nlohmann::json::parse(section.toStdString());
+    DatasetPanel panel;
+    QSignalSpy changed(&panel, &DatasetPanel::dataSectionChanged);
+    panel.setDataSection(json);
+    QCOMPARE(changed.count(), 0);  // showing a project is no edit
+    QCOMPARE(QString::fromStdString(panel.dataSection().dump()),
+             QString::fromStdString(json.dump()));
+}
+
+QTEST_MAIN(TestDatasetPanel)
+#include "TestDatasetPanel.moc"

@@ -1,0 +1,361 @@
+#include "LayerPalette.h"
+#include "NetworkCanvas.h"
+#include "NetworkModel.h"
+#include "NodeItem.h"
+#include "PortItem.h"
+#include "WireItem.h"
+
+#include <loom/Graph.h>
+
+#include <QDropEvent>
+#include <QMimeData>
+#include <QSignalSpy>
+#include <QTest>
+#include <QUndoStack>
+
+#include <memory>
+
+using namespace loom;
+
+/// The network canvas as a person uses it: layers dropped from the palette, wires drawn from
+/// port to port, shapes on the wires, wrong wires in red, delete, copy/paste, tidy, zoom and
+/// the NaN/Inf mark. Every edit goes through the model's undo stack.
+class TestNetworkCanvas : public QObject {
+    Q_OBJECT
+
+private slots:
+    void init();
+    void cleanup();
+    void dropsLayerFromPalette();
+    void wiresInputDenseDenseByDragging();
+    void wireShapesFollowParameterEdits();
+    void marksWrongWireWithReason();
+    void refusesCycleAndWireIntoInput();
+    void replacesTheOneInputOfASingleInputLayer();
+    void mergesBranchesWithAddAndConcatenate();
+    void deletesLayersAndWiresUndoably();
+    void copiesAndPastesLayersWithTheirWires();
+    void tidiesByDepth();
+    void zoomsWithCtrlWheelAndFits();
+    void marksNonFiniteOriginAndReportsClicks();
+
+private:
+    /// Input(784) -> Dense(64) -> Dense(10), made through the model.
+    void buildChain();
+    QPoint viewPointOf(const QPointF& scenePoint) const;
+    void dragWire(PortItem* from, PortItem* to);
+
+    std::unique_ptr<Graph> m_graph;
+    std::unique_ptr<QUndoStack> m_undo;
+    std::unique_ptr<NetworkModel> m_model;
+    std::unique_ptr<NetworkCanvas> m_canvas;
+};
+
+void TestNetworkCanvas::init() {
+    m_graph = std::make_unique<Graph>();
+    m_undo = std::make_unique<QUndoStack>();
+    m_model = std::make_unique<NetworkModel>(*m_graph, *m_undo);
+    m_canvas = std::make_unique<NetworkCanvas>(*m_model);
+    m_canvas->resize(1000, 800);
+    m_canvas->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_canvas.get()));
+}
+
+void TestNetworkCanvas::cleanup() {
+    m_canvas.reset();
+    m_model.reset();
+    m_undo.reset();
+    m_graph.reset();
+}
+
+void TestNetworkCanvas::buildChain() {
+    QCOMPARE(m_model->addLayer("Input", {0, 0}), QStringLiteral("input"));
+    QVERIFY(m_model->setParameter("input", "shape", {784}));
+    QCOMPARE(m_model->addLayer("Dense", {0, 150}), QStringLiteral("dense"));
+    QVERIFY(m_model->setParameter("dense", "units", 64));
+    QCOMPARE(m_model->addLayer("Dense", {0, 300}), QStringLiteral("dense_1"));
+    QVERIFY(m_model->connectLayers("input", "dense"));
+    QVERIFY(m_model->connectLayers("dense", "dense_1"));
+}
+
+QPoint TestNetworkCanvas::viewPointOf(const QPointF& scenePoint) const {
+    return m_canvas->mapFromScene(scenePoint);
+}
+
+void TestNetworkCanvas::dragWire(PortItem* from, PortItem* to) {
+    const QPoint start = viewPointOf(from->scenePos());
+    const QPoint end = viewPointOf(to->scenePos());
+    QWidget* viewport = m_canvas->viewport();
+    QTest::mousePress(viewport, Qt::LeftButton, {}, start);
+    QTest::mouseMove(viewport, (start + end) / 2);
+    QTest::mouseMove(viewport, end);
+    QTest::mouseRelease(viewport, Qt::LeftButton, {}, end);
+}
+
+void TestNetworkCanvas::dropsLayerFromPalette() {
+    LayerPalette palette;
+    QTreeWidgetItem* dense = palette.kindItem("Dense");
+    QVERIFY(dense);
+    palette.setCurrentItem(dense);
+    // What the palette hands to QDrag when the item is dragged out.
+    std::unique_ptr<QMimeData> mime(palette.model()->mimeData({palette.currentIndex()}));
+    QVERIFY(mime);
+    QCOMPARE(mime->data(kLayerKindMimeType), QByteArray("Dense"));
+
+    const QPoint dropAt(500, 400);
+    QDragEnterEvent enter(dropAt, Qt::CopyAction, mime.get(), Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(m_canvas->viewport(), &enter);
+    QVERIFY(enter.isAccepted());
+    QDropEvent drop(dropAt, Qt::CopyAction, mime.get(), Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(m_canvas->viewport(), &drop);
+    QVERIFY(drop.isAccepted());
+
+    QVERIFY(m_graph->contains("dense"));
+    NodeItem* node = m_canvas->nodeItem("dense");
+    QVERIFY(node);
+    // Centred under the pointer, and selected.
+    const QPointF centre = node->pos() + QPointF(NodeItem::kWidth / 2, NodeItem::kHeight / 2);
+    QVERIFY((m_canvas->mapToScene(dropAt) - centre).manhattanLength() < 2);
+    QCOMPARE(m_canvas->selectedLayers(), QStringList{"dense"});
+    QVERIFY(!node->isValid());  // no input yet
+    QVERIFY(node->toolTip().contains("input"));
+
+    m_undo->undo();
+    QVERIFY(!m_graph->contains("dense"));
+    QVERIFY(!m_canvas->nodeItem("dense"));
+    m_undo->redo();
+    QVERIFY(m_canvas->nodeItem("dense"));
+}
+
+void TestNetworkCanvas::wiresInputDenseDenseByDragging() {
+    m_model->addLayer("Input", {0, 0});
+    m_model->addLayer("Dense", {0, 160});
+    m_model->setParameter("dense", "units", 128);
+    m_model->addLayer("Dense", {0, 320});
+
+    dragWire(m_canvas->nodeItem("input")->outputPort(), m_canvas->nodeItem("dense")->inputPort());
+    // From an input port back to an output port works as well.
+    dragWire(m_canvas->nodeItem("dense_1")->inputPort(), m_canvas->nodeItem("dense")->outputPort());
+
+    QCOMPARE(m_graph->node("dense").inputs, std::vector<std::string>{"input"});
+    QCOMPARE(m_graph->node("dense_1").inputs, std::vector<std::string>{"dense"});
+    WireItem* first = m_canvas->wireItem("input", "dense");
+    WireItem* second = m_canvas->wireItem("dense", "dense_1");
+    QVERIFY(first && second);
+    QCOMPARE(first->shapeText(), QStringLiteral("(None, 784)"));
+    QCOMPARE(second->shapeText(), QStringLiteral("(None, 128)"));
+    QVERIFY(first->isValid() && second->isValid());
+    // The model's output shape is written past the last layer's output port.
+    QCOMPARE(m_canvas->nodeItem("dense_1")->modelOutputShape(), QStringLiteral("(None, 10)"));
+    QVERIFY(m_canvas->nodeItem("dense")->modelOutputShape().isEmpty());
+    QVERIFY(m_model->analysis().isValid());
+    // Each node shows its cost: 784*128 + 128 parameters, 784*128 multiply-adds.
+    QCOMPARE(m_canvas->nodeItem("dense")->costText(), QStringLiteral("100 k params · 100 k MACs"));
+    QCOMPARE(*m_model->analysis().find("dense")->parameters, 784 * 128 + 128);
+    QCOMPARE(*m_model->analysis().find("dense")->multiplyAdds, 784 * 128);
+
+    // Two undo steps take both wires away again.
+    m_undo->undo();
+    m_undo->undo();
+    QCOMPARE(m_canvas->wireItems().size(), 0);
+}
+
+void TestNetworkCanvas::wireShapesFollowParameterEdits() {
+    buildChain();
+    QCOMPARE(m_canvas->wireItem("dense", "dense_1")->shapeText(), QStringLiteral("(None, 64)"));
+    QVERIFY(m_model->setParameter("dense", "units", 32));
+    QCOMPARE(m_canvas->wireItem("dense", "dense_1")->shapeText(), QStringLiteral("(None, 32)"));
+    QVERIFY(m_model->setParameter("input", "shape", {1, 28, 28}));
+    // Dense wants a flat input: the wire into it turns red and says why.
+    WireItem* intoDense = m_canvas->wireItem("input", "dense");
+    QCOMPARE(intoDense->shapeText(), QStringLiteral("(None, 1, 28, 28)"));
+    QVERIFY(!intoDense->isValid());
+    QVERIFY2(intoDense->toolTip().contains("flat input"), qPrintable(intoDense->toolTip()));
+    // Downstream of a bad layer the shape is unknown, not wrong.
+    QCOMPARE(m_canvas->wireItem("dense", "dense_1")->shapeText(), QStringLiteral("?"));
+    m_undo->undo();
+    QVERIFY(m_canvas->wireItem("input", "dense")->isValid());
+}
+
+void TestNetworkCanvas::marksWrongWireWithReason() {
+    buildChain();
+    m_model->addLayer("Conv2D", {0, 450});
+    QVERIFY(m_model->connectLayers("dense_1", "conv2d"));
+    WireItem* wrong = m_canvas->wireItem("dense_1", "conv2d");
+    QVERIFY(wrong);
+    QVERIFY(!wrong->isValid());
+    QVERIFY2(wrong->toolTip().contains("image"), qPrintable(wrong->toolTip()));
+    NodeItem* conv = m_canvas->nodeItem("conv2d");
+    QVERIFY(!conv->isValid());
+    QVERIFY2(conv->toolTip().contains("image"), qPrintable(conv->toolTip()));
+    QVERIFY(m_canvas->wireItem("input", "dense")->isValid());
+    QVERIFY(m_canvas->nodeItem("dense_1")->isValid());
+}
+
+void TestNetworkCanvas::refusesCycleAndWireIntoInput() {
+    buildChain();
+    QSignalSpy refused(m_model.get(), &NetworkModel::editRefused);
+    const int steps = m_undo->count();
+    QVERIFY(!m_model->connectLayers("dense_1", "dense"));
+    QVERIFY(refused.last().first().toString().contains("cycle"));
+    QVERIFY(!m_model->connectLayers("dense", "input"));
+    QVERIFY(refused.last().first().toString().contains("Input"));
+    QVERIFY(!m_model->setParameter("dense", "units", -3));
+    QVERIFY(refused.last().first().toString().contains("units"));
+    QCOMPARE(m_undo->count(), steps);
+    QCOMPARE(m_graph->node("dense").inputs, std::vector<std::string>{"input"});
+}
+
+void TestNetworkCanvas::replacesTheOneInputOfASingleInputLayer() {
+    buildChain();
+    m_model->addLayer("Input", {300, 0});
+    m_model->setParameter("input_1", "shape", {20});
+    QVERIFY(m_model->connectLayers("input_1", "dense"));
+    QCOMPARE(m_graph->node("dense").inputs, std::vector<std::string>{"input_1"});
+    QCOMPARE(m_canvas->wireItem("input_1", "dense")->shapeText(), QStringLiteral("(None, 20)"));
+    QVERIFY(!m_canvas->wireItem("input", "dense"));
+    m_undo->undo();
+    QCOMPARE(m_graph->node("dense").inputs, std::vector<std::string>{"input"});
+}
+
+void TestNetworkCanvas::mergesBranchesWithAddAndConcatenate() {
+    buildChain();
+    m_model->addLayer("Dense", {300, 300});
+    m_model->setParameter("dense_2", "units", 10);
+    m_model->connectLayers("dense", "dense_2");
+    m_model->addLayer("Add", {150, 450});
+    m_model->connectLayers("dense_1", "add");
+    QVERIFY(!m_canvas->nodeItem("add")->isValid());  // Add takes at least two inputs
+    m_model->connectLayers("dense_2", "add");
+    QVERIFY(m_canvas->nodeItem("add")->isValid());
+    QCOMPARE(m_canvas->wireItem("dense_2", "add")->shapeText(), QStringLiteral("(None, 10)"));
+
+    m_model->addLayer("Concatenate", {150, 600});
+    m_model->connectLayers("dense_1", "concatenate");
+    m_model->connectLayers("add", "concatenate");
+    QVERIFY(m_model->analysis().isValid());
+    QCOMPARE(m_model->analysis().find("concatenate")->outputShape, Shape({20}));
+    QCOMPARE(m_graph->node("concatenate").inputs, (std::vector<std::string>{"dense_1", "add"}));
+}
+
+void TestNetworkCanvas::deletesLayersAndWiresUndoably() {
+    buildChain();
+    m_canvas->selectLayers({"dense"});
+    m_canvas->deleteAction()->trigger();
+    QVERIFY(!m_graph->contains("dense"));
+    QVERIFY(!m_canvas->nodeItem("dense"));
+    QCOMPARE(m_canvas->wireItems().size(), 0);
+    QVERIFY(m_graph->node("dense_1").inputs.empty());
+    m_undo->undo();
+    QCOMPARE(m_graph->node("dense").inputs, std::vector<std::string>{"input"});
+    QCOMPARE(m_graph->node("dense_1").inputs, std::vector<std::string>{"dense"});
+    QCOMPARE(m_graph->layer("dense").params().getInt("units"), 64);
+    QCOMPARE(m_canvas->nodeItem("dense")->pos(), QPointF(0, 150));
+    QCOMPARE(m_canvas->wireItems().size(), 2);
+
+    // A selected wire alone is disconnected.
+    m_canvas->scene()->clearSelection();
+    m_canvas->wireItem("dense", "dense_1")->setSelected(true);
+    m_canvas->deleteSelection();
+    QVERIFY(m_graph->node("dense_1").inputs.empty());
+    QVERIFY(m_graph->contains("dense"));
+    m_undo->undo();
+    QCOMPARE(m_graph->node("dense_1").inputs, std::vector<std::string>{"dense"});
+}
+
+void TestNetworkCanvas::copiesAndPastesLayersWithTheirWires() {
+    buildChain();
+    m_canvas->selectLayers({"dense", "dense_1"});
+    m_canvas->copyAction()->trigger();
+    m_canvas->pasteAction()->trigger();
+
+    QVERIFY(m_graph->contains("dense_2") && m_graph->contains("dense_3"));
+    QCOMPARE(m_canvas->selectedLayers(), (QStringList{"dense_2", "dense_3"}));
+    // The wire between the copies is copied, the one from the input is not.
+    QVERIFY(m_graph->node("dense_2").inputs.empty());
+    QCOMPARE(m_graph->node("dense_3").inputs, std::vector<std::string>{"dense_2"});
+    QCOMPARE(m_graph->layer("dense_2").params().getInt("units"), 64);
+    QCOMPARE(m_canvas->nodeItem("dense_2")->pos(),
+             m_canvas->nodeItem("dense")->pos() + QPointF(30, 30));
+    // A second paste lands further on, with fresh names again.
+    m_canvas->paste();
+    QVERIFY(m_graph->contains("dense_4") && m_graph->contains("dense_5"));
+    QCOMPARE(m_canvas->nodeItem("dense_4")->pos(), QPointF(60, 210));
+
+    m_undo->undo();
+    m_undo->undo();
+    QCOMPARE(m_graph->nodes().size(), size_t(3));
+}
+
+void TestNetworkCanvas::tidiesByDepth() {
+    buildChain();
+    m_model->addLayer("Dense", {900, 900});
+    m_model->connectLayers("dense", "dense_2");
+    m_model->moveLayers({{"input", {400, 700}}, {"dense", {-300, 20}}});
+    m_canvas->tidyAction()->trigger();
+
+    const auto at = [&](const char* layer) { return m_canvas->nodeItem(layer)->pos(); };
+    // Top to bottom by depth; the two layers at depth 2 side by side on one row.
+    QVERIFY(at("input").y() < at("dense").y());
+    QVERIFY(at("dense").y() < at("dense_1").y());
+    QCOMPARE(at("dense_1").y(), at("dense_2").y());
+    QVERIFY(at("dense_1").x() != at("dense_2").x());
+    QCOMPARE(at("input").x(), at("dense").x());
+
+    m_undo->undo();
+    QCOMPARE(at("input"), QPointF(400, 700));
+    QCOMPARE(at("dense_2"), QPointF(900, 900));
+
+    m_canvas->setFlow(Qt::Horizontal);
+    m_canvas->tidyLayout();
+    QVERIFY(at("input").x() < at("dense").x());
+    QCOMPARE(at("input").y(), at("dense").y());
+}
+
+void TestNetworkCanvas::zoomsWithCtrlWheelAndFits() {
+    buildChain();
+    const qreal before = m_canvas->transform().m11();
+    const QPoint centre = m_canvas->viewport()->rect().center();
+    QWheelEvent wheel(centre, m_canvas->viewport()->mapToGlobal(centre), QPoint(), QPoint(0, 120),
+                      Qt::NoButton, Qt::ControlModifier, Qt::NoScrollPhase, false);
+    QApplication::sendEvent(m_canvas->viewport(), &wheel);
+    QVERIFY(m_canvas->transform().m11() > before);
+
+    for (int i = 0; i < 20; ++i) {
+        m_model->addLayer("Dense", {0, 200.0 * i + 600});
+    }
+    m_canvas->fitAll();
+    QVERIFY(m_canvas->transform().m11() < 1.0);
+    const QRectF visible = m_canvas->mapToScene(m_canvas->viewport()->rect()).boundingRect();
+    for (const char* layer : {"input", "dense_21"}) {
+        QVERIFY(visible.contains(m_canvas->nodeItem(layer)->sceneBoundingRect()));
+    }
+}
+
+void TestNetworkCanvas::marksNonFiniteOriginAndReportsClicks() {
+    buildChain();
+    m_canvas->markNonFiniteOrigin("dense");
+    QVERIFY(m_canvas->nodeItem("dense")->isNonFiniteOrigin());
+    // The mark survives edits elsewhere and moves with a new mark.
+    m_model->setParameter("dense_1", "units", 5);
+    QVERIFY(m_canvas->nodeItem("dense")->isNonFiniteOrigin());
+    m_canvas->markNonFiniteOrigin("dense_1");
+    QVERIFY(!m_canvas->nodeItem("dense")->isNonFiniteOrigin());
+
+    QSignalSpy clicked(m_canvas.get(), &NetworkCanvas::layerClicked);
+    QSignalSpy selection(m_canvas.get(), &NetworkCanvas::selectionChanged);
+    NodeItem* node = m_canvas->nodeItem("dense_1");
+    const QPoint body = viewPointOf(node->pos() + QPointF(NodeItem::kWidth / 3, 40));
+    QTest::mouseClick(m_canvas->viewport(), Qt::LeftButton, {}, body);
+    QCOMPARE(clicked.size(), 1);
+    QCOMPARE(clicked.first().first().toString(), QStringLiteral("dense_1"));
+    QVERIFY(!selection.isEmpty());
+    QCOMPARE(selection.last().first().toStringList(), QStringList{"dense_1"});
+    // A click is not a move: nothing new on the undo stack.
+    QCOMPARE(m_undo->undoText(), m_undo->text(m_undo->count() - 1));
+    m_canvas->markNonFiniteOrigin(QString());
+    QVERIFY(!node->isNonFiniteOrigin());
+}
+
+QTEST_MAIN(TestNetworkCanvas)
+#include "TestNetworkCanvas.moc"

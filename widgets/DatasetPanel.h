@@ -1,0 +1,93 @@
+#pragma once
+
+#include <loom/DataSource.h>
+
+#include <nlohmann/json.hpp>
+
+#include <QWidget>
+
+#include <memory>
+
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QFormLayout;
+class QLabel;
+class QLineEdit;
+class QListWidget;
+class QPlainTextEdit;
+class QSpinBox;
+class QTableWidget;
+class QThread;
+
+namespace loom {
+
+/// DatasetPanel: where a project's data come from and how they are prepared. It edits the
+/// project's "data" section (the JSON loom-cli and the training controller read through
+/// loadData): Fashion-MNIST or MNIST-format IDX files, a folder of images labelled by
+/// sub-folder or file-name prefix, or a CSV file; normalisation; validation and test splits
+/// with their seed. Loading a preview (on a worker thread) shows a grid of samples with their
+/// labels, the samples per class, the split sizes and the files that were skipped and why.
+class DatasetPanel : public QWidget {
+    Q_OBJECT
+
+public:
+    enum class Source { FashionMnist, Idx, ImageFolder, Csv };
+
+    explicit DatasetPanel(QWidget* parent = nullptr);
+    ~DatasetPanel() override;
+
+    /// The data section the settings describe.
+    nlohmann::json dataSection() const;
+    /// Shows a project's data section; keys it does not know keep their defaults.
+    void setDataSection(const nlohmann::json& section);
+
+public slots:
+    /// Reads the data as the settings say and shows the preview (previewLoaded or loadFailed).
+    void loadPreview();
+
+signals:
+    /// A setting changed by the user; dataSection() has the new section.
+    void dataSectionChanged();
+    void previewLoaded();
+    void loadFailed(const QString& message);
+
+private:
+    QWidget* createSettings();
+    QWidget* createPreview();
+    void addLocationRow(QFormLayout* form);
+    void updateSourceRows();
+    void browse(QLineEdit* into, bool folder);
+    void settingChanged();
+    void showPreview(const LoadedData& data);
+    void showSamples(const Dataset& data);
+    void showClassCounts(const Dataset& data);
+    void showSummary(const LoadedData& data);
+    void showSkipped(const std::vector<SkippedFile>& skipped);
+    void showFailure(const QString& message);
+    Source source() const;
+    QString sourceSpec() const;
+
+    QComboBox* m_source = nullptr;
+    QLineEdit* m_location = nullptr;
+    QLineEdit* m_labelsFile = nullptr;
+    QComboBox* m_labelSource = nullptr;
+    QSpinBox* m_imageHeight = nullptr;
+    QSpinBox* m_imageWidth = nullptr;
+    QCheckBox* m_grayscale = nullptr;
+    QLineEdit* m_labelColumn = nullptr;
+    QCheckBox* m_regression = nullptr;
+    QComboBox* m_normalization = nullptr;
+    QDoubleSpinBox* m_validationSplit = nullptr;
+    QDoubleSpinBox* m_testSplit = nullptr;
+    QSpinBox* m_splitSeed = nullptr;
+    QFormLayout* m_form = nullptr;
+    QLabel* m_summary = nullptr;
+    QListWidget* m_samples = nullptr;
+    QTableWidget* m_classCounts = nullptr;
+    QPlainTextEdit* m_skipped = nullptr;
+    QThread* m_loader = nullptr;
+    bool m_updating = false;  ///< setDataSection is filling in the widgets
+};
+
+}  // namespace loom

@@ -1,0 +1,98 @@
+#pragma once
+
+#include "NetworkAnalysis.h"
+
+#include <loom/Graph.h>
+
+#include <nlohmann/json.hpp>
+
+#include <QHash>
+#include <QObject>
+#include <QPointF>
+#include <QSizeF>
+#include <QStringList>
+
+#include <string>
+#include <vector>
+
+class QUndoStack;
+
+namespace loom {
+
+/// NetworkModel: the editable network the canvas, the property editor and the summary observe
+/// (QtNodes' "model first, the view observes"). It edits a Graph it does not own (the
+/// project's) and puts every edit on an undo stack it does not own (the document's), as one
+/// command each. An edit the engine would refuse (an unknown kind, a parameter out of range, a
+/// wire into an Input, a cycle) is checked before it is pushed: it leaves the graph as it was
+/// and emits editRefused with the reason, so the GUI shows it and never throws.
+///
+/// The second group of methods are the primitive changes the undo commands apply; views call
+/// the edits, never those.
+class NetworkModel : public QObject {
+    Q_OBJECT
+
+public:
+    NetworkModel(Graph& graph, QUndoStack& undoStack, QObject* parent = nullptr);
+
+    const Graph& graph() const { return *m_graph; }
+    const NetworkAnalysis& analysis() const { return m_analysis; }
+    QUndoStack& undoStack() const { return *m_undoStack; }
+    QPointF position(const QString& layer) const;
+    bool contains(const QString& layer) const;
+
+    /// Call when the graph was replaced as a whole (a project opened): analyses it again. When
+    /// the file named as outputs exactly the layers nobody consumes, that list is dropped so
+    /// that the outputs follow the wiring as the person edits.
+    void reset();
+    /// True when the layers have been placed (not all at one point, as graphs written by hand
+    /// or imported are).
+    bool hasLayout() const;
+
+    // Edits: one undo step each.
+    /// Adds a layer of this kind with default parameters and a Keras-style name; returns the
+    /// name, or an empty string when refused.
+    QString addLayer(const QString& type, QPointF position);
+    void removeLayers(const QStringList& names);
+    void moveLayers(const QHash<QString, QPointF>& positions);
+    /// Places every layer by layeredLayout.
+    void tidyLayout(Qt::Orientation flow, QSizeF cell);
+    /// Wires from's output into to. A layer that takes one input has it replaced.
+    bool connectLayers(const QString& from, const QString& to);
+    void disconnectLayers(const QString& from, const QString& to);
+    bool setParameter(const QString& layer, const QString& parameter, const nlohmann::json& value);
+    /// Adds the layers of a copied fragment (see GraphFragment.h); returns their new names.
+    QStringList paste(const nlohmann::json& fragment, QPointF offset);
+
+    // Primitive changes, applied by the undo commands.
+    /// Adds layers given in the graph JSON's layer form (name, type, params, inputs,
+    /// trainable, position).
+    void insertLayers(const nlohmann::json& layers);
+    void eraseLayers(const QStringList& names);
+    void placeLayers(const QHash<QString, QPointF>& positions);
+    void setInputs(const std::string& layer, const std::vector<std::string>& inputs);
+    void applyParameter(const std::string& layer, const std::string& parameter,
+                        const nlohmann::json& value);
+    std::vector<std::string> explicitOutputs() const;
+    void setExplicitOutputs(const std::vector<std::string>& outputs);
+
+signals:
+    /// Layers, wiring or parameters changed; analysis() is already up to date.
+    void changed();
+    /// Only positions changed: shapes and counts are as they were.
+    void layersMoved();
+    void editRefused(const QString& reason);
+
+private:
+    void refresh();
+    /// Why wiring from into to must not be made, or an empty string.
+    QString connectionProblem(const std::string& from, const std::string& to) const;
+    bool reaches(const std::string& from, const std::string& to) const;
+    bool refuse(const QString& reason);
+
+    Graph* m_graph;
+    QUndoStack* m_undoStack;
+    NetworkAnalyser m_analyser;
+    NetworkAnalysis m_analysis;
+};
+
+}  // namespace loom

@@ -1,0 +1,144 @@
+#include "PropertyEditor.h"
+
+#include "HyperparameterPanel.h"
+#include "NetworkModel.h"
+#include "NodeItem.h"
+#include "ParamForm.h"
+
+#include <loom/Layer.h>
+
+#include <QLabel>
+#include <QScrollArea>
+#include <QStackedWidget>
+#include <QVBoxLayout>
+
+namespace loom {
+
+namespace {
+
+QScrollArea* scrolling(QWidget* page, QWidget* parent) {
+    auto* area = new QScrollArea(parent);
+    area->setWidget(page);
+    area->setWidgetResizable(true);
+    area->setFrameShape(QFrame::NoFrame);
+    // The form narrows with the dock instead of scrolling sideways.
+    area->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    return area;
+}
+
+QLabel* wrappingLabel(QWidget* parent) {
+    auto* label = new QLabel(parent);
+    label->setWordWrap(true);
+    label->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    return label;
+}
+
+}  // namespace
+
+PropertyEditor::PropertyEditor(NetworkModel& model, QWidget* parent)
+    : QWidget(parent),
+      m_model(model),
+      m_pages(new QStackedWidget(this)),
+      m_hyperparameters(new HyperparameterPanel(this)) {
+    setObjectName(QStringLiteral("propertyEditor"));
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_pages);
+    m_pages->addWidget(scrolling(m_hyperparameters, this));
+    m_pages->addWidget(scrolling(createLayerPage(), this));
+    connect(&m_model, &NetworkModel::changed, this, &PropertyEditor::refresh);
+    connect(&m_model, &NetworkModel::editRefused, this, &PropertyEditor::showRefusal);
+    showModelSettings();
+}
+
+QWidget* PropertyEditor::createLayerPage() {
+    m_layerPage = new QWidget(this);
+    m_layerLayout = new QVBoxLayout(m_layerPage);
+    m_title = wrappingLabel(m_layerPage);
+    m_description = wrappingLabel(m_layerPage);
+    m_description->setEnabled(false);
+    m_status = wrappingLabel(m_layerPage);
+    m_refusal = wrappingLabel(m_layerPage);
+    m_refusal->setObjectName(QStringLiteral("refusal"));
+    m_refusal->setStyleSheet(QStringLiteral("color: #d32f2f"));
+    m_layerLayout->addWidget(m_title);
+    m_layerLayout->addWidget(m_description);
+    m_layerLayout->addWidget(m_status);
+    // The generated form goes here, at index 3.
+    m_layerLayout->addWidget(m_refusal);
+    m_layerLayout->addStretch(1);
+    return m_layerPage;
+}
+
+void PropertyEditor::showSelection(const QStringList& layers) {
+    if (layers.size() == 1 && m_model.contains(layers.constFirst())) {
+        showLayer(layers.constFirst());
+    } else {
+        showModelSettings();
+    }
+}
+
+void PropertyEditor::showLayer(const QString& layer) {
+    if (layer != m_layer) {
+        delete m_form;
+        const Layer& shown = *m_model.graph().node(layer.toStdString()).layer;
+        m_form = new ParamForm(shown.kind().params, m_layerPage);
+        m_form->setObjectName(QStringLiteral("layerParameters"));
+        m_layerLayout->insertWidget(3, m_form);
+        connect(m_form, &ParamForm::valueEdited, this,
+                [this](const QString& parameter, const nlohmann::json& value) {
+                    m_refusal->clear();
+                    m_model.setParameter(m_layer, parameter, value);
+                });
+        m_layer = layer;
+        m_refusal->clear();
+    }
+    m_pages->setCurrentIndex(1);
+    refresh();
+}
+
+void PropertyEditor::showModelSettings() {
+    delete m_form;
+    m_form = nullptr;
+    m_layer.clear();
+    m_pages->setCurrentIndex(0);
+}
+
+void PropertyEditor::refresh() {
+    if (m_layer.isEmpty()) {
+        return;
+    }
+    if (!m_model.contains(m_layer)) {
+        showModelSettings();
+        return;
+    }
+    const Layer& layer = *m_model.graph().node(m_layer.toStdString()).layer;
+    m_form->setValues(layer.params().toJson());
+    m_title->setText(QStringLiteral("<b>%1</b> &nbsp;%2")
+                         .arg(m_layer.toHtmlEscaped(), QString::fromStdString(layer.type())));
+    m_description->setText(QString::fromStdString(layer.kind().description));
+    const LayerAnalysis* analysis = m_model.analysis().find(layer.name());
+    if (analysis == nullptr) {
+        m_status->clear();
+    } else if (!analysis->valid) {
+        m_status->setText(QStringLiteral("<span style='color:#d32f2f'>%1</span>")
+                              .arg(QString::fromStdString(analysis->problem.empty()
+                                                              ? "an input of this layer is invalid"
+                                                              : analysis->problem)
+                                       .toHtmlEscaped()));
+    } else {
+        m_status->setText(tr("Output %1<br>%2 parameters, %3 multiply-adds")
+                              .arg(QString::fromStdString(analysis->outputShape.str("None")),
+                                   shortCount(analysis->parameters.value_or(0)),
+                                   shortCount(analysis->multiplyAdds.value_or(0))));
+    }
+}
+
+void PropertyEditor::showRefusal(const QString& reason) {
+    if (!m_layer.isEmpty()) {
+        m_refusal->setText(reason);
+        refresh();  // the editor snaps back to the value the layer kept
+    }
+}
+
+}  // namespace loom

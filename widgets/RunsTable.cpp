@@ -1,0 +1,128 @@
+#include "RunsTable.h"
+
+#include "RunColors.h"
+#include "RunLabel.h"
+
+#include <QDateTime>
+#include <QHeaderView>
+#include <QPixmap>
+
+#include <cmath>
+#include <exception>
+
+namespace loom {
+
+namespace {
+
+QString number(double value, int decimals) {
+    return std::isfinite(value) ? QString::number(value, 'f', decimals) : QStringLiteral("–");
+}
+
+QIcon swatch(const QColor& color) {
+    QPixmap pixmap(12, 12);
+    pixmap.fill(color);
+    return QIcon(pixmap);
+}
+
+// The hyperparameters other than the learning rate, "momentum 0.9, nesterov true".
+QString otherHyperparameters(const TrainingConfig& config) {
+    QStringList parts;
+    for (const auto& [key, value] : config.optimizerParams.items()) {
+        if (key != "learning_rate") {
+            parts << QStringLiteral("%1 %2").arg(QString::fromStdString(key),
+                                                 QString::fromStdString(value.dump()));
+        }
+    }
+    return parts.join(QStringLiteral(", "));
+}
+
+QString localTime(const std::string& iso) {
+    const QDateTime time = QDateTime::fromString(QString::fromStdString(iso), Qt::ISODate);
+    return time.isValid() ? QLocale().toString(time.toLocalTime(), QLocale::ShortFormat)
+                          : QString::fromStdString(iso);
+}
+
+}  // namespace
+
+RunsTable::RunsTable(QWidget* parent) : QTableWidget(0, ColumnCount, parent) {
+    setHorizontalHeaderLabels({tr("Run"), tr("Optimizer"), tr("Learning rate"), tr("Batch"),
+                               tr("Epochs"), tr("Loss"), tr("Accuracy"), tr("Val. loss"),
+                               tr("Val. accuracy"), tr("Started")});
+    setSelectionBehavior(QAbstractItemView::SelectRows);
+    setSelectionMode(QAbstractItemView::SingleSelection);
+    setEditTriggers(QAbstractItemView::NoEditTriggers);
+    verticalHeader()->hide();
+    horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    horizontalHeader()->setStretchLastSection(true);
+    connect(this, &QTableWidget::itemChanged, this, [this](QTableWidgetItem* item) {
+        if (item->column() == Name) {
+            emit runVisibilityChanged(item->row(), item->checkState() == Qt::Checked);
+        }
+    });
+    connect(this, &QTableWidget::itemSelectionChanged, this, [this] {
+        const QList<QTableWidgetItem*> items = selectedItems();
+        emit runSelected(items.isEmpty() ? -1 : items.first()->row());
+    });
+}
+
+void RunsTable::setRuns(const std::vector<RunRecord>& runs) {
+    setRowCount(0);
+    for (const RunRecord& run : runs) {
+        addRun(run);
+    }
+}
+
+void RunsTable::addRun(const RunRecord& run) {
+    const QSignalBlocker quiet(this);
+    const int row = rowCount();
+    insertRow(row);
+    fillRow(row, run);
+}
+
+bool RunsTable::isRunShown(int run) const {
+    const QTableWidgetItem* name = item(run, Name);
+    return name && name->checkState() == Qt::Checked;
+}
+
+void RunsTable::fillRow(int row, const RunRecord& run) {
+    TrainingConfig config;
+    try {
+        config = TrainingConfig::fromJson(run.training);
+    } catch (const std::exception&) {
+        // A record from a newer Loom: its numbers still show, with the defaults' settings.
+    }
+    auto* name = new QTableWidgetItem(swatch(runColor(row)), QString::fromStdString(run.name));
+    name->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable | Qt::ItemIsUserCheckable);
+    name->setCheckState(Qt::Checked);
+    name->setToolTip(tr("%1\nShow or hide this run on the chart")
+                         .arg(QString::fromStdString(run.finished.message)));
+    setItem(row, Name, name);
+    const QString others = otherHyperparameters(config);
+    setCell(row, Optimizer,
+            others.isEmpty()
+                ? QString::fromStdString(config.optimizer)
+                : QStringLiteral("%1 (%2)").arg(QString::fromStdString(config.optimizer), others),
+            QString::fromStdString(config.optimizerParams.dump()));
+    setCell(row, LearningRate, QString::number(learningRateOf(config), 'g', 4));
+    setCell(row, BatchSize, QString::number(config.batchSize));
+    setCell(row, Epochs, QString::number(run.epochs.size()));
+    const EpochProgress last =
+        run.epochs.empty() ? EpochProgress{0, 0, NAN, NAN, NAN, NAN} : run.epochs.back();
+    setCell(row, Loss, number(last.loss, 4));
+    setCell(row, Accuracy, number(last.accuracy, 4));
+    setCell(row, ValidationLoss, number(last.validationLoss, 4));
+    setCell(row, ValidationAccuracy, number(last.validationAccuracy, 4));
+    setCell(row, Started, localTime(run.startedAt), QString::fromStdString(run.startedAt));
+}
+
+void RunsTable::setCell(int row, int column, const QString& text, const QString& toolTip) {
+    auto* cell = new QTableWidgetItem(text);
+    cell->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable);
+    if (column != Optimizer && column != Started) {
+        cell->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    }
+    cell->setToolTip(toolTip);
+    setItem(row, column, cell);
+}
+
+}  // namespace loom
