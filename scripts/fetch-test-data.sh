@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Fetches what the real-data tests compare against (engine_TestPretrainedModels skips without
-# it) into $LOOM_TEST_DATA_DIR (default: <build folder>/test-data), once:
+# Fetches what the real-data tests compare against (engine_TestPretrainedModels, TestArt and
+# TestTfjsExport skip without it) into $LOOM_TEST_DATA_DIR (default: <build folder>/test-data), once:
 #   pretrained/  nsfwjs' InceptionV3 and MobileNetV2 as TF.js layers models, from npm through
 #                examples/fetch_pretrained.js (needs node and npm)
 #   node_modules/ the pure-JavaScript @tensorflow/tfjs, from npm, which checks that TF.js
-#                reads Loom's model.json exports (engine_TestTfjsImport)
-#   photos/      scikit-image's chelsea.png, coffee.png and astronaut.png from Debian's
-#                python3-skimage: copied when installed, else unpacked from its .deb, because
-#                installing it pulls in SciPy and Matplotlib and takes over a minute
+#                reads Loom's model.json exports (engine_TestTfjsExport)
+#   photos/      scikit-image's chelsea.png, coffee.png, astronaut.png and ihc.png (the art
+#                tests' style image) from Debian's python3-skimage: copied when installed,
+#                else unpacked from its .deb, because installing it pulls in SciPy and
+#                Matplotlib and takes over a minute
 # scripts/test.sh points the tests at both folders. Exits non-zero when a fetch fails.
 set -euo pipefail
 # shellcheck source=scripts/common.sh
@@ -24,7 +25,7 @@ if [ ! -f "$tfjs/package.json" ]; then
 fi
 
 photos="$loom_test_data/photos"
-names=(chelsea.png coffee.png astronaut.png)
+names=(chelsea.png coffee.png astronaut.png ihc.png)
 skimage=/usr/lib/python3/dist-packages/skimage/data
 missing=0
 for name in "${names[@]}"; do [ -f "$photos/$name" ] || missing=1; done
