@@ -1,5 +1,7 @@
 #include "MainWindow.h"
 
+#include "Autosave.h"
+#include "DatasetPanel.h"
 #include "HyperparameterPanel.h"
 #include "LayerPalette.h"
 #include "LayerPalettePanel.h"
@@ -8,14 +10,26 @@
 #include "NetworkModel.h"
 #include "ProjectDocument.h"
 #include "PropertyEditor.h"
+#include "RecentFiles.h"
+#include "ResultsPage.h"
+#include "TrainingController.h"
+#include "TrainingPage.h"
 
 #include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDateTime>
+#include <QLocale>
+#include <QTime>
+#include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QPlainTextEdit>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QUndoStack>
 
 #include <exception>
@@ -32,21 +46,57 @@ QDockWidget* dock(const QString& title, const QString& name, QWidget* content,
     return widget;
 }
 
+/// The example projects: installed beside the program (share/loom/examples), else in the
+/// source tree the program was built from.
+QString examplesFolder() {
+    const QDir installed(QApplication::applicationDirPath() + "/../share/loom/examples");
+    if (installed.exists()) {
+        return installed.absolutePath();
+    }
+    return QStringLiteral(LOOM_SOURCE_DIR "/examples");
+}
+
+constexpr int kAutosaveIntervalMs = 2 * 60 * 1000;
+
 }  // namespace
 
 MainWindow::MainWindow(QWidget* parent)
-    : QMainWindow(parent), m_document(new ProjectDocument(this)) {
+    : QMainWindow(parent),
+      m_document(new ProjectDocument(this)),
+      m_recent(new RecentFiles({}, this)),
+      m_autosave(new Autosave(*m_document, Autosave::defaultFolder(), kAutosaveIntervalMs, this)) {
     setWindowTitle(QStringLiteral("Loom"));
     resize(1280, 800);
-    m_canvas = new NetworkCanvas(m_document->network(), this);
-    setCentralWidget(m_canvas);
+    createTabs();
     createDocks();
     createMenus();
+    connectTraining();
 
     connect(m_document, &ProjectDocument::modifiedChanged, this, &QWidget::setWindowModified);
+    connect(m_document, &ProjectDocument::projectReplaced, this, &MainWindow::showProject);
     connect(&m_document->network(), &NetworkModel::editRefused, this,
             [this](const QString& reason) { statusBar()->showMessage(reason, 8000); });
+    connect(m_autosave, &Autosave::failed, this, &MainWindow::log);
     statusBar()->showMessage(tr("No project open: drag layers from the palette to build one"));
+}
+
+void MainWindow::createTabs() {
+    m_tabs = new QTabWidget(this);
+    m_tabs->setDocumentMode(true);
+    m_canvas = new NetworkCanvas(m_document->network(), this);
+    m_data = new DatasetPanel(this);
+    m_training = new TrainingPage(*m_document, this);
+    m_log = new QPlainTextEdit(this);
+    m_log->setReadOnly(true);
+    m_tabs->addTab(m_canvas, tr("&Network"));
+    m_tabs->addTab(m_data, tr("&Data"));
+    m_tabs->addTab(m_training, tr("T&raining"));
+    m_tabs->addTab(new ResultsPage(m_training->controller(), this), tr("Res&ults"));
+    m_tabs->addTab(m_log, tr("&Log"));
+    setCentralWidget(m_tabs);
+    connect(m_data, &DatasetPanel::dataSectionChanged, this,
+            [this] { m_document->setData(m_data->dataSection()); });
+    connect(m_data, &DatasetPanel::loadFailed, this, &MainWindow::log);
 }
 
 void MainWindow::createDocks() {
@@ -76,13 +126,7 @@ void MainWindow::createDocks() {
 }
 
 void MainWindow::createMenus() {
-    QMenu* file = menuBar()->addMenu(tr("&File"));
-    QAction* open = file->addAction(tr("&Open..."), this, &MainWindow::chooseProject);
-    open->setShortcut(QKeySequence::Open);
-    file->addSeparator();
-    QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
-    quit->setShortcut(QKeySequence::Quit);
-
+    createFileMenu();
     QMenu* edit = menuBar()->addMenu(tr("&Edit"));
     QAction* undo = m_document->undoStack().createUndoAction(this, tr("&Undo"));
     undo->setShortcut(QKeySequence::Undo);
@@ -94,14 +138,111 @@ void MainWindow::createMenus() {
                       m_canvas->deleteAction(), m_canvas->selectAllAction()});
     edit->addSeparator();
     edit->addActions({m_canvas->tidyAction(), m_canvas->fitAction()});
+    createTrainingMenu();
+}
+
+void MainWindow::createFileMenu() {
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(tr("&New"), QKeySequence::New, this, &MainWindow::newProject);
+    file->addAction(tr("&Open..."), QKeySequence::Open, this, &MainWindow::chooseProject);
+    m_recentMenu = file->addMenu(tr("Open &Recent"));
+    connect(m_recent, &RecentFiles::changed, this, &MainWindow::fillRecentMenu);
+    fillRecentMenu();
+    createExamplesMenu(file);
+    file->addSeparator();
+    file->addAction(tr("&Save"), QKeySequence::Save, this, &MainWindow::save);
+    file->addAction(tr("Save &As..."), QKeySequence::SaveAs, this, &MainWindow::chooseSaveAs);
+    QMenu* exports = file->addMenu(tr("&Export"));
+    exports->addAction(tr("Keras HDF5 (.h5)..."), this,
+                       [this] { chooseExport(tr("Keras HDF5 (*.h5)"), ".h5"); });
+    exports->addAction(tr("ONNX (.onnx)..."), this,
+                       [this] { chooseExport(tr("ONNX (*.onnx)"), ".onnx"); });
+    exports->addAction(tr("TensorFlow.js (model.json)..."), this,
+                       [this] { chooseExport(tr("TF.js layers model (model.json)"), ".json"); });
+    file->addSeparator();
+    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+}
+
+void MainWindow::createExamplesMenu(QMenu* file) {
+    QMenu* examples = file->addMenu(tr("E&xamples"));
+    const QDir folder(examplesFolder());
+    for (const QString& name : folder.entryList({"*.json", "*.loom"}, QDir::Files)) {
+        examples->addAction(QFileInfo(name).completeBaseName(), this, [this, folder, name] {
+            if (mayDiscardChanges()) {
+                openProject(folder.filePath(name));
+            }
+        });
+    }
+    examples->setEnabled(!examples->isEmpty());
+}
+
+void MainWindow::createTrainingMenu() {
+    QMenu* menu = menuBar()->addMenu(tr("&Training"));
+    TrainingController& controller = m_training->controller();
+    QAction* train = menu->addAction(tr("&Train"), QKeySequence(Qt::Key_F5), &controller,
+                                     [&controller] { controller.train(); });
+    QAction* stop = menu->addAction(tr("&Stop"), QKeySequence(Qt::SHIFT | Qt::Key_F5), &controller,
+                                    &TrainingController::stop);
+    connect(&controller, &TrainingController::runningChanged, this, [train, stop](bool running) {
+        train->setEnabled(!running);
+        stop->setEnabled(running);
+    });
+    stop->setEnabled(false);
+}
+
+void MainWindow::connectTraining() {
+    TrainingController& controller = m_training->controller();
+    connect(&controller, &TrainingController::runningChanged, this, [this](bool running) {
+        // The worker uses the project's graph while it trains: no edits meanwhile.
+        m_canvas->setInteractive(!running);
+        m_properties->setEnabled(!running);
+        m_palette->setEnabled(!running);
+        m_data->setEnabled(!running);
+        if (running) {
+            m_tabs->setCurrentWidget(m_training);
+        }
+    });
+    connect(&controller, &TrainingController::logMessage, this, &MainWindow::log);
+    connect(&controller, &TrainingController::trainingFailed, this,
+            [this](const QString& message, const QString& layer) {
+                if (!layer.isEmpty()) {
+                    m_canvas->markNonFiniteOrigin(layer);
+                }
+                log(message);
+                showError(tr("Training stopped"), message);
+            });
+}
+
+void MainWindow::fillRecentMenu() {
+    m_recentMenu->clear();
+    for (const QString& path : m_recent->files()) {
+        QAction* action = m_recentMenu->addAction(QFileInfo(path).fileName(), this, [this, path] {
+            if (mayDiscardChanges()) {
+                openProject(path);
+            }
+        });
+        action->setToolTip(path);
+    }
+    m_recentMenu->setEnabled(!m_recentMenu->isEmpty());
+}
+
+void MainWindow::newProject() {
+    if (mayDiscardChanges()) {
+        m_document->clear();
+    }
 }
 
 void MainWindow::chooseProject() {
+    if (!mayDiscardChanges()) {
+        return;
+    }
     const QString start =
         m_document->path().isEmpty() ? QString() : QFileInfo(m_document->path()).path();
-    const QString path =
-        QFileDialog::getOpenFileName(this, tr("Open project"), start,
-                                     tr("Loom projects and graphs (*.loom *.json);;All files (*)"));
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Open project or model"), start,
+        tr("Projects and models (*.loom *.json *.h5 *.hdf5 *.keras *.onnx);;Loom projects "
+           "(*.loom);;Keras (*.h5 *.hdf5 *.keras);;TF.js (model.json);;ONNX (*.onnx);;All "
+           "files (*)"));
     if (!path.isEmpty()) {
         openProject(path);
     }
@@ -117,14 +258,129 @@ bool MainWindow::openProject(const QString& path) {
                   QString::fromUtf8(e.what()));
         return false;
     }
+    for (const QString& note : m_document->importNotes()) {
+        log(tr("Note: %1").arg(note));
+    }
+    m_recent->add(path);
     m_canvas->fitAll();
-    updateTitle();
     statusBar()->showMessage(QFileInfo(path).absoluteFilePath());
+    log(tr("Opened %1").arg(QFileInfo(path).absoluteFilePath()));
     return true;
 }
 
+void MainWindow::showProject() {
+    m_data->setDataSection(m_document->project().data);
+    m_training->showProjectRuns();
+    m_tabs->setCurrentWidget(m_canvas);
+    updateTitle();
+}
+
+bool MainWindow::save() {
+    return m_document->path().isEmpty() ? chooseSaveAs() : saveProjectAs(m_document->path());
+}
+
+bool MainWindow::chooseSaveAs() {
+    const QString name =
+        m_document->displayName().isEmpty() ? tr("untitled") : m_document->displayName();
+    QString path = QFileDialog::getSaveFileName(this, tr("Save project"), name + ".loom",
+                                                tr("Loom projects (*.loom)"));
+    if (path.isEmpty()) {
+        return false;
+    }
+    if (!path.endsWith(".loom", Qt::CaseInsensitive)) {
+        path += ".loom";
+    }
+    return saveProjectAs(path);
+}
+
+bool MainWindow::saveProjectAs(const QString& path) {
+    try {
+        m_document->save(path);
+    } catch (const std::exception& e) {
+        showError(tr("Cannot save %1").arg(QFileInfo(path).fileName()),
+                  QString::fromUtf8(e.what()));
+        return false;
+    }
+    m_recent->add(path);
+    updateTitle();
+    log(tr("Saved %1").arg(QFileInfo(path).absoluteFilePath()));
+    return true;
+}
+
+void MainWindow::chooseExport(const QString& filter, const QString& suffix) {
+    const QString suggested =
+        suffix == ".json" ? QStringLiteral("model.json") : m_document->displayName() + suffix;
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export model"), suggested, filter);
+    if (path.isEmpty()) {
+        return;
+    }
+    try {
+        m_document->exportModel(path);
+        log(tr("Exported %1").arg(QFileInfo(path).absoluteFilePath()));
+    } catch (const std::exception& e) {
+        showError(tr("Cannot export %1").arg(QFileInfo(path).fileName()),
+                  QString::fromUtf8(e.what()));
+    }
+}
+
+bool MainWindow::mayDiscardChanges() {
+    if (!m_document->isModified()) {
+        return true;
+    }
+    const auto answer = QMessageBox::warning(
+        this, tr("Loom"),
+        tr("%1 has unsaved changes. Save them first?")
+            .arg(m_document->displayName().isEmpty() ? tr("The project")
+                                                     : m_document->displayName()),
+        QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+    if (answer == QMessageBox::Save) {
+        return save();
+    }
+    return answer == QMessageBox::Discard;
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    m_training->controller().stop();
+    if (mayDiscardChanges()) {
+        event->accept();
+    } else {
+        event->ignore();
+    }
+}
+
+void MainWindow::offerRecovery() {
+    for (const Autosave::Leftover& leftover : Autosave::leftovers(Autosave::defaultFolder())) {
+        if (leftover.recoveryPath == m_autosave->recoveryPath()) {
+            continue;
+        }
+        const QString of = leftover.originalPath.isEmpty()
+                               ? tr("an unsaved project")
+                               : QFileInfo(leftover.originalPath).fileName();
+        const auto answer = QMessageBox::question(
+            this, tr("Recover unsaved work"),
+            tr("Loom did not close properly. Recover the changes to %1 autosaved at %2?")
+                .arg(of, QLocale().toString(leftover.savedAt.toLocalTime(), QLocale::ShortFormat)),
+            QMessageBox::Yes | QMessageBox::No | QMessageBox::Discard, QMessageBox::Yes);
+        if (answer == QMessageBox::Yes && openProject(leftover.recoveryPath)) {
+            m_document->markChangedOutsideUndo();
+        }
+        if (answer != QMessageBox::No) {
+            QFile::remove(leftover.recoveryPath);
+            QFile::remove(leftover.recoveryPath + ".json");
+        }
+        return;
+    }
+}
+
+void MainWindow::log(const QString& text) {
+    m_log->appendPlainText(
+        QStringLiteral("%1  %2").arg(QTime::currentTime().toString("HH:mm:ss"), text));
+}
+
 void MainWindow::updateTitle() {
-    setWindowTitle(tr("%1[*] — Loom").arg(QFileInfo(m_document->path()).fileName()));
+    const QString name =
+        m_document->displayName().isEmpty() ? tr("untitled") : m_document->displayName();
+    setWindowTitle(tr("%1[*] — Loom").arg(name));
     setWindowModified(m_document->isModified());
 }
 

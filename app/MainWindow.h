@@ -3,43 +3,84 @@
 #include <QMainWindow>
 #include <QString>
 
+class QMenu;
+class QPlainTextEdit;
+class QTabWidget;
+
 namespace loom {
 
+class Autosave;
+class DatasetPanel;
 class LayerPalettePanel;
 class ModelSummaryView;
 class NetworkCanvas;
 class ProjectDocument;
 class PropertyEditor;
+class RecentFiles;
+class TrainingPage;
 
-/// MainWindow: Loom's window. The network canvas in the middle, the layer palette on the
-/// left, the property editor on the right and the model summary below, all showing one
-/// ProjectDocument; the Edit menu holds undo/redo and the canvas' editing actions.
+/// MainWindow: Loom's window. Tabs for the network canvas, the data, training with its live
+/// charts, the results, and the log; the layer palette on the left, the property editor on
+/// the right and the model summary below, all showing one ProjectDocument. The File menu opens,
+/// saves, imports and exports projects and models, with recent files, the examples, an
+/// unsaved-changes prompt and autosave; the Edit menu holds undo/redo and the canvas' actions.
 class MainWindow : public QMainWindow {
     Q_OBJECT
 
 public:
     explicit MainWindow(QWidget* parent = nullptr);
 
-    /// Opens a project (.loom) or graph JSON file. On any error the previous project stays, a
-    /// message box says what went wrong, and it returns false. A graph whose layers do not fit
-    /// together opens, with the bad layers marked on the canvas.
+    /// Opens a project (.loom), a graph JSON file or a model to import (.h5, .keras,
+    /// model.json, .onnx). On any error the previous project stays, a message box says what
+    /// went wrong, and it returns false. A graph whose layers do not fit together opens, with
+    /// the bad layers marked on the canvas.
     bool openProject(const QString& path);
+    /// Saves to path as a .loom project; false (after a message box) when it cannot.
+    bool saveProjectAs(const QString& path);
+    /// Offers to recover what autosave kept of a session that did not close properly.
+    void offerRecovery();
 
     ProjectDocument& document() const { return *m_document; }
     NetworkCanvas* canvas() const { return m_canvas; }
+    TrainingPage* trainingPage() const { return m_training; }
+    QTabWidget* tabs() const { return m_tabs; }
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
 
 private:
+    void createTabs();
     void createDocks();
     void createMenus();
+    void createFileMenu();
+    void createExamplesMenu(QMenu* file);
+    void createTrainingMenu();
+    void connectTraining();
+    void fillRecentMenu();
     void chooseProject();
+    bool save();
+    bool chooseSaveAs();
+    void chooseExport(const QString& filter, const QString& suffix);
+    void newProject();
+    /// Asks what to do with unsaved changes; false when the user cancels.
+    bool mayDiscardChanges();
+    void showProject();
+    void log(const QString& text);
     void showError(const QString& what, const QString& reason);
     void updateTitle();
 
     ProjectDocument* m_document = nullptr;
+    QTabWidget* m_tabs = nullptr;
     NetworkCanvas* m_canvas = nullptr;
+    DatasetPanel* m_data = nullptr;
+    TrainingPage* m_training = nullptr;
+    QPlainTextEdit* m_log = nullptr;
     LayerPalettePanel* m_palette = nullptr;
     PropertyEditor* m_properties = nullptr;
     ModelSummaryView* m_summary = nullptr;
+    RecentFiles* m_recent = nullptr;
+    QMenu* m_recentMenu = nullptr;
+    Autosave* m_autosave = nullptr;
 };
 
 }  // namespace loom

@@ -6,6 +6,7 @@
 #include "SetTrainingCommand.h"
 
 #include <loom/Error.h>
+#include <loom/ModelFile.h>
 
 #include <QFile>
 #include <QFileInfo>
@@ -16,26 +17,6 @@
 namespace loom {
 
 namespace {
-
-/// A graph JSON file as the examples are written: the graph, and beside it optional
-/// "training" and "data" sections.
-Project readGraphFile(const QString& path) {
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
-        throw IoError(file.errorString().toStdString() + ": " + path.toStdString());
-    }
-    const QByteArray bytes = file.readAll();
-    const nlohmann::json json = nlohmann::json::parse(bytes.begin(), bytes.end());
-    Project project;
-    project.graph = Graph::fromJson(json);
-    if (json.contains("training")) {
-        project.training = TrainingConfig::fromJson(json["training"]);
-    }
-    if (json.contains("data") && json["data"].is_object()) {
-        project.data = json["data"];
-    }
-    return project;
-}
 
 /// True while every layer still has the weights it was built with: the graph is built (no
 /// layer was added, removed or rewired since), and no layer's parameters or input shapes
@@ -74,13 +55,45 @@ bool ProjectDocument::isModified() const {
 }
 
 void ProjectDocument::open(const QString& path) {
+    ModelFile model = readModelFile(QFile::encodeName(path).toStdString());
+    m_importNotes.clear();
+    for (const std::string& warning : model.warnings) {
+        m_importNotes << QString::fromStdString(warning);
+    }
+    // Only a project file is saved back where it came from; an example or an imported model
+    // stays untitled, so Save asks where the new project goes.
     const bool isProjectFile = QFileInfo(path).suffix().compare("loom", Qt::CaseInsensitive) == 0;
-    replaceProject(
-        isProjectFile ? loadProject(QFile::encodeName(path).toStdString()) : readGraphFile(path),
-        path);
+    m_displayName = QFileInfo(path).completeBaseName();
+    replaceProject(std::move(static_cast<Project&>(model)), isProjectFile ? path : QString());
 }
 
-void ProjectDocument::save(const QString& path) {
+void ProjectDocument::setData(const nlohmann::json& data) {
+    if (data != m_project.data) {
+        m_project.data = data;
+        markChangedOutsideUndo();
+    }
+}
+
+void ProjectDocument::markChangedOutsideUndo() {
+    m_undoStack->resetClean();
+}
+
+void ProjectDocument::clear() {
+    m_displayName.clear();
+    m_importNotes.clear();
+    replaceProject(Project{}, QString());
+}
+
+QString ProjectDocument::displayName() const {
+    return m_path.isEmpty() ? m_displayName : QFileInfo(m_path).completeBaseName();
+}
+
+void ProjectDocument::exportModel(const QString& path) {
+    dropWeightsThatNoLongerFit();
+    writeModelFile(m_project, QFile::encodeName(path).toStdString());
+}
+
+void ProjectDocument::dropWeightsThatNoLongerFit() {
     if (m_project.hasWeights && !weightsFitNetwork(m_project.graph)) {
         // The network was edited since training: keep the runs, drop what belongs to the old
         // weights.
@@ -88,6 +101,10 @@ void ProjectDocument::save(const QString& path) {
         m_project.optimizer.reset();
         m_project.position = TrainingPosition{};
     }
+}
+
+void ProjectDocument::save(const QString& path) {
+    dropWeightsThatNoLongerFit();
     saveProject(m_project, QFile::encodeName(path).toStdString());
     m_path = path;
     m_undoStack->setClean();

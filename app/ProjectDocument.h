@@ -4,6 +4,7 @@
 
 #include <QObject>
 #include <QString>
+#include <QStringList>
 
 #include <memory>
 
@@ -35,15 +36,31 @@ public:
     /// True when there are edits since the last open or save.
     bool isModified() const;
 
-    /// Opens a project file (.loom) or a graph JSON file (examples/*.json, with optional
-    /// "training" and "data" sections). Throws loom::Error (or nlohmann's parse error) saying
-    /// what is wrong; the document is then unchanged. Graphs without canvas positions are
-    /// laid out tidily.
+    /// Opens a project (.loom), a graph JSON file (examples/*.json, with optional "training"
+    /// and "data" sections) or a model to import (Keras .h5/.keras, TF.js model.json, ONNX).
+    /// Only a project keeps its path; anything else opens untitled, so saving asks where. Throws
+    /// loom::Error saying what is wrong; the document is then unchanged. Graphs without canvas
+    /// positions are laid out tidily.
     void open(const QString& path);
+    /// An empty, untitled project (File > New).
+    void clear();
     /// Saves as a .loom project (atomically); throws IoError. Marks the document unmodified.
     /// Weights are saved only while they still fit the network; after an edit that changed
     /// what they were made for, the runs are saved without them.
     void save(const QString& path);
+    /// Writes the network, its weights and training settings in the format the name asks for
+    /// (.h5 Keras, .onnx, model.json TF.js, .json graph); the document stays as it is.
+    void exportModel(const QString& path);
+    /// The project's name for the title bar: the file's name without its extension.
+    QString displayName() const;
+    /// What the last import left out (an optimizer Loom lacks, say), for the log.
+    const QStringList& importNotes() const { return m_importNotes; }
+
+    /// Replaces the data section (source and preprocessing, as the Data tab edits it).
+    void setData(const nlohmann::json& data);
+    /// Marks the document modified by a change that is not an undoable edit (a training run
+    /// added runs and changed the weights).
+    void markChangedOutsideUndo();
 
     /// One undo step that sets the training settings; `setting` names what changed ("batch
     /// size") for the Edit menu, and successive changes of one setting merge.
@@ -59,9 +76,12 @@ signals:
 
 private:
     void replaceProject(Project project, const QString& path);
+    void dropWeightsThatNoLongerFit();
 
     Project m_project;
     QString m_path;
+    QString m_displayName;
+    QStringList m_importNotes;
     QUndoStack* m_undoStack;
     std::unique_ptr<NetworkModel> m_network;
 };

@@ -58,7 +58,7 @@ void readLoomJson(const std::string& path, const nlohmann::json& json, ModelFile
     }
 }
 
-void writeLoomJson(const ModelFile& model, const std::string& path) {
+void writeLoomJson(const Project& model, const std::string& path) {
     nlohmann::json json = model.graph.toJson();
     json["training"] = model.training.toJson();
     json["data"] = model.data;
@@ -85,7 +85,7 @@ void takeKerasModel(KerasModel keras, ModelFile& model) {
 }
 
 // The optimizer a Keras export writes as optimizer_weights, rebuilt from the saved state.
-std::unique_ptr<Optimizer> savedOptimizer(const ModelFile& model) {
+std::unique_ptr<Optimizer> savedOptimizer(const Project& model) {
     if (!model.optimizer || model.optimizer->type != model.training.optimizer) {
         return nullptr;
     }
@@ -124,7 +124,7 @@ ModelFile readModelFile(const std::string& path) {
     return model;
 }
 
-void writeModelFile(const ModelFile& model, const std::string& path) {
+void writeModelFile(const Project& model, const std::string& path) {
     const std::string ext = extensionOf(path);
     if (ext == ".loom") {
         saveProject(model, path);

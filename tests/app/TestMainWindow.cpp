@@ -3,12 +3,19 @@
 #include "ModelSummaryView.h"
 #include "NetworkCanvas.h"
 #include "NodeItem.h"
+#include "ProjectDocument.h"
 #include "PropertyEditor.h"
+#include "RunsTable.h"
+#include "TrainingChart.h"
+#include "TrainingController.h"
+#include "TrainingPage.h"
 
 #include <QDir>
 #include <QDockWidget>
 #include <QFile>
 #include <QMessageBox>
+#include <QPushButton>
+#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -16,7 +23,8 @@ using namespace loom;
 
 /// The main window end to end: it opens the example projects onto the canvas and shows their
 /// summaries; a file that cannot be read gives a message box, never a crash, and a graph whose
-/// layers do not fit together opens with those layers marked.
+/// layers do not fit together opens with those layers marked; a project trained from the window
+/// saves and reopens with its graph, settings, run history and weights.
 class TestMainWindow : public QObject {
     Q_OBJECT
 
@@ -31,6 +39,7 @@ private slots:
     void reportsBadProject();
     void marksBadLayersOfAnOpenedGraph_data();
     void marksBadLayersOfAnOpenedGraph();
+    void trainsSavesAndReopens();
 
 private:
     static QString example(const QString& name);
@@ -59,7 +68,7 @@ void TestMainWindow::showsThePaletteOnTheLeft() {
 
 void TestMainWindow::showsCanvasPropertiesAndSummary() {
     MainWindow window;
-    QCOMPARE(window.centralWidget(), window.canvas());
+    QCOMPARE(window.tabs()->currentWidget(), window.canvas());
     auto* properties = window.findChild<QDockWidget*>(QStringLiteral("propertyDock"));
     QVERIFY(properties && qobject_cast<PropertyEditor*>(properties->widget()));
     QCOMPARE(window.dockWidgetArea(properties), Qt::RightDockWidgetArea);
@@ -104,7 +113,9 @@ void TestMainWindow::opensExample() {
     MainWindow window;
     QVERIFY(window.openProject(example(file)));
     QVERIFY2(summaryOf(window).contains(total), qPrintable(summaryOf(window)));
-    QVERIFY(window.windowTitle().startsWith(file));
+    // An example opens untitled, named after its file, so saving asks for a project name.
+    QVERIFY(window.windowTitle().startsWith(QFileInfo(file).completeBaseName()));
+    QVERIFY(window.document().path().isEmpty());
     QVERIFY(!window.findChild<QMessageBox*>());
 }
 
@@ -130,7 +141,7 @@ void TestMainWindow::reportsBadProject_data() {
     QTest::addColumn<QString>("reason");
     const QByteArray head = R"({"format": "loom-graph", "version": 1, "layers": [)";
     QTest::newRow("missing file") << QByteArray() << "No such file";
-    QTest::newRow("not JSON") << QByteArray("{\"format\": ") << "parse error";
+    QTest::newRow("not JSON") << QByteArray("{\"format\": ") << "not valid JSON";
     QTest::newRow("unknown layer type")
         << head + R"({"name": "input", "type": "Input", "params": {"shape": [4]}},
                      {"name": "x", "type": "Dense2", "inputs": ["input"]}]})"
@@ -162,7 +173,7 @@ void TestMainWindow::reportsBadProject() {
     QVERIFY2(box->text().contains(reason.toHtmlEscaped()), qPrintable(box->text()));
     // The project that was open stays open.
     QVERIFY(summaryOf(window).contains(QStringLiteral("Total params: 2,656,130")));
-    QVERIFY(window.windowTitle().startsWith(QStringLiteral("w2_mlp.json")));
+    QVERIFY(window.windowTitle().startsWith(QStringLiteral("w2_mlp")));
 }
 
 void TestMainWindow::marksBadLayersOfAnOpenedGraph_data() {
@@ -203,6 +214,55 @@ void TestMainWindow::marksBadLayersOfAnOpenedGraph() {
     QVERIFY(!node->isValid());
     QVERIFY2(node->toolTip().contains(reason.toHtmlEscaped()), qPrintable(node->toolTip()));
     QVERIFY(window.canvas()->nodeItem(QStringLiteral("input"))->isValid());
+}
+
+void TestMainWindow::trainsSavesAndReopens() {
+    if (!QFile::exists(QStringLiteral("/usr/share/datasets/fashion-mnist"))) {
+        QSKIP("Fashion-MNIST is not installed (Debian package dataset-fashion-mnist)");
+    }
+    QTemporaryDir dir;
+    MainWindow window;
+    QVERIFY(window.openProject(example(QStringLiteral("w1_softmax.json"))));
+    ProjectDocument& document = window.document();
+    TrainingConfig training = document.project().training;
+    training.epochs = 1;
+    training.device = "cpu";
+    document.setTraining(training, QStringLiteral("epochs"));
+
+    TrainingController& controller = window.trainingPage()->controller();
+    QSignalSpy recorded(&controller, &TrainingController::runRecorded);
+    auto* train = window.trainingPage()->findChild<QPushButton*>(QStringLiteral("trainButton"));
+    QVERIFY(train && train->text().contains(QStringLiteral("Train")));
+    train->click();
+    QCOMPARE(window.tabs()->currentWidget(), window.trainingPage());
+    QVERIFY(!window.canvas()->isInteractive());  // no edits while the worker trains
+    QVERIFY(recorded.wait(120000));
+    QVERIFY(window.canvas()->isInteractive());
+    TrainingChart* chart = window.trainingPage()->chart();
+    QCOMPARE(chart->runCount(), 1);
+    QCOMPARE(chart->batchCount(0), 1875);  // 60,000 samples in batches of 32
+    const RunRecord& run = document.project().runs.at(0);
+    QVERIFY2(run.epochs.at(0).accuracy > 0.6, qPrintable(QString::number(run.epochs[0].accuracy)));
+    QVERIFY(window.isWindowModified());
+
+    const QString path = dir.filePath(QStringLiteral("w1.loom"));
+    QVERIFY(window.saveProjectAs(path));
+    QVERIFY(!window.isWindowModified());
+    const nlohmann::json graph = document.project().graph.toJson();
+    const std::vector<float> kernel =
+        document.project().graph.nodes().back().layer->parameters().front().value.toVector();
+
+    MainWindow reopened;
+    QVERIFY(reopened.openProject(path));
+    const Project& project = reopened.document().project();
+    QVERIFY2(project.graph.toJson() == graph, project.graph.toJson().dump().c_str());
+    QVERIFY(project.training.toJson() == document.project().training.toJson());
+    QCOMPARE(project.runs.size(), size_t(1));
+    QCOMPARE(project.runs[0].batches.size(), size_t(1875));
+    QCOMPARE(reopened.trainingPage()->chart()->runCount(), 1);
+    QCOMPARE(reopened.trainingPage()->runsTable()->rowCount(), 1);
+    QVERIFY(project.hasWeights);
+    QCOMPARE(project.graph.nodes().back().layer->parameters().front().value.toVector(), kernel);
 }
 
 QTEST_MAIN(TestMainWindow)

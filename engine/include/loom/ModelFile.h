@@ -23,7 +23,7 @@ ModelFile readModelFile(const std::string& path);
 /// Writes the model in the format the name asks for: .loom (everything), model.json (a TF.js
 /// layers model), other .json (graph and settings), .h5 (Keras 2 model with training config
 /// and optimizer state), .onnx; atomic.
-void writeModelFile(const ModelFile& model, const std::string& path);
+void writeModelFile(const Project& model, const std::string& path);
 
 /// Builds the graph (seeded) unless it already holds weights from its file.
 void ensureBuilt(ModelFile& model);

@@ -59,7 +59,7 @@ struct ImageProgress {
     double seconds = 0;  ///< since the job began
     /// The loss's named terms ("content", "style", "tv") when it has several, for a chart.
     std::vector<std::pair<std::string, double>> terms;
-    Tensor image;        ///< [3, H, W] RGB 0..255 on the host, a copy the receiver may keep
+    Tensor image;  ///< [3, H, W] RGB 0..255 on the host, a copy the receiver may keep
 };
 
 using ProgressEvent =

@@ -1,0 +1,38 @@
+#include "ProgressPump.h"
+
+#include <algorithm>
+
+namespace loom {
+
+ProgressPump::ProgressPump(Handler handler, QObject* parent)
+    : QObject(parent), m_handler(std::move(handler)) {
+    m_timer.setInterval(kIntervalMs);
+    m_timer.setTimerType(Qt::PreciseTimer);
+    connect(&m_timer, &QTimer::timeout, this, &ProgressPump::tick);
+}
+
+void ProgressPump::start() {
+    m_longestStallMs = m_longestDrainMs = 0;
+    m_sinceLastTick.start();
+    m_timer.start();
+}
+
+void ProgressPump::stop() {
+    m_timer.stop();
+}
+
+void ProgressPump::drainNow() {
+    QElapsedTimer work;
+    work.start();
+    m_handler(m_queue.drain());
+    m_longestDrainMs = std::max(m_longestDrainMs, static_cast<double>(work.nsecsElapsed()) / 1e6);
+}
+
+void ProgressPump::tick() {
+    const double gap = static_cast<double>(m_sinceLastTick.nsecsElapsed()) / 1e6;
+    m_sinceLastTick.start();
+    m_longestStallMs = std::max(m_longestStallMs, gap - kIntervalMs);
+    drainNow();
+}
+
+}  // namespace loom

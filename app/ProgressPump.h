@@ -1,0 +1,51 @@
+#pragma once
+
+#include <loom/Progress.h>
+
+#include <QElapsedTimer>
+#include <QObject>
+#include <QTimer>
+
+#include <functional>
+#include <vector>
+
+namespace loom {
+
+/// ProgressPump: the GUI end of a worker's progress. The worker reports into queue(); while
+/// started, the pump drains it about 30 times a second on the GUI thread and hands the events
+/// to its handler, so the window stays smooth however fast the worker reports. It also
+/// measures how long the event loop stalled between ticks and how long handling took.
+class ProgressPump : public QObject {
+    Q_OBJECT
+
+public:
+    using Handler = std::function<void(std::vector<ProgressEvent>&& events)>;
+
+    /// About 30 drains a second: smooth to the eye, cheap for the GUI thread.
+    static constexpr int kIntervalMs = 33;
+
+    explicit ProgressPump(Handler handler, QObject* parent = nullptr);
+
+    ProgressQueue& queue() { return m_queue; }
+    /// Starts draining and resets the measurements.
+    void start();
+    void stop();
+    /// Hands on what is queued now (the last events of a run that just ended).
+    void drainNow();
+
+    /// The longest gap beyond the interval between two ticks, in milliseconds, since start().
+    double longestStallMs() const { return m_longestStallMs; }
+    /// The longest time one tick took, handler included.
+    double longestDrainMs() const { return m_longestDrainMs; }
+
+private:
+    void tick();
+
+    Handler m_handler;
+    ProgressQueue m_queue;
+    QTimer m_timer;
+    QElapsedTimer m_sinceLastTick;
+    double m_longestStallMs = 0, m_longestDrainMs = 0;
+};
+
+}  // namespace loom

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <QWidget>
+
+class QPushButton;
+
+namespace loom {
+
+class ProjectDocument;
+class RunsTable;
+class TrainingChart;
+class TrainingController;
+class TrainingProgress;
+
+/// TrainingPage: the Training tab. Train, Train from scratch, Pause and Stop drive one
+/// TrainingController on the document's project; the progress bar, the live chart and the
+/// table of the project's runs (earlier runs overlaid, toggled from the table) show what it
+/// reports.
+class TrainingPage : public QWidget {
+    Q_OBJECT
+
+public:
+    explicit TrainingPage(ProjectDocument& document, QWidget* parent = nullptr);
+
+    TrainingController& controller() const { return *m_controller; }
+    TrainingChart* chart() const { return m_chart; }
+    RunsTable* runsTable() const { return m_runs; }
+
+    /// Shows the project's recorded runs afresh (after a project was opened).
+    void showProjectRuns();
+
+private:
+    QWidget* createButtons();
+    void connectController();
+    void updateButtons();
+
+    ProjectDocument& m_document;
+    TrainingController* m_controller;
+    TrainingProgress* m_progress;
+    TrainingChart* m_chart;
+    RunsTable* m_runs;
+    QPushButton* m_train = nullptr;
+    QPushButton* m_trainFromScratch = nullptr;
+    QPushButton* m_pause = nullptr;
+    QPushButton* m_stop = nullptr;
+};
+
+}  // namespace loom
