@@ -1,7 +1,9 @@
 #include "MainWindow.h"
 
+#include "ArtController.h"
 #include "Autosave.h"
 #include "DatasetPanel.h"
+#include "DreamStudio.h"
 #include "HyperparameterPanel.h"
 #include "LayerPalette.h"
 #include "LayerPalettePanel.h"
@@ -12,6 +14,7 @@
 #include "PropertyEditor.h"
 #include "RecentFiles.h"
 #include "ResultsPage.h"
+#include "StyleStudio.h"
 #include "TrainingController.h"
 #include "TrainingPage.h"
 
@@ -19,18 +22,19 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDateTime>
-#include <QLocale>
-#include <QTime>
 #include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QTime>
 #include <QUndoStack>
+#include <QVBoxLayout>
 
 #include <exception>
 
@@ -92,11 +96,48 @@ void MainWindow::createTabs() {
     m_tabs->addTab(m_data, tr("&Data"));
     m_tabs->addTab(m_training, tr("T&raining"));
     m_tabs->addTab(new ResultsPage(m_training->controller(), this), tr("Res&ults"));
+    m_art = new ArtController(this);
+    addArtTab(tr("Dr&eam"), QStringLiteral("dream"));
+    addArtTab(tr("St&yle"), QStringLiteral("style"));
     m_tabs->addTab(m_log, tr("&Log"));
     setCentralWidget(m_tabs);
+    connect(m_tabs, &QTabWidget::currentChanged, this, &MainWindow::showArtTab);
+    connect(m_art, &ArtController::failed, this, &MainWindow::log);
     connect(m_data, &DatasetPanel::dataSectionChanged, this,
             [this] { m_document->setData(m_data->dataSection()); });
     connect(m_data, &DatasetPanel::loadFailed, this, &MainWindow::log);
+}
+
+void MainWindow::addArtTab(const QString& title, const QString& kind) {
+    auto* holder = new QWidget(this);
+    holder->setObjectName(kind);
+    new QVBoxLayout(holder);
+    holder->layout()->setContentsMargins(0, 0, 0, 0);
+    m_tabs->addTab(holder, title);
+}
+
+void MainWindow::showArtTab(int index) {
+    QWidget* holder = m_tabs->widget(index);
+    const QString kind = holder->objectName();
+    if ((kind != "dream" && kind != "style") || m_studios.count(kind) != 0) {
+        return;
+    }
+    QApplication::setOverrideCursor(Qt::WaitCursor);
+    ArtStudio* studio = nullptr;
+    if (kind == "dream") {
+        auto* dream = new DreamStudio(holder);
+        m_art->attach(dream);
+        studio = dream;
+    } else {
+        auto* style = new StyleStudio(holder);
+        m_art->attach(style);
+        studio = style;
+    }
+    holder->layout()->addWidget(studio);
+    studio->applySettings(
+        m_document->project().art.value(kind.toStdString(), nlohmann::json::object()));
+    m_studios[kind] = studio;
+    QApplication::restoreOverrideCursor();
 }
 
 void MainWindow::createDocks() {
@@ -270,6 +311,10 @@ bool MainWindow::openProject(const QString& path) {
 
 void MainWindow::showProject() {
     m_data->setDataSection(m_document->project().data);
+    for (auto& [kind, studio] : m_studios) {
+        studio->applySettings(
+            m_document->project().art.value(kind.toStdString(), nlohmann::json::object()));
+    }
     m_training->showProjectRuns();
     m_tabs->setCurrentWidget(m_canvas);
     updateTitle();
@@ -294,6 +339,7 @@ bool MainWindow::chooseSaveAs() {
 }
 
 bool MainWindow::saveProjectAs(const QString& path) {
+    m_art->storeInProject(m_document->project());
     try {
         m_document->save(path);
     } catch (const std::exception& e) {

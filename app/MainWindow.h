@@ -3,12 +3,16 @@
 #include <QMainWindow>
 #include <QString>
 
+#include <map>
+
 class QMenu;
 class QPlainTextEdit;
 class QTabWidget;
 
 namespace loom {
 
+class ArtController;
+class ArtStudio;
 class Autosave;
 class DatasetPanel;
 class LayerPalettePanel;
@@ -50,6 +54,9 @@ protected:
 
 private:
     void createTabs();
+    /// The Dream and Style tabs load their network when first shown, not at start-up.
+    void addArtTab(const QString& title, const QString& kind);
+    void showArtTab(int index);
     void createDocks();
     void createMenus();
     void createFileMenu();
@@ -75,6 +82,9 @@ private:
     DatasetPanel* m_data = nullptr;
     TrainingPage* m_training = nullptr;
     QPlainTextEdit* m_log = nullptr;
+    ArtController* m_art = nullptr;
+    /// The art tabs made so far, by kind ("dream", "style").
+    std::map<QString, ArtStudio*> m_studios;
     LayerPalettePanel* m_palette = nullptr;
     PropertyEditor* m_properties = nullptr;
     ModelSummaryView* m_summary = nullptr;

@@ -53,6 +53,8 @@ int main(int argc, char** argv) {
     }
     if (parser.isSet(screenshot)) {
         screenshotAndQuit(window, parser.value(screenshot));
+    } else {
+        window.offerRecovery();
     }
     return app.exec();
 }
