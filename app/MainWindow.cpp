@@ -105,6 +105,11 @@ void MainWindow::createTabs() {
     connect(m_art, &ArtController::failed, this, &MainWindow::log);
     connect(m_data, &DatasetPanel::dataSectionChanged, this,
             [this] { m_document->setData(m_data->dataSection()); });
+    connect(m_document, &ProjectDocument::dataChanged, this, [this] {
+        if (m_data->dataSection() != m_document->project().data) {
+            m_data->setDataSection(m_document->project().data);  // undone or redone
+        }
+    });
     connect(m_data, &DatasetPanel::loadFailed, this, &MainWindow::log);
 }
 

@@ -3,7 +3,7 @@
 #include "LayeredLayout.h"
 #include "NetworkCanvas.h"
 #include "NetworkModel.h"
-#include "SetTrainingCommand.h"
+#include "SetSettingCommand.h"
 
 #include <loom/Error.h>
 #include <loom/ModelFile.h>
@@ -17,6 +17,9 @@
 namespace loom {
 
 namespace {
+
+constexpr int kSetTrainingCommandId = 2001;
+constexpr int kSetDataCommandId = 2002;
 
 /// True while every layer still has the weights it was built with: the graph is built (no
 /// layer was added, removed or rewired since), and no layer's parameters or input shapes
@@ -68,10 +71,16 @@ void ProjectDocument::open(const QString& path) {
 }
 
 void ProjectDocument::setData(const nlohmann::json& data) {
-    if (data != m_project.data) {
-        m_project.data = data;
-        markChangedOutsideUndo();
+    if (data == m_project.data) {
+        return;
     }
+    m_undoStack->push(new SetSettingCommand<nlohmann::json>(
+        kSetDataCommandId,
+        [this](const nlohmann::json& value) {
+            m_project.data = value;
+            emit dataChanged();
+        },
+        m_project.data, data, tr("data")));
 }
 
 void ProjectDocument::markChangedOutsideUndo() {
@@ -127,12 +136,13 @@ void ProjectDocument::setTraining(const TrainingConfig& training, const QString&
     if (training.toJson() == m_project.training.toJson()) {
         return;
     }
-    m_undoStack->push(new SetTrainingCommand(*this, m_project.training, training, setting));
-}
-
-void ProjectDocument::applyTraining(const TrainingConfig& training) {
-    m_project.training = training;
-    emit trainingChanged();
+    m_undoStack->push(new SetSettingCommand<TrainingConfig>(
+        kSetTrainingCommandId,
+        [this](const TrainingConfig& value) {
+            m_project.training = value;
+            emit trainingChanged();
+        },
+        m_project.training, training, setting));
 }
 
 }  // namespace loom

@@ -56,7 +56,8 @@ public:
     /// What the last import left out (an optimizer Loom lacks, say), for the log.
     const QStringList& importNotes() const { return m_importNotes; }
 
-    /// Replaces the data section (source and preprocessing, as the Data tab edits it).
+    /// One undo step that replaces the data section (source and preprocessing, as the Data tab
+    /// edits it); successive changes merge.
     void setData(const nlohmann::json& data);
     /// Marks the document modified by a change that is not an undoable edit (a training run
     /// added runs and changed the weights).
@@ -65,11 +66,10 @@ public:
     /// One undo step that sets the training settings; `setting` names what changed ("batch
     /// size") for the Edit menu, and successive changes of one setting merge.
     void setTraining(const TrainingConfig& training, const QString& setting);
-    /// Applied by SetTrainingCommand.
-    void applyTraining(const TrainingConfig& training);
 
 signals:
     void trainingChanged();
+    void dataChanged();
     /// A different project was opened: every view shows it afresh.
     void projectReplaced();
     void modifiedChanged(bool modified);

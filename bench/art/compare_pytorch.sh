@@ -10,10 +10,10 @@
 #   so smaller sizes give the same comparison sooner. On a GPU machine build with CUDA first
 #   (bench/gpu/run.sh build) and pass build-gpu and cuda. PyTorch: Debian's python3-torch
 #   (/usr/bin/python3) on the CPU, any python3 with torch on a GPU machine ($LOOM_TORCH_PYTHON).
-#   On a CPU, large per-call buffers (im2col, activations) are mapped fresh by malloc each time
-#   and the kernel's page zeroing can dominate both sides; exporting
+#   On a CPU, PyTorch's large per-call buffers are mapped fresh by malloc each time and the
+#   kernel's page zeroing can dominate its side (Loom reuses its convolution scratch); exporting
 #   GLIBC_TUNABLES=glibc.malloc.mmap_threshold=2147483647:glibc.malloc.trim_threshold=4294967295
-#   keeps them in the heap for both (README "Deep dream and style transfer" has both figures).
+#   keeps them in the heap (README "Deep dream and style transfer" has both figures).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)

@@ -26,6 +26,7 @@ private slots:
     void undoesAndRedoesEveryEdit_data();
     void undoesAndRedoesEveryEdit();
     void mergesRepeatedChangesOfOneSetting();
+    void undoesDataSectionEdits();
     void savesAndReopensTheSameProject();
     void keepsTheDocumentWhenAFileCannotBeOpened();
     void tracksUnsavedChanges();
@@ -151,6 +152,25 @@ void TestProjectDocument::mergesRepeatedChangesOfOneSetting() {
     QVERIFY(document.network().setParameter("dense", "units", 11));
     QVERIFY(document.network().setParameter("dense", "units", 12));
     QCOMPARE(document.undoStack().count(), 1);
+}
+
+void TestProjectDocument::undoesDataSectionEdits() {
+    ProjectDocument document;
+    document.open(example("w1_softmax.json"));
+    const nlohmann::json original = document.project().data;
+    QSignalSpy changed(&document, &ProjectDocument::dataChanged);
+    nlohmann::json edited = original;
+    edited["validation_split"] = 0.3;
+    document.setData(edited);
+    edited["validation_split"] = 0.35;
+    document.setData(edited);
+    QCOMPARE(document.undoStack().count(), 1);  // one setting edited twice: one step
+    QVERIFY(document.isModified());
+    document.undoStack().undo();
+    QVERIFY(document.project().data == original);
+    document.undoStack().redo();
+    QCOMPARE(document.project().data.value("validation_split", 0.0), 0.35);
+    QCOMPARE(changed.count(), 4);
 }
 
 void TestProjectDocument::savesAndReopensTheSameProject() {

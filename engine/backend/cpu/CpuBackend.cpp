@@ -6,6 +6,8 @@
 
 #include <omp.h>
 
+#include <cstdlib>
+#include <memory>
 #include <mutex>
 
 namespace loom {
@@ -92,6 +94,35 @@ SingleThreadedBlas::~SingleThreadedBlas() {
     if (--blasGuardDepth == 0) {
         openblas_set_num_threads(blasSavedThreads);
     }
+}
+
+namespace {
+
+void freeAligned(void* p) {
+    std::free(p);
+}
+
+struct ScratchBlock {
+    std::unique_ptr<void, decltype(&freeAligned)> data{nullptr, &freeAligned};
+    size_t bytes = 0;
+};
+
+}  // namespace
+
+void* threadScratch(size_t bytes) {
+    thread_local ScratchBlock block;
+    if (bytes > block.bytes) {
+        block.data.reset();  // before allocating: the old contents are not needed
+        block.bytes = 0;
+        const size_t rounded = (bytes + 63) / 64 * 64;
+        block.data.reset(std::aligned_alloc(64, rounded));
+        if (!block.data) {
+            throw Error("out of host memory: could not allocate " + std::to_string(bytes) +
+                        " bytes of scratch");
+        }
+        block.bytes = rounded;
+    }
+    return block.data.get();
 }
 
 int maxThreads() {

@@ -126,6 +126,19 @@ public:
     SingleThreadedBlas& operator=(const SingleThreadedBlas&) = delete;
 };
 
+/// This thread's scratch memory: at least `bytes`, 64-byte aligned, valid until the next call
+/// on the same thread. It only grows and is freed when the thread ends, so an op that needs a
+/// large temporary every call (a convolution's column buffer) gets memory that is already
+/// mapped instead of a fresh mmap whose pages the kernel must fault in and zero each time.
+/// Ops hold it for their own duration only and never call each other while holding it.
+void* threadScratch(size_t bytes);
+
+/// threadScratch as `count` elements of T.
+template <typename T>
+T* threadScratch(int64_t count) {
+    return static_cast<T*>(threadScratch(static_cast<size_t>(count) * sizeof(T)));
+}
+
 /// The number of OpenMP threads a parallel region gets here.
 int maxThreads();
 /// True inside an OpenMP parallel region (where a nested team would only oversubscribe).
