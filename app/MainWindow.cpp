@@ -18,6 +18,8 @@
 #include "TrainingController.h"
 #include "TrainingPage.h"
 
+#include <loom/Error.h>
+
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
@@ -37,6 +39,7 @@
 #include <QVBoxLayout>
 
 #include <exception>
+#include <fstream>
 
 namespace loom {
 
@@ -61,6 +64,20 @@ QString examplesFolder() {
 }
 
 constexpr int kAutosaveIntervalMs = 2 * 60 * 1000;
+
+/// Where an art example's bare picture names are looked for: the test photos, Debian's
+/// scikit-image, and what scripts/fetch-test-data.sh unpacks in the source tree.
+QString findPhoto(const QString& name) {
+    const QStringList folders = {qEnvironmentVariable("LOOM_PHOTOS_DIR"),
+                                 QStringLiteral("/usr/lib/python3/dist-packages/skimage/data"),
+                                 QStringLiteral(LOOM_SOURCE_DIR "/build/test-data/photos")};
+    for (const QString& folder : folders) {
+        if (!folder.isEmpty() && QFileInfo::exists(QDir(folder).filePath(name))) {
+            return QDir(folder).filePath(name);
+        }
+    }
+    return {};
+}
 
 }  // namespace
 
@@ -213,8 +230,12 @@ void MainWindow::createExamplesMenu(QMenu* file) {
     QMenu* examples = file->addMenu(tr("E&xamples"));
     const QDir folder(examplesFolder());
     for (const QString& name : folder.entryList({"*.json", "*.loom"}, QDir::Files)) {
-        examples->addAction(QFileInfo(name).completeBaseName(), this, [this, folder, name] {
-            if (mayDiscardChanges()) {
+        const bool art = name.endsWith(".art.json");
+        const QString title = QFileInfo(name).completeBaseName().remove(".art");
+        examples->addAction(title, this, [this, folder, name, art] {
+            if (art) {
+                openArtExample(folder.filePath(name));
+            } else if (mayDiscardChanges()) {
                 openProject(folder.filePath(name));
             }
         });
@@ -310,6 +331,43 @@ bool MainWindow::openProject(const QString& path) {
     m_recent->add(path);
     m_canvas->fitAll();
     statusBar()->showMessage(QFileInfo(path).absoluteFilePath());
+    log(tr("Opened %1").arg(QFileInfo(path).absoluteFilePath()));
+    return true;
+}
+
+bool MainWindow::openArtExample(const QString& path) {
+    nlohmann::json example;
+    try {
+        std::ifstream in(QFile::encodeName(path).toStdString());
+        if (!in) {
+            throw IoError("cannot read " + path.toStdString());
+        }
+        example = nlohmann::json::parse(in);
+        const QString kind = QString::fromStdString(example.at("tab").get<std::string>());
+        QWidget* holder = m_tabs->findChild<QWidget*>(kind);
+        if (holder == nullptr || m_tabs->indexOf(holder) < 0) {
+            throw IoError("unknown tab '" + kind.toStdString() + "'");
+        }
+        nlohmann::json settings = example.at("settings");
+        for (const char* key : {"image", "content_image", "style_image"}) {
+            if (settings.contains(key)) {
+                const QString name = QString::fromStdString(settings[key].get<std::string>());
+                const QString found = findPhoto(name);
+                if (found.isEmpty()) {
+                    throw IoError(name.toStdString() +
+                                  " is not installed: install Debian's python3-skimage, or "
+                                  "run scripts/fetch-test-data.sh");
+                }
+                settings[key] = found.toStdString();
+            }
+        }
+        m_tabs->setCurrentWidget(holder);
+        m_studios.at(kind)->applySettings(settings);
+    } catch (const std::exception& e) {
+        showError(tr("Cannot open %1").arg(QFileInfo(path).fileName()),
+                  QString::fromUtf8(e.what()));
+        return false;
+    }
     log(tr("Opened %1").arg(QFileInfo(path).absoluteFilePath()));
     return true;
 }

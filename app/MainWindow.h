@@ -39,6 +39,10 @@ public:
     /// went wrong, and it returns false. A graph whose layers do not fit together opens, with
     /// the bad layers marked on the canvas.
     bool openProject(const QString& path);
+    /// Opens an art example (examples/*.art.json: {"tab": "dream" or "style", "settings"}) in
+    /// its tab, its pictures found among scikit-image's photos; false (after a message box)
+    /// when the file or a picture cannot be found.
+    bool openArtExample(const QString& path);
     /// Saves to path as a .loom project; false (after a message box) when it cannot.
     bool saveProjectAs(const QString& path);
     /// Offers to recover what autosave kept of a session that did not close properly.
