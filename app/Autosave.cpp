@@ -76,8 +76,12 @@ bool Autosave::saveNow() {
 }
 
 void Autosave::discard() {
-    QFile::remove(m_recoveryPath);
-    QFile::remove(sidecarOf(m_recoveryPath));
+    removeLeftover({m_recoveryPath, {}, {}});
+}
+
+void Autosave::removeLeftover(const Leftover& leftover) {
+    QFile::remove(leftover.recoveryPath);
+    QFile::remove(sidecarOf(leftover.recoveryPath));
 }
 
 std::vector<Autosave::Leftover> Autosave::leftovers(const QString& recoveryFolder) {

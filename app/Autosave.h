@@ -33,6 +33,8 @@ public:
 
     /// The recovery copies in recoveryFolder, newest first.
     static std::vector<Leftover> leftovers(const QString& recoveryFolder);
+    /// Deletes a leftover copy and what is written beside it.
+    static void removeLeftover(const Leftover& leftover);
     /// The user's recovery folder (under the application's data location).
     static QString defaultFolder();
 

@@ -4,6 +4,7 @@
 #include "Autosave.h"
 #include "DatasetPanel.h"
 #include "DreamStudio.h"
+#include "ExamplesFolder.h"
 #include "HyperparameterPanel.h"
 #include "LayerPalette.h"
 #include "LayerPalettePanel.h"
@@ -51,16 +52,6 @@ QDockWidget* dock(const QString& title, const QString& name, QWidget* content,
     widget->setObjectName(name);
     widget->setWidget(content);
     return widget;
-}
-
-/// The example projects: installed beside the program (share/loom/examples), else in the
-/// source tree the program was built from.
-QString examplesFolder() {
-    const QDir installed(QApplication::applicationDirPath() + "/../share/loom/examples");
-    if (installed.exists()) {
-        return installed.absolutePath();
-    }
-    return QStringLiteral(LOOM_SOURCE_DIR "/examples");
 }
 
 constexpr int kAutosaveIntervalMs = 2 * 60 * 1000;
@@ -474,8 +465,7 @@ void MainWindow::offerRecovery() {
             m_document->markChangedOutsideUndo();
         }
         if (answer != QMessageBox::No) {
-            QFile::remove(leftover.recoveryPath);
-            QFile::remove(leftover.recoveryPath + ".json");
+            Autosave::removeLeftover(leftover);
         }
         return;
     }

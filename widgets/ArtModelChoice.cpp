@@ -1,10 +1,11 @@
 #include "ArtModelChoice.h"
 
+#include "ExamplesFolder.h"
+
 #include <loom/ModelFile.h>
 
 #include <QApplication>
 #include <QComboBox>
-#include <QCoreApplication>
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -20,23 +21,6 @@ namespace {
 
 const QString kInception = QStringLiteral("inception_v3");
 const QString kMobileNet = QStringLiteral("mobilenet_v2");
-
-/// fetch_pretrained.js beside the sources (LOOM_SOURCE_DIR, a build run from its tree) or
-/// where the package installs the examples; the documented relative path otherwise.
-QString fetchScript() {
-    const QString name = QStringLiteral("fetch_pretrained.js");
-    const QStringList folders = {
-        qEnvironmentVariable("LOOM_SOURCE_DIR") + QStringLiteral("/examples"),
-        QCoreApplication::applicationDirPath() + QStringLiteral("/../share/loom/examples"),
-        QCoreApplication::applicationDirPath() + QStringLiteral("/../../examples"),
-    };
-    for (const QString& folder : folders) {
-        if (QFileInfo::exists(folder + "/" + name)) {
-            return QDir::cleanPath(folder + "/" + name);
-        }
-    }
-    return QStringLiteral("examples/") + name;
-}
 
 bool isPretrainedName(const QString& source) {
     return source == kInception || source == kMobileNet;
@@ -71,7 +55,7 @@ ArtModelChoice::ArtModelChoice(QWidget* parent) : QWidget(parent) {
     m_fetchButton->hide();
     m_fetchLog->hide();
 
-    QStringList arguments{fetchScript()};
+    QStringList arguments{QDir(examplesFolder()).filePath(QStringLiteral("fetch_pretrained.js"))};
     if (!qEnvironmentVariableIsEmpty("LOOM_PRETRAINED_DIR")) {
         arguments << qEnvironmentVariable("LOOM_PRETRAINED_DIR");
     }

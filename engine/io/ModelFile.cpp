@@ -62,13 +62,7 @@ void writeLoomJson(const Project& model, const std::string& path) {
     nlohmann::json json = model.graph.toJson();
     json["training"] = model.training.toJson();
     json["data"] = model.data;
-    writeAtomically(path, [&](const std::string& temporary) {
-        std::ofstream out(temporary);
-        out << json.dump(2) << "\n";
-        if (!out.flush()) {
-            throw IoError(path + ": could not be written (disk full?)");
-        }
-    });
+    writeFileAtomically(path, json.dump(2) + "\n");
 }
 
 void takeKerasModel(KerasModel keras, ModelFile& model) {

@@ -7,9 +7,6 @@
 
 #include "layers/LayerSupport.h"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <set>
@@ -376,15 +373,7 @@ OnnxModel onnxModelFromGraph(const Graph& graph) {
 }
 
 void exportOnnx(const Graph& graph, const std::string& path) {
-    const std::string bytes = serializeOnnxModel(onnxModelFromGraph(graph));
-    writeAtomically(path, [&](const std::string& temporary) {
-        std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
-        file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-        file.close();
-        if (!file) {
-            throw IoError("cannot write '" + temporary + "': " + std::strerror(errno));
-        }
-    });
+    writeFileAtomically(path, serializeOnnxModel(onnxModelFromGraph(graph)));
 }
 
 }  // namespace loom

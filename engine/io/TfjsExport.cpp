@@ -10,7 +10,6 @@
 
 #include <bit>
 #include <filesystem>
-#include <fstream>
 
 namespace loom {
 namespace {
@@ -59,17 +58,6 @@ std::vector<std::string> shardNames(const fs::path& modelJson, size_t bytes) {
     return names;
 }
 
-void writeFile(const std::string& path, const char* data, size_t size) {
-    writeAtomically(path, [&](const std::string& temporary) {
-        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-        out.write(data, static_cast<std::streamsize>(size));
-        out.flush();
-        if (!out) {
-            throw IoError("cannot write '" + temporary + "'");
-        }
-    });
-}
-
 }  // namespace
 
 void exportTfjsModel(const Graph& graph, const std::string& modelJsonPath,
@@ -87,8 +75,8 @@ void exportTfjsModel(const Graph& graph, const std::string& modelJsonPath,
     for (size_t i = 0; i < shards.size(); ++i) {
         const size_t begin = std::min(i * kShardBytes, weights.bytes.size());
         const size_t size = std::min(kShardBytes, weights.bytes.size() - begin);
-        writeFile((jsonPath.parent_path() / shards[i]).string(), weights.bytes.data() + begin,
-                  size);
+        writeFileAtomically((jsonPath.parent_path() / shards[i]).string(),
+                            std::string_view(weights.bytes.data() + begin, size));
     }
     const json model = {
         {"format", "layers-model"},
@@ -96,9 +84,8 @@ void exportTfjsModel(const Graph& graph, const std::string& modelJsonPath,
         {"convertedBy", std::string("Loom ") + LOOM_VERSION},
         {"modelTopology", topology},
         {"weightsManifest", json::array({{{"paths", shards}, {"weights", weights.entries}}})}};
-    const std::string text = model.dump();
     // model.json last, so it never names a shard that is not written yet.
-    writeFile(modelJsonPath, text.data(), text.size());
+    writeFileAtomically(modelJsonPath, model.dump());
 }
 
 }  // namespace loom

@@ -6,7 +6,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 
 namespace loom {
@@ -39,6 +42,17 @@ void writeAtomically(const std::string& path,
     }
     auto folder = std::filesystem::absolute(path).parent_path();
     fsyncFile(folder.string());
+}
+
+void writeFileAtomically(const std::string& path, std::string_view bytes) {
+    writeAtomically(path, [&](const std::string& temporary) {
+        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+        out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+        out.close();
+        if (!out) {
+            throw IoError("cannot write '" + path + "': " + std::strerror(errno));
+        }
+    });
 }
 
 void saveWeights(Graph& graph, const std::string& path) {

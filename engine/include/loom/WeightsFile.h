@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 
 namespace loom {
 
@@ -17,5 +18,8 @@ void loadWeights(Graph& graph, const std::string& path);
 /// Writes a file through `write(temporaryPath)` beside `path`, flushes it to disk and renames it
 /// over `path`, so a crash leaves either the old file or the new one, never a torn one.
 void writeAtomically(const std::string& path, const std::function<void(const std::string&)>& write);
+
+/// writeAtomically for a file that is these bytes; IoError naming the file when it cannot.
+void writeFileAtomically(const std::string& path, std::string_view bytes);
 
 }  // namespace loom
