@@ -52,14 +52,14 @@ QString Autosave::defaultFolder() {
 }
 
 bool Autosave::saveNow() {
-    if (!m_document.isModified()) {
+    if (!m_document.isModified() && !m_document.hasRunInProgress()) {
         return true;
     }
     try {
         if (!QDir().mkpath(m_folder)) {
             throw IoError("cannot create the recovery folder " + m_folder.toStdString());
         }
-        saveProject(m_document.project(), QFile::encodeName(m_recoveryPath).toStdString());
+        m_document.writeCopy(m_recoveryPath);
         QFile sidecar(sidecarOf(m_recoveryPath));
         const QJsonObject about{{"originalPath", m_document.path()},
                                 {"savedAt", QDateTime::currentDateTimeUtc().toString(Qt::ISODate)}};
@@ -67,7 +67,7 @@ bool Autosave::saveNow() {
             sidecar.write(QJsonDocument(about).toJson()) < 0) {
             throw IoError("cannot write " + sidecar.fileName().toStdString());
         }
-    } catch (const Error& e) {
+    } catch (const std::exception& e) {
         emit failed(QString("Autosave failed: %1").arg(e.what()));
         return false;
     }

@@ -10,6 +10,7 @@
 #include "LayerPalettePanel.h"
 #include "ModelSummaryView.h"
 #include "NetworkCanvas.h"
+#include "NetworkChecksView.h"
 #include "NetworkModel.h"
 #include "ProjectDocument.h"
 #include "PropertyEditor.h"
@@ -29,10 +30,12 @@
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QLabel>
 #include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPlainTextEdit>
+#include <QPushButton>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTime>
@@ -83,6 +86,7 @@ MainWindow::MainWindow(QWidget* parent)
     createDocks();
     createMenus();
     connectTraining();
+    createChecks();
 
     connect(m_document, &ProjectDocument::modifiedChanged, this, &QWidget::setWindowModified);
     connect(m_document, &ProjectDocument::projectReplaced, this, &MainWindow::showProject);
@@ -100,7 +104,7 @@ void MainWindow::createTabs() {
     m_training = new TrainingPage(*m_document, this);
     m_log = new QPlainTextEdit(this);
     m_log->setReadOnly(true);
-    m_tabs->addTab(m_canvas, tr("&Network"));
+    m_tabs->addTab(createNetworkTab(), tr("&Network"));
     m_tabs->addTab(m_data, tr("&Data"));
     m_tabs->addTab(m_training, tr("T&raining"));
     m_tabs->addTab(new ResultsPage(m_training->controller(), this), tr("Res&ults"));
@@ -119,6 +123,27 @@ void MainWindow::createTabs() {
         }
     });
     connect(m_data, &DatasetPanel::loadFailed, this, &MainWindow::log);
+    m_data->setDataSection(m_document->project().data);
+}
+
+QWidget* MainWindow::createNetworkTab() {
+    m_networkTab = new QWidget(this);
+    auto* layout = new QVBoxLayout(m_networkTab);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+    m_runningNotice = new QLabel(
+        tr("Training uses the network as it was when the run started: edits made now apply "
+           "to the next run."),
+        m_networkTab);
+    m_runningNotice->setObjectName(QStringLiteral("runningNotice"));
+    m_runningNotice->setWordWrap(true);
+    m_runningNotice->setStyleSheet(
+        QStringLiteral("QLabel { background: #fff4d6; color: #5c4400; padding: 4px 8px; "
+                       "border-bottom: 1px solid #e6c767; }"));
+    m_runningNotice->hide();
+    layout->addWidget(m_runningNotice);
+    layout->addWidget(m_canvas, 1);
+    return m_networkTab;
 }
 
 void MainWindow::addArtTab(const QString& title, const QString& kind) {
@@ -169,6 +194,7 @@ void MainWindow::createDocks() {
             &ProjectDocument::setTraining);
     connect(m_document, &ProjectDocument::trainingChanged, settings,
             [this, settings] { settings->setTraining(m_document->project().training); });
+    settings->setTraining(m_document->project().training);
 
     m_summary = new ModelSummaryView(m_document->network(), this);
     QDockWidget* summary = dock(tr("Model summary"), "summaryDock", m_summary, this);
@@ -223,10 +249,10 @@ void MainWindow::createExamplesMenu(QMenu* file) {
     for (const QString& name : folder.entryList({"*.json", "*.loom"}, QDir::Files)) {
         const bool art = name.endsWith(".art.json");
         const QString title = QFileInfo(name).completeBaseName().remove(".art");
-        examples->addAction(title, this, [this, folder, name, art] {
+        examples->addAction(title, this, [this, folder, name, art, title] {
             if (art) {
                 openArtExample(folder.filePath(name));
-            } else if (mayDiscardChanges()) {
+            } else if (mayReplaceProject(tr("open %1").arg(title))) {
                 openProject(folder.filePath(name));
             }
         });
@@ -237,8 +263,9 @@ void MainWindow::createExamplesMenu(QMenu* file) {
 void MainWindow::createTrainingMenu() {
     QMenu* menu = menuBar()->addMenu(tr("&Training"));
     TrainingController& controller = m_training->controller();
-    QAction* train = menu->addAction(tr("&Train"), QKeySequence(Qt::Key_F5), &controller,
-                                     [&controller] { controller.train(); });
+    QAction* train = menu->addAction(tr("&Train"), QKeySequence(Qt::Key_F5), this, [this] {
+        startTraining(TrainingController::Start::Continue);
+    });
     QAction* stop = menu->addAction(tr("&Stop"), QKeySequence(Qt::SHIFT | Qt::Key_F5), &controller,
                                     &TrainingController::stop);
     connect(&controller, &TrainingController::runningChanged, this, [train, stop](bool running) {
@@ -250,12 +277,10 @@ void MainWindow::createTrainingMenu() {
 
 void MainWindow::connectTraining() {
     TrainingController& controller = m_training->controller();
+    // A run trains its own snapshot: the document stays editable and saves include the run.
+    m_document->setRunInProgress([&controller] { return controller.runInProgress(); });
     connect(&controller, &TrainingController::runningChanged, this, [this](bool running) {
-        // The worker uses the project's graph while it trains: no edits meanwhile.
-        m_canvas->setInteractive(!running);
-        m_properties->setEnabled(!running);
-        m_palette->setEnabled(!running);
-        m_data->setEnabled(!running);
+        m_runningNotice->setVisible(running);
         if (running) {
             m_tabs->setCurrentWidget(m_training);
         }
@@ -271,11 +296,88 @@ void MainWindow::connectTraining() {
             });
 }
 
+void MainWindow::createChecks() {
+    m_checks = new NetworkChecksView(this);
+    QDockWidget* checks = dock(tr("Checks"), "checksDock", m_checks, this);
+    addDockWidget(Qt::BottomDockWidgetArea, checks);
+    tabifyDockWidget(findChild<QDockWidget*>(QStringLiteral("summaryDock")), checks);
+    connect(&m_document->network(), &NetworkModel::changed, this, &MainWindow::recheckNetwork);
+    connect(m_document, &ProjectDocument::trainingChanged, this, &MainWindow::recheckNetwork);
+    connect(m_data, &DatasetPanel::dataFactsChanged, this, &MainWindow::recheckNetwork);
+    connect(m_checks, &NetworkChecksView::layerActivated, m_canvas,
+            [this](const QString& layer) { m_canvas->selectLayers({layer}); });
+    connect(m_checks, &NetworkChecksView::fixRequested, this, &MainWindow::applyFix);
+    connect(m_training, &TrainingPage::trainRequested, this, &MainWindow::startTraining);
+    // The data checks need the data's classes and sample shape.
+    m_data->loadPreview();
+}
+
+std::vector<NetworkWarning> MainWindow::recheckNetwork() {
+    NetworkCheckInputs inputs;
+    inputs.training = m_document->project().training;
+    inputs.data = m_data->dataFacts();
+    inputs.parameterCounts = parameterCountsOf(m_document->network().analysis());
+    inputs.memory = freeMemoryFor(inputs.training.device);
+    std::vector<NetworkWarning> warnings;
+    try {
+        warnings = checkNetwork(m_document->network().graph(), inputs);
+    } catch (const std::exception& e) {
+        log(tr("The network checks could not run: %1").arg(QString::fromUtf8(e.what())));
+    }
+    m_canvas->setWarnings(warnings);
+    m_checks->setWarnings(warnings);
+    return warnings;
+}
+
+void MainWindow::applyFix(const NetworkFix& fix) {
+    if (const auto* parameter = std::get_if<SetLayerParameter>(&fix)) {
+        m_document->network().setParameter(QString::fromStdString(parameter->layer),
+                                           QString::fromStdString(parameter->parameter),
+                                           parameter->value);
+        return;
+    }
+    TrainingConfig training = m_document->project().training;
+    training.loss = std::get<SetTrainingLoss>(fix).loss;
+    m_document->setTraining(training, tr("loss"));
+}
+
+void MainWindow::startTraining(TrainingController::Start start) {
+    const std::vector<NetworkWarning> warnings = recheckNetwork();
+    if (!warnings.empty()) {
+        QStringList lines;
+        bool fixable = false;
+        for (const NetworkWarning& warning : warnings) {
+            lines << QStringLiteral("• ") + QString::fromStdString(warning.message);
+            fixable = fixable || warning.fix.has_value();
+        }
+        QMessageBox box(
+            QMessageBox::Warning, tr("Loom"),
+            tr("This network will probably not learn what you want:\n\n%1").arg(lines.join('\n')),
+            QMessageBox::Cancel, this);
+        QPushButton* fixAndTrain =
+            fixable ? box.addButton(tr("&Fix and train"), QMessageBox::AcceptRole) : nullptr;
+        QPushButton* anyway = box.addButton(tr("Train &anyway"), QMessageBox::DestructiveRole);
+        box.setDefaultButton(fixable ? fixAndTrain : anyway);
+        box.exec();
+        if (box.clickedButton() != fixAndTrain && box.clickedButton() != anyway) {
+            return;
+        }
+        if (box.clickedButton() == fixAndTrain) {
+            for (const NetworkWarning& warning : warnings) {
+                if (warning.fix) {
+                    applyFix(*warning.fix);
+                }
+            }
+        }
+    }
+    m_training->controller().train(start);
+}
+
 void MainWindow::fillRecentMenu() {
     m_recentMenu->clear();
     for (const QString& path : m_recent->files()) {
         QAction* action = m_recentMenu->addAction(QFileInfo(path).fileName(), this, [this, path] {
-            if (mayDiscardChanges()) {
+            if (mayReplaceProject(tr("open %1").arg(QFileInfo(path).fileName()))) {
                 openProject(path);
             }
         });
@@ -285,13 +387,13 @@ void MainWindow::fillRecentMenu() {
 }
 
 void MainWindow::newProject() {
-    if (mayDiscardChanges()) {
+    if (mayReplaceProject(tr("start a new project"))) {
         m_document->clear();
     }
 }
 
 void MainWindow::chooseProject() {
-    if (!mayDiscardChanges()) {
+    if (!mayReplaceProject(tr("open another project"))) {
         return;
     }
     const QString start =
@@ -307,6 +409,8 @@ void MainWindow::chooseProject() {
 }
 
 bool MainWindow::openProject(const QString& path) {
+    // A run's results belong to the project it started from, never to the next one.
+    m_training->controller().stopAndWait();
     try {
         m_document->open(path);
     } catch (const std::exception& e) {
@@ -365,12 +469,13 @@ bool MainWindow::openArtExample(const QString& path) {
 
 void MainWindow::showProject() {
     m_data->setDataSection(m_document->project().data);
+    m_data->loadPreview();
     for (auto& [kind, studio] : m_studios) {
         studio->applySettings(
             m_document->project().art.value(kind.toStdString(), nlohmann::json::object()));
     }
     m_training->showProjectRuns();
-    m_tabs->setCurrentWidget(m_canvas);
+    m_tabs->setCurrentWidget(m_networkTab);
     updateTitle();
 }
 
@@ -439,9 +544,29 @@ bool MainWindow::mayDiscardChanges() {
     return answer == QMessageBox::Discard;
 }
 
+bool MainWindow::mayStopTraining(const QString& then) {
+    TrainingController& controller = m_training->controller();
+    if (controller.state() == TrainingController::State::Idle) {
+        return true;
+    }
+    const auto answer = QMessageBox::question(
+        this, tr("Loom"),
+        tr("Training is running: stop it and %1?\n\nThe run keeps what it learnt so far.")
+            .arg(then),
+        QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel);
+    if (answer != QMessageBox::Yes) {
+        return false;
+    }
+    controller.stopAndWait();
+    return true;
+}
+
+bool MainWindow::mayReplaceProject(const QString& then) {
+    return mayStopTraining(then) && mayDiscardChanges();
+}
+
 void MainWindow::closeEvent(QCloseEvent* event) {
-    m_training->controller().stop();
-    if (mayDiscardChanges()) {
+    if (mayReplaceProject(tr("quit"))) {
         event->accept();
     } else {
         event->ignore();

@@ -1,10 +1,16 @@
 #pragma once
 
+#include "TrainingController.h"
+
+#include <loom/NetworkChecks.h>
+
 #include <QMainWindow>
 #include <QString>
 
 #include <map>
+#include <vector>
 
+class QLabel;
 class QMenu;
 class QPlainTextEdit;
 class QTabWidget;
@@ -17,6 +23,7 @@ class Autosave;
 class DatasetPanel;
 class LayerPalettePanel;
 class ModelSummaryView;
+class NetworkChecksView;
 class NetworkCanvas;
 class ProjectDocument;
 class PropertyEditor;
@@ -58,6 +65,7 @@ protected:
 
 private:
     void createTabs();
+    QWidget* createNetworkTab();
     /// The Dream and Style tabs load their network when first shown, not at start-up.
     void addArtTab(const QString& title, const QString& kind);
     void showArtTab(int index);
@@ -67,6 +75,13 @@ private:
     void createExamplesMenu(QMenu* file);
     void createTrainingMenu();
     void connectTraining();
+    void createChecks();
+    /// Runs the network checks and shows their warnings on the canvas and in the Checks list.
+    std::vector<NetworkWarning> recheckNetwork();
+    void applyFix(const NetworkFix& fix);
+    /// Train (F5, the Training tab's buttons): when the checks warn, asks first, offering to
+    /// apply their fixes.
+    void startTraining(TrainingController::Start start);
     void fillRecentMenu();
     void chooseProject();
     bool save();
@@ -75,6 +90,11 @@ private:
     void newProject();
     /// Asks what to do with unsaved changes; false when the user cancels.
     bool mayDiscardChanges();
+    /// While training runs, asks "stop it and <then>?"; on yes stops it (its results stay in
+    /// the project) and returns true.
+    bool mayStopTraining(const QString& then);
+    /// Both questions, before the project is replaced or the window closes.
+    bool mayReplaceProject(const QString& then);
     void showProject();
     void log(const QString& text);
     void showError(const QString& what, const QString& reason);
@@ -83,6 +103,8 @@ private:
     ProjectDocument* m_document = nullptr;
     QTabWidget* m_tabs = nullptr;
     NetworkCanvas* m_canvas = nullptr;
+    QWidget* m_networkTab = nullptr;
+    QLabel* m_runningNotice = nullptr;
     DatasetPanel* m_data = nullptr;
     TrainingPage* m_training = nullptr;
     QPlainTextEdit* m_log = nullptr;
@@ -92,6 +114,7 @@ private:
     LayerPalettePanel* m_palette = nullptr;
     PropertyEditor* m_properties = nullptr;
     ModelSummaryView* m_summary = nullptr;
+    NetworkChecksView* m_checks = nullptr;
     RecentFiles* m_recent = nullptr;
     QMenu* m_recentMenu = nullptr;
     Autosave* m_autosave = nullptr;

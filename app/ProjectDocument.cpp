@@ -5,6 +5,7 @@
 #include "NetworkModel.h"
 #include "SetSettingCommand.h"
 
+#include <loom/DataSource.h>
 #include <loom/Error.h>
 #include <loom/ModelFile.h>
 
@@ -41,12 +42,23 @@ bool weightsFitNetwork(Graph& graph) {
     return true;
 }
 
+/// What File > New starts from: the data the Data tab shows, and Adam, which trains most
+/// networks well without tuning its learning rate.
+Project emptyProject() {
+    Project project;
+    project.data = defaultDataSection();
+    project.training.optimizer = "adam";
+    project.training.epochs = 10;
+    return project;
+}
+
 }  // namespace
 
 ProjectDocument::ProjectDocument(QObject* parent)
     : QObject(parent),
       m_undoStack(new QUndoStack(this)),
       m_network(std::make_unique<NetworkModel>(m_project.graph, *m_undoStack)) {
+    m_project = emptyProject();
     connect(m_undoStack, &QUndoStack::cleanChanged, this,
             [this](bool clean) { emit modifiedChanged(!clean); });
 }
@@ -90,7 +102,7 @@ void ProjectDocument::markChangedOutsideUndo() {
 void ProjectDocument::clear() {
     m_displayName.clear();
     m_importNotes.clear();
-    replaceProject(Project{}, QString());
+    replaceProject(emptyProject(), QString());
 }
 
 QString ProjectDocument::displayName() const {
@@ -113,15 +125,38 @@ void ProjectDocument::dropWeightsThatNoLongerFit() {
 }
 
 void ProjectDocument::save(const QString& path) {
-    dropWeightsThatNoLongerFit();
-    saveProject(m_project, QFile::encodeName(path).toStdString());
+    write(path);
     m_path = path;
     m_undoStack->setClean();
+}
+
+void ProjectDocument::writeCopy(const QString& path) {
+    write(path);
+}
+
+void ProjectDocument::setRunInProgress(std::function<std::optional<RunInProgress>()> source) {
+    m_runInProgress = std::move(source);
+}
+
+void ProjectDocument::write(const QString& path) {
+    dropWeightsThatNoLongerFit();
+    const std::string file = QFile::encodeName(path).toStdString();
+    const std::optional<RunInProgress> run =
+        m_runInProgress ? m_runInProgress() : std::optional<RunInProgress>();
+    if (run) {
+        saveProject(projectWithRun(m_project, *run), file);
+    } else {
+        saveProject(m_project, file);
+    }
 }
 
 void ProjectDocument::replaceProject(Project project, const QString& path) {
     m_undoStack->clear();
     m_project = std::move(project);
+    if (m_project.data.empty()) {
+        // What the Data tab shows for a project without data is what training uses.
+        m_project.data = defaultDataSection();
+    }
     m_path = path;
     m_network->reset();
     if (!m_network->hasLayout()) {

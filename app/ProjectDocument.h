@@ -1,12 +1,15 @@
 #pragma once
 
 #include <loom/Project.h>
+#include <loom/RunSnapshot.h>
 
 #include <QObject>
 #include <QString>
 #include <QStringList>
 
+#include <functional>
 #include <memory>
+#include <optional>
 
 class QUndoStack;
 
@@ -46,8 +49,16 @@ public:
     void clear();
     /// Saves as a .loom project (atomically); throws IoError. Marks the document unmodified.
     /// Weights are saved only while they still fit the network; after an edit that changed
-    /// what they were made for, the runs are saved without them.
+    /// what they were made for, the runs are saved without them. During a training run the
+    /// file also holds the run so far (see setRunInProgress).
     void save(const QString& path);
+    /// Writes the project as save() does, without taking the path or marking it saved (the
+    /// autosave copy).
+    void writeCopy(const QString& path);
+    /// Where saves find the training run in progress, if any: its record so far and the
+    /// weights of its last finished epoch, written with the document.
+    void setRunInProgress(std::function<std::optional<RunInProgress>()> source);
+    bool hasRunInProgress() const { return m_runInProgress && m_runInProgress().has_value(); }
     /// Writes the network, its weights and training settings in the format the name asks for
     /// (.h5 Keras, .onnx, model.json TF.js, .json graph); the document stays as it is.
     void exportModel(const QString& path);
@@ -77,6 +88,7 @@ signals:
 private:
     void replaceProject(Project project, const QString& path);
     void dropWeightsThatNoLongerFit();
+    void write(const QString& path);
 
     Project m_project;
     QString m_path;
@@ -84,6 +96,7 @@ private:
     QStringList m_importNotes;
     QUndoStack* m_undoStack;
     std::unique_ptr<NetworkModel> m_network;
+    std::function<std::optional<RunInProgress>()> m_runInProgress;
 };
 
 }  // namespace loom

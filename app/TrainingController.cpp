@@ -6,13 +6,13 @@
 
 #include <loom/Devices.h>
 #include <loom/Error.h>
-#include <loom/ImageFolder.h>
-#include <loom/Metrics.h>
+#include <loom/Evaluation.h>
+#include <loom/Prediction.h>
 
-#include <algorithm>
-#include <cmath>
+#include <QFile>
+
 #include <exception>
-#include <numeric>
+#include <mutex>
 
 namespace loom {
 
@@ -50,51 +50,20 @@ QString explainFailure(const RunFinished& finished) {
     return message;
 }
 
-// The model's probabilities for one row of its outputs: softmax unless they already are.
-std::vector<double> probabilities(const float* outputs, int64_t classes) {
-    std::vector<double> p(outputs, outputs + classes);
-    double sum = 0;
-    bool inRange = true;
-    for (double v : p) {
-        sum += v;
-        inRange = inRange && v >= 0 && v <= 1;
-    }
-    if (inRange && std::abs(sum - 1) < 1e-3) {
-        return p;
-    }
-    const double top = *std::max_element(p.begin(), p.end());
-    sum = 0;
-    for (double& v : p) {
-        v = std::exp(v - top);
-        sum += v;
-    }
-    for (double& v : p) {
-        v /= sum;
-    }
-    return p;
-}
-
-// The model's scores on held-out data as a confusion matrix, per-class accuracy and the first
-// misclassified samples.
+// The model on held-out data as the Results tab shows it: confusion matrix, per-class
+// accuracy and the first misclassified samples.
 TrainingResults measure(Trainer& trainer, const Dataset& heldOut, const QString& name) {
-    const Tensor scores = trainer.predict(heldOut.samples);
-    ClassificationMetrics metrics(heldOut.classCount(), 1);
-    metrics.add(scores, heldOut.targets);
+    const ModelEvaluation evaluation = evaluateModel(trainer, heldOut, kMaxMistakes);
+    const ClassificationMetrics& metrics = *evaluation.metrics;
     TrainingResults r{name,
                       toQStringList(heldOut.classNames),
                       metrics.confusion(),
                       metrics.perClassAccuracy(),
                       metrics.accuracy(),
                       {}};
-    const int64_t classes = heldOut.classCount();
-    for (int64_t i = 0; i < heldOut.size() && r.mistakes.size() < kMaxMistakes; ++i) {
-        const std::vector<double> p = probabilities(scores.data<float>() + i * classes, classes);
-        const auto predicted = std::max_element(p.begin(), p.end()) - p.begin();
-        const auto truth = static_cast<int64_t>(heldOut.targets.data<float>()[i]);
-        if (predicted != truth) {
-            r.mistakes.push_back(
-                {heldOut.subset({i}).samples, truth, predicted, p[static_cast<size_t>(predicted)]});
-        }
+    for (const Misclassified& m : evaluation.misclassified) {
+        r.mistakes.push_back(
+            {heldOut.subset({m.sample}).samples, m.trueClass, m.predictedClass, m.probability});
     }
     return r;
 }
@@ -105,17 +74,68 @@ std::string dataKey(const nlohmann::json& section, const Shape& input) {
 
 }  // namespace
 
-/// One run's inputs, copied when it starts, and its outputs, read by the GUI thread only after
-/// the worker is done.
+/// One run: its snapshot of the project, and what the worker produces. The GUI thread reads
+/// the outputs only after the worker is done, except the checkpoint, which it may read at any
+/// time under the lock.
 struct TrainingController::Job {
-    TrainingConfig config;
-    nlohmann::json dataSection;
+    Project snapshot;
     std::shared_ptr<const LoadedData> data;  ///< loaded by the worker when null
-    std::unique_ptr<Trainer> trainer;
     std::optional<TrainingHistory> history;
+    std::optional<TrainingCheckpoint> final;  ///< where the run ended, taken by the worker
     std::optional<TrainingResults> results;
     std::string error;  ///< why the run could not start or finish
+
+    std::shared_ptr<const TrainingCheckpoint> checkpoint() const {
+        std::lock_guard lock(checkpointMutex);
+        return lastEpoch;
+    }
+    void setCheckpoint(std::shared_ptr<const TrainingCheckpoint> checkpoint) {
+        std::lock_guard lock(checkpointMutex);
+        lastEpoch = std::move(checkpoint);
+    }
+
+private:
+    mutable std::mutex checkpointMutex;
+    std::shared_ptr<const TrainingCheckpoint> lastEpoch;
 };
+
+// The worker's part of a run: everything between Train and the end of the run, on the job's
+// own snapshot. Never throws: what goes wrong ends up in job.error or the history.
+void TrainingController::trainJob(Job& job, ProgressQueue& queue, RunControl& control) {
+    try {
+        Graph& graph = job.snapshot.graph;
+        graph.build(job.snapshot.training.seed);
+        if (!job.data) {
+            job.data = std::make_shared<const LoadedData>(
+                loadData("", job.snapshot.data, modelInput(graph)));
+        }
+        for (const std::string& note : job.data->notes) {
+            queue.report(LogMessage{note});
+        }
+        Trainer trainer(graph, job.snapshot.training,
+                        backendFor(parseDevice(job.snapshot.training.device)));
+        restoreTrainingState(job.snapshot, trainer);
+        trainer.onEpochEnd = [&](const EpochProgress&) {
+            job.setCheckpoint(
+                std::make_shared<const TrainingCheckpoint>(takeCheckpoint(graph, trainer)));
+        };
+        const LoadedData& d = *job.data;
+        job.history =
+            trainer.fit(d.train, d.validation ? &*d.validation : nullptr, &queue, &control);
+        const bool failed = job.history->finished.reason == RunFinished::Reason::Failed ||
+                            job.history->finished.reason == RunFinished::Reason::NonFinite;
+        const Dataset* heldOut = d.test ? &*d.test : d.validation ? &*d.validation : nullptr;
+        if (heldOut && heldOut->isClassification() && !failed) {
+            job.results = measure(trainer, *heldOut,
+                                  d.test ? QObject::tr("test") : QObject::tr("validation"));
+        }
+        if (!failed) {
+            job.final = takeCheckpoint(graph, trainer);
+        }
+    } catch (const std::exception& e) {
+        job.error = e.what();
+    }
+}
 
 TrainingController::TrainingController(Project& project, QObject* parent)
     : QObject(parent),
@@ -123,7 +143,7 @@ TrainingController::TrainingController(Project& project, QObject* parent)
       m_pump([this](std::vector<ProgressEvent>&& events) { drain(std::move(events)); }) {}
 
 TrainingController::~TrainingController() {
-    // The worker uses the project and posts to this object: it must end first.
+    // The worker posts to this object: it must end first.
     m_run.reset();
 }
 
@@ -133,17 +153,12 @@ bool TrainingController::train(Start start) {
     }
     auto job = std::make_shared<Job>();
     try {
-        job->config = m_project.training;
-        job->dataSection = m_project.data;
-        if (start == Start::FromScratch) {
-            // A graph read back from its own description has everything but the weights.
-            m_project.graph = Graph::fromJson(m_project.graph.toJson());
-            m_project.position = TrainingPosition{};
-            m_project.optimizer.reset();
-            m_project.hasWeights = false;
+        job->snapshot = runSnapshot(m_project, start == Start::FromScratch);
+        const std::vector<NodeDiagnostic> problems = job->snapshot.graph.validate();
+        if (!problems.empty()) {
+            throw GraphError("layer '" + problems.front().node + "' " + problems.front().message);
         }
-        m_project.graph.build(job->config.seed);
-        if (m_data && m_dataKey == dataKey(job->dataSection, modelInput(m_project.graph))) {
+        if (m_data && m_dataKey == dataKey(job->snapshot.data, modelInput(job->snapshot.graph))) {
             job->data = m_data;
         }
     } catch (const std::exception& e) {
@@ -156,45 +171,50 @@ bool TrainingController::train(Start start) {
 
 void TrainingController::startJob(std::shared_ptr<Job> job) {
     m_job = job;
-    m_trainer.reset();
     m_batches.clear();
+    m_epochs.clear();
     m_results.reset();
     m_startedAt = isoTimestampNow();
     m_runIndex = static_cast<int>(m_project.runs.size());
+    m_runName = nextRunName(m_project.runs);
     m_ticksToStatus = 0;
-    Project& project = m_project;
     ProgressQueue& queue = m_pump.queue();
-    m_run = std::make_unique<BackgroundRun>([job, &project, &queue, this](RunControl& control) {
-        try {
-            if (!job->data) {
-                job->data = std::make_shared<const LoadedData>(
-                    loadData("", job->dataSection, modelInput(project.graph)));
-            }
-            for (const std::string& note : job->data->notes) {
-                queue.report(LogMessage{note});
-            }
-            job->trainer = std::make_unique<Trainer>(project.graph, job->config,
-                                                     backendFor(parseDevice(job->config.device)));
-            restoreTrainingState(project, *job->trainer);
-            const LoadedData& d = *job->data;
-            job->history = job->trainer->fit(d.train, d.validation ? &*d.validation : nullptr,
-                                             &queue, &control);
-            const Dataset* heldOut = d.test ? &*d.test : d.validation ? &*d.validation : nullptr;
-            if (heldOut && heldOut->isClassification() &&
-                job->history->finished.reason != RunFinished::Reason::Failed) {
-                job->results = measure(*job->trainer, *heldOut,
-                                       d.test ? QObject::tr("test") : QObject::tr("validation"));
-            }
-        } catch (const std::exception& e) {
-            job->error = e.what();
-        }
+    m_run = std::make_unique<BackgroundRun>([job, &queue, this](RunControl& control) {
+        trainJob(*job, queue, control);
         QMetaObject::invokeMethod(this, &TrainingController::finishRun, Qt::QueuedConnection);
     });
-    emit runStarted(m_runIndex,
-                    runLabel("Run " + std::to_string(m_runIndex + 1), m_job->config.toJson()));
-    emit deviceStatusChanged(deviceStatusText(m_job->config.device));
+    emit runStarted(m_runIndex, runLabel(m_runName, job->snapshot.training.toJson()));
+    emit deviceStatusChanged(deviceStatusText(job->snapshot.training.device));
     m_pump.start();
     setState(State::Running);
+}
+
+std::optional<RunInProgress> TrainingController::runInProgress() const {
+    if (!m_job) {
+        return std::nullopt;
+    }
+    RunInProgress run;
+    run.record.name = m_runName;
+    run.record.startedAt = m_startedAt;
+    run.record.finishedAt = isoTimestampNow();
+    run.record.training = m_job->snapshot.training.toJson();
+    run.record.batches = m_batches;
+    run.record.epochs = m_epochs;
+    run.record.finished = {
+        RunFinished::Reason::Stopped,
+        "saved while training, after " + std::to_string(m_epochs.size()) + " finished epochs", ""};
+    run.checkpoint = m_job->checkpoint();
+    return run;
+}
+
+void TrainingController::stopAndWait() {
+    if (!m_run) {
+        return;
+    }
+    m_run->control().setPaused(false);
+    m_run->control().requestStop();
+    m_run->wait();
+    finishRun();
 }
 
 void TrainingController::setPaused(bool paused) {
@@ -234,12 +254,13 @@ void TrainingController::drain(std::vector<ProgressEvent>&& events) {
     passOnBatches();
     if (++m_ticksToStatus >= kTicksPerStatus) {
         m_ticksToStatus = 0;
-        emit deviceStatusChanged(deviceStatusText(m_job->config.device));
+        emit deviceStatusChanged(deviceStatusText(m_job->snapshot.training.device));
     }
 }
 
 void TrainingController::handle(const ProgressEvent& event) {
     if (const auto* epoch = std::get_if<EpochProgress>(&event)) {
+        m_epochs.push_back(*epoch);
         emit epochReported(m_runIndex, *epoch);
     } else if (const auto* log = std::get_if<LogMessage>(&event)) {
         emit logMessage(QString::fromStdString(log->text));
@@ -247,27 +268,22 @@ void TrainingController::handle(const ProgressEvent& event) {
 }
 
 void TrainingController::finishRun() {
+    if (!m_job) {
+        return;  // stopAndWait finished it already
+    }
     m_pump.drainNow();
     m_pump.stop();
     m_run.reset();
     std::shared_ptr<Job> job = std::move(m_job);
     if (job->data && job->data != m_data) {
         m_data = job->data;
-        m_dataKey = dataKey(job->dataSection, modelInput(m_project.graph));
+        m_dataKey = dataKey(job->snapshot.data, modelInput(job->snapshot.graph));
+        m_dataSection = job->snapshot.data;
     }
-    m_trainer = std::move(job->trainer);
     if (job->history) {
-        RunRecord record =
-            makeRunRecord(m_project, *job->history, std::move(m_batches), m_startedAt);
-        m_project.runs.push_back(record);
-        captureTrainingState(*m_trainer, m_project);
-        m_project.hasWeights = true;
-        emit runRecorded(m_runIndex, record);
-        const RunFinished& finished = job->history->finished;
-        if (finished.reason == RunFinished::Reason::NonFinite ||
-            finished.reason == RunFinished::Reason::Failed) {
-            reportFailure(explainFailure(finished), QString::fromStdString(finished.layer));
-        }
+        recordRun(*job);
+    } else {
+        emit runDiscarded(m_runIndex);
     }
     if (!job->error.empty()) {
         reportFailure(explainFailure({RunFinished::Reason::Failed, job->error, ""}), QString());
@@ -276,6 +292,35 @@ void TrainingController::finishRun() {
     setState(State::Idle);
     if (m_results) {
         emit resultsReady();
+    }
+}
+
+void TrainingController::recordRun(Job& job) {
+    RunRecord record = makeRunRecord(job.snapshot, *job.history, std::move(m_batches), m_startedAt);
+    record.name = m_runName;
+    m_project.runs.push_back(record);
+    // A run that failed keeps the weights of its last finished epoch, never NaN ones.
+    std::shared_ptr<const TrainingCheckpoint> lastEpoch = job.checkpoint();
+    std::optional<TrainingCheckpoint> trained = std::move(job.final);
+    if (!trained && lastEpoch) {
+        trained =
+            TrainingCheckpoint{lastEpoch->graph.copy(), lastEpoch->optimizer, lastEpoch->position};
+    }
+    if (trained) {
+        const size_t layers = m_project.graph.nodes().size();
+        const size_t kept = adoptRun(m_project, *trained);
+        if (kept < layers) {
+            emit logMessage(tr("The network was edited during training: %1 of %2 layers took "
+                               "the trained weights; the others start afresh at the next run.")
+                                .arg(kept)
+                                .arg(layers));
+        }
+    }
+    emit runRecorded(m_runIndex, record);
+    const RunFinished& finished = job.history->finished;
+    if (finished.reason == RunFinished::Reason::NonFinite ||
+        finished.reason == RunFinished::Reason::Failed) {
+        reportFailure(explainFailure(finished), QString::fromStdString(finished.layer));
     }
 }
 
@@ -295,42 +340,25 @@ void TrainingController::setState(State state) {
     }
 }
 
-Dataset TrainingController::readForModel(const QString& path) const {
-    const Shape input = modelInput(m_project.graph);
-    // A flat input (a 784-input MLP) learned from pictures: read the picture at the size its
-    // training samples have as pictures, then lay it out as the model's input.
-    const QImage trainingPicture = sampleImage(m_data->train.samples.slice(0, 1), 0);
-    const bool grey = input.rank() == 3 ? input[0] == 1 : trainingPicture.isGrayscale();
-    const int height = input.rank() == 3 ? int(input[1]) : trainingPicture.height();
-    const int width = input.rank() == 3 ? int(input[2]) : trainingPicture.width();
-    Dataset one;
-    Tensor image = readImage(path.toStdString(), height, width, grey);
-    one.samples = image.reshape(image.shape().withBatch(1));
-    m_data->normalization.apply(one);
-    return one;
-}
-
 Prediction TrainingController::predictImage(const QString& path, int top) {
     Prediction prediction;
-    if (m_state != State::Idle || !m_trainer || !m_data) {
-        prediction.error = m_state != State::Idle ? tr("Wait until training has stopped.")
-                                                  : tr("Train the model first.");
+    if (!m_project.hasWeights || !m_project.graph.isBuilt() || !m_data) {
+        prediction.error = tr("Train the model first.");
         return prediction;
     }
     try {
-        const Dataset one = readForModel(path);
-        prediction.image = sampleImage(one.samples, 0);
-        const Shape input = modelInput(m_project.graph);
-        const Tensor scores = m_trainer->predict(one.samples.reshape(input.withBatch(1)));
-        const std::vector<double> p = probabilities(scores.data<float>(), scores.dim(1));
-        std::vector<size_t> order(p.size());
-        std::iota(order.begin(), order.end(), size_t{0});
-        std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return p[a] > p[b]; });
+        const SamplePreprocessing preprocessing = SamplePreprocessing::forModel(
+            m_dataSection, modelInput(m_project.graph), m_data->normalization);
+        Trainer trainer(m_project.graph, m_project.training);
+        const ImagePrediction answer =
+            loom::predictImage(trainer, preprocessing, QFile::encodeName(path).toStdString(), top);
+        prediction.image =
+            sampleImage(answer.sample.reshape(preprocessing.picture.withBatch(1)), 0);
         const QStringList names = toQStringList(m_data->train.classNames);
-        for (size_t i = 0; i < std::min(static_cast<size_t>(std::max(top, 0)), p.size()); ++i) {
-            const size_t c = order[i];
-            prediction.top.emplace_back(
-                c < static_cast<size_t>(names.size()) ? names[int(c)] : QString::number(c), p[c]);
+        for (const ClassProbability& c : answer.top) {
+            prediction.top.emplace_back(c.classIndex < names.size() ? names[int(c.classIndex)]
+                                                                    : QString::number(c.classIndex),
+                                        c.probability);
         }
     } catch (const std::exception& e) {
         prediction.error = QString::fromUtf8(e.what());

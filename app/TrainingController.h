@@ -7,6 +7,7 @@
 #include <loom/DataSource.h>
 #include <loom/Progress.h>
 #include <loom/Project.h>
+#include <loom/RunSnapshot.h>
 #include <loom/Trainer.h>
 
 #include <QImage>
@@ -38,14 +39,15 @@ struct Prediction {
 };
 
 /// TrainingController: trains the project's network on a worker thread and keeps the GUI
-/// informed. The worker loads the project's data (through the engine's loadData, as loom-cli
-/// does), fits with a Trainer that reports into a ProgressQueue, then measures the model on
-/// held-out data; the GUI thread drains the queue about 30 times a second and passes batches
-/// and epochs on by signal, so the window stays smooth however fast batches go. A finished or
-/// stopped run is appended to Project::runs with its batch and epoch tables.
-///
-/// While state() is not Idle the worker uses the project's graph: the document must not edit
-/// it (runningChanged says when).
+/// informed. A run works on its own snapshot of the project (runSnapshot: the network with a
+/// copy of its weights, the settings and the data section as they were at Train), so the
+/// document stays free for edits, undo and saves; the worker loads the data (through the
+/// engine's loadData, as loom-cli does), fits with a Trainer that reports into a ProgressQueue,
+/// hands over a checkpoint at every epoch end, then measures the model on held-out data. The
+/// GUI thread drains the queue about 30 times a second and passes batches and epochs on by
+/// signal, so the window stays smooth however fast batches go. When the run ends, its record is
+/// appended to Project::runs and its weights go into the layers the document still has
+/// unchanged (adoptRun), in one step on the GUI thread.
 class TrainingController : public QObject {
     Q_OBJECT
 
@@ -67,8 +69,14 @@ public:
     double longestDrainMs() const { return m_pump.longestDrainMs(); }
     /// The last run's results on held-out data; none before a classification run finished.
     const std::optional<TrainingResults>& results() const { return m_results; }
-    /// Classifies an image file with the trained model (only while Idle).
+    /// Classifies an image file with the project's trained network, preprocessed as the data
+    /// of the last run were.
     Prediction predictImage(const QString& path, int top = 5);
+    /// The run in progress as a save writes it; none while Idle.
+    std::optional<RunInProgress> runInProgress() const;
+    /// Stops the run, if any, within one batch and waits for it: when this returns the run's
+    /// results are in the project (as after runRecorded) and the state is Idle.
+    void stopAndWait();
 
 public slots:
     /// Starts training; false (and trainingFailed) when it cannot start.
@@ -87,8 +95,11 @@ signals:
     void epochReported(int run, const EpochProgress& epoch);
     void logMessage(const QString& text);
     void deviceStatusChanged(const QString& status);
-    /// The run is now Project::runs[run].
+    /// The run is now Project::runs[run]; the project holds its weights.
     void runRecorded(int run, const RunRecord& record);
+    /// The run that runStarted announced ended before training began (its data could not be
+    /// loaded, say): it has no record and `run` is free again.
+    void runDiscarded(int run);
     /// Training ended, or could not start, for a reason the user must see: NaN or Inf (with
     /// the layer where it first appeared, so the canvas can mark it), out of memory, bad data.
     void trainingFailed(const QString& message, const QString& layer);
@@ -98,25 +109,27 @@ private:
     /// What the worker produces; the GUI thread reads it only after the job ended.
     struct Job;
 
+    static void trainJob(Job& job, ProgressQueue& queue, RunControl& control);
     void startJob(std::shared_ptr<Job> job);
     void drain(std::vector<ProgressEvent>&& events);
     void handle(const ProgressEvent& event);
     void finishRun();
+    void recordRun(Job& job);
     void setState(State state);
     void reportFailure(const QString& message, const QString& layer);
-    /// An image file as one sample the model takes, normalised as its training data were.
-    Dataset readForModel(const QString& path) const;
 
     Project& m_project;
-    std::unique_ptr<Trainer> m_trainer;
-    std::shared_ptr<const LoadedData> m_data;
+    std::shared_ptr<const LoadedData> m_data;  ///< the last run's data, kept for the next
     std::string m_dataKey;  ///< what m_data was loaded from: the data section and input shape
+    nlohmann::json m_dataSection;  ///< the data section m_data was loaded by
     ProgressPump m_pump;
     std::shared_ptr<Job> m_job;
     std::unique_ptr<BackgroundRun> m_run;
     State m_state = State::Idle;
     int m_runIndex = -1;
+    std::string m_runName;
     std::vector<BatchProgress> m_batches;
+    std::vector<EpochProgress> m_epochs;
     std::string m_startedAt;
     std::optional<TrainingResults> m_results;
     int m_ticksToStatus = 0;

@@ -46,15 +46,17 @@ QWidget* TrainingPage::createButtons() {
     m_trainFromScratch = new QPushButton(tr("Train from &scratch"), bar);
     m_trainFromScratch->setToolTip(tr("Fresh, seeded weights and optimizer, then train"));
     m_pause = new QPushButton(tr("&Pause"), bar);
+    m_pause->setObjectName(QStringLiteral("pauseButton"));
     m_pause->setCheckable(true);
     m_stop = new QPushButton(tr("S&top"), bar);
     for (QPushButton* button : {m_train, m_trainFromScratch, m_pause, m_stop}) {
         row->addWidget(button);
     }
     row->addStretch(1);
-    connect(m_train, &QPushButton::clicked, m_controller, [this] { m_controller->train(); });
-    connect(m_trainFromScratch, &QPushButton::clicked, m_controller,
-            [this] { m_controller->train(TrainingController::Start::FromScratch); });
+    connect(m_train, &QPushButton::clicked, this,
+            [this] { emit trainRequested(TrainingController::Start::Continue); });
+    connect(m_trainFromScratch, &QPushButton::clicked, this,
+            [this] { emit trainRequested(TrainingController::Start::FromScratch); });
     connect(m_pause, &QPushButton::toggled, m_controller, &TrainingController::setPaused);
     connect(m_stop, &QPushButton::clicked, m_controller, &TrainingController::stop);
     return bar;
@@ -80,6 +82,8 @@ void TrainingPage::connectController() {
         // Runs and weights are not undoable edits, but they are unsaved work.
         m_document.markChangedOutsideUndo();
     });
+    connect(c, &TrainingController::runDiscarded, this,
+            [this] { m_chart->setRuns(m_document.project().runs); });
     connect(c, &TrainingController::trainingFailed, m_progress,
             [this](const QString& message) { m_progress->showFinished(message); });
     connect(c, &TrainingController::stateChanged, this, &TrainingPage::updateButtons);

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "TrainingController.h"
+
 #include <QWidget>
 
 class QPushButton;
@@ -28,6 +30,10 @@ public:
 
     /// Shows the project's recorded runs afresh (after a project was opened).
     void showProjectRuns();
+
+signals:
+    /// Train or Train from scratch was pressed; the window checks the network, then trains.
+    void trainRequested(TrainingController::Start start);
 
 private:
     QWidget* createButtons();

@@ -50,6 +50,15 @@ std::vector<int64_t> countsOf(const std::optional<Dataset>& data, size_t classes
     return counts;
 }
 
+/// The settings that decide the classes and the shape of the samples: the section without
+/// its normalisation and splits.
+nlohmann::json samplesSource(nlohmann::json section) {
+    for (const char* key : {"normalization", "validation_split", "test_split", "split_seed"}) {
+        section.erase(key);
+    }
+    return section;
+}
+
 /// What loading a preview produced, handed from the worker thread to the GUI thread.
 struct LoadResult {
     std::optional<LoadedData> data;
@@ -231,6 +240,21 @@ void DatasetPanel::browse(QLineEdit* into, bool folder) {
 void DatasetPanel::settingChanged() {
     if (!m_updating) {
         emit dataSectionChanged();
+        dropStaleFacts();
+    }
+}
+
+void DatasetPanel::setFacts(std::optional<DataFacts> facts, const nlohmann::json& section) {
+    m_factsSource = samplesSource(section);
+    // Settings changed while the preview loaded leave it describing other samples.
+    m_facts = m_factsSource == samplesSource(dataSection()) ? std::move(facts) : std::nullopt;
+    emit dataFactsChanged();
+}
+
+void DatasetPanel::dropStaleFacts() {
+    if (m_facts && samplesSource(dataSection()) != m_factsSource) {
+        m_facts.reset();
+        emit dataFactsChanged();
     }
 }
 
@@ -302,6 +326,7 @@ void DatasetPanel::setDataSection(const nlohmann::json& section) {
     m_splitSeed->setValue(section.value("split_seed", 12345));
     m_updating = false;
     updateSourceRows();
+    dropStaleFacts();
 }
 
 void DatasetPanel::loadPreview() {
@@ -320,12 +345,14 @@ void DatasetPanel::loadPreview() {
             result->error = QString::fromUtf8(e.what());
         }
     });
-    connect(m_loader, &QThread::finished, this, [this, result] {
+    connect(m_loader, &QThread::finished, this, [this, result, section] {
         m_loader->deleteLater();
         m_loader = nullptr;
         if (result->data) {
+            setFacts(dataFactsOf(*result->data, section), section);
             showPreview(*result->data);
         } else {
+            setFacts(std::nullopt, section);
             showFailure(result->error);
         }
     });

@@ -1,12 +1,14 @@
 #pragma once
 
 #include <loom/DataSource.h>
+#include <loom/NetworkChecks.h>
 
 #include <nlohmann/json.hpp>
 
 #include <QWidget>
 
 #include <memory>
+#include <optional>
 
 class QCheckBox;
 class QComboBox;
@@ -27,7 +29,8 @@ namespace loom {
 /// loadData): Fashion-MNIST or MNIST-format IDX files, a folder of images labelled by
 /// sub-folder or file-name prefix, or a CSV file; normalisation; validation and test splits
 /// with their seed. Loading a preview (on a worker thread) shows a grid of samples with their
-/// labels, the samples per class, the split sizes and the files that were skipped and why.
+/// labels, the samples per class, the split sizes and the files that were skipped and why; its
+/// class count and sample shape are what the network checks compare the network with.
 class DatasetPanel : public QWidget {
     Q_OBJECT
 
@@ -41,6 +44,9 @@ public:
     nlohmann::json dataSection() const;
     /// Shows a project's data section; keys it does not know keep their defaults.
     void setDataSection(const nlohmann::json& section);
+    /// The facts of the last preview while the settings still describe the same samples
+    /// (normalisation and splits change neither classes nor shapes); empty before a preview.
+    const std::optional<DataFacts>& dataFacts() const { return m_facts; }
 
 public slots:
     /// Reads the data as the settings say and shows the preview (previewLoaded or loadFailed).
@@ -51,6 +57,8 @@ signals:
     void dataSectionChanged();
     void previewLoaded();
     void loadFailed(const QString& message);
+    /// dataFacts() changed: a preview was loaded or failed, or the source settings changed.
+    void dataFactsChanged();
 
 private:
     QWidget* createSettings();
@@ -65,6 +73,9 @@ private:
     void showSummary(const LoadedData& data);
     void showSkipped(const std::vector<SkippedFile>& skipped);
     void showFailure(const QString& message);
+    void setFacts(std::optional<DataFacts> facts, const nlohmann::json& section);
+    /// Forgets the facts when the settings no longer describe the samples they came from.
+    void dropStaleFacts();
     Source source() const;
     QString sourceSpec() const;
 
@@ -87,7 +98,9 @@ private:
     QTableWidget* m_classCounts = nullptr;
     QPlainTextEdit* m_skipped = nullptr;
     QThread* m_loader = nullptr;
-    bool m_updating = false;  ///< setDataSection is filling in the widgets
+    std::optional<DataFacts> m_facts;
+    nlohmann::json m_factsSource;  ///< the settings the facts depend on, when they were loaded
+    bool m_updating = false;       ///< setDataSection is filling in the widgets
 };
 
 }  // namespace loom

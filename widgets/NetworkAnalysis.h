@@ -3,8 +3,6 @@
 #include <loom/Graph.h>
 #include <loom/Shape.h>
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -37,25 +35,12 @@ struct NetworkAnalysis {
 };
 
 /// NetworkAnalyser: checks a graph with Graph::validate and counts the parameters and
-/// multiply-adds of its valid layers. The counts come from building a scratch copy of the valid
-/// part, never the graph itself: building the document's graph would re-initialise trained
-/// weights, and an unwired layer would stop Graph::build for the whole network. The scratch
-/// copy is rebuilt only when layers, parameters or wiring changed, not when a layer moved.
+/// multiply-adds of its valid layers from their shapes (<loom/LayerCosts.h>): no weight is
+/// allocated and the graph's own, possibly trained, weights are never touched, so an edit of
+/// a network with millions of weights is analysed at once.
 class NetworkAnalyser {
 public:
     NetworkAnalysis analyse(Graph& graph);
-
-private:
-    void countCosts(const Graph& graph, NetworkAnalysis& analysis);
-
-    nlohmann::json m_countedStructure;
-    std::map<std::string, LayerAnalysis> m_counted;
 };
-
-/// Multiply-adds of one layer per sample: each weight tensor of rank 2 or more (a kernel) is
-/// applied once per output position (every pixel of a (channels, height, width) output, once
-/// for a flat one). Biases, batch-norm statistics and parameter-free layers count zero, as in
-/// the usual MAC tables of papers.
-int64_t multiplyAddsOf(const Layer& layer, const Shape& outputShape);
 
 }  // namespace loom

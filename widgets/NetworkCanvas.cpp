@@ -176,6 +176,19 @@ void NetworkCanvas::markNonFiniteOrigin(const QString& layer) {
     }
 }
 
+void NetworkCanvas::setWarnings(const std::vector<NetworkWarning>& warnings) {
+    m_warnings.clear();
+    for (const NetworkWarning& warning : warnings) {
+        if (!warning.layer.empty()) {
+            m_warnings[QString::fromStdString(warning.layer)]
+                << QString::fromStdString(warning.message);
+        }
+    }
+    for (auto node = m_nodes.cbegin(); node != m_nodes.cend(); ++node) {
+        node.value()->setWarnings(m_warnings.value(node.key()));
+    }
+}
+
 QString NetworkCanvas::addLayerAtCentre(const QString& type) {
     const QPointF centre = mapToScene(viewport()->rect().center());
     const QString name =
@@ -206,6 +219,7 @@ void NetworkCanvas::syncNodes() {
         }
         item->setPos(node.x, node.y);
         item->setNonFiniteOrigin(name == m_nonFiniteOrigin);
+        item->setWarnings(m_warnings.value(name));
         kept.insert(name, item);
     }
     // What is left was removed from the graph; its wires go with it.

@@ -1,9 +1,13 @@
 #pragma once
 
+#include <loom/NetworkChecks.h>
+
 #include <QGraphicsView>
 #include <QHash>
 #include <QPointF>
 #include <QStringList>
+
+#include <vector>
 
 class QAction;
 class QGraphicsPathItem;
@@ -23,7 +27,8 @@ class WireItem;
 /// selected layers and wires; copy/paste goes through the clipboard; Tidy lays the network out
 /// by depth. Ctrl+wheel zooms, the middle button (or Space with the left button) pans, a drag
 /// on the background selects with a rubber band. Every wire carries the shape flowing along it;
-/// invalid layers and wires are red with the engine's reason as the tooltip.
+/// invalid layers and wires are red with the engine's reason as the tooltip, and layers the
+/// network checks warn about are amber with the warning as the tooltip.
 class NetworkCanvas : public QGraphicsView {
     Q_OBJECT
 
@@ -49,6 +54,10 @@ public:
     /// view; an empty name clears the mark.
     void markNonFiniteOrigin(const QString& layer);
     QString nonFiniteOrigin() const { return m_nonFiniteOrigin; }
+
+    /// Marks the layers these warnings name in amber, with the messages in their tooltips,
+    /// replacing the last call's marks; warnings about the whole network are the list's.
+    void setWarnings(const std::vector<NetworkWarning>& warnings);
 
     /// Adds a layer of this kind in the middle of what is visible (a palette double-click).
     QString addLayerAtCentre(const QString& type);
@@ -115,6 +124,7 @@ private:
     Qt::Orientation m_flow = Qt::Vertical;
     QHash<QString, NodeItem*> m_nodes;
     QString m_nonFiniteOrigin;
+    QHash<QString, QStringList> m_warnings;  ///< by layer
 
     PortItem* m_wireStart = nullptr;
     QGraphicsPathItem* m_wirePreview = nullptr;

@@ -60,9 +60,11 @@ void NetworkModel::reset() {
 
 bool NetworkModel::hasLayout() const {
     const auto& nodes = m_graph->nodes();
-    return std::any_of(nodes.begin(), nodes.end(), [&](const Graph::Node& node) {
-        return node.x != nodes.front().x || node.y != nodes.front().y;
-    });
+    // One layer is where it is: nothing to lay out relative to.
+    return nodes.size() < 2 ||
+           std::any_of(nodes.begin(), nodes.end(), [&](const Graph::Node& node) {
+               return node.x != nodes.front().x || node.y != nodes.front().y;
+           });
 }
 
 QString NetworkModel::addLayer(const QString& type, QPointF position) {
@@ -71,13 +73,8 @@ QString NetworkModel::addLayer(const QString& type, QPointF position) {
         refuse(tr("There is no layer kind '%1'.").arg(type));
         return {};
     }
-    // Graph::add names the layer the Keras way; a scratch graph with the same names gives the
-    // name before the command adds it.
-    Graph names;
-    for (const Graph::Node& node : m_graph->nodes()) {
-        names.add("Flatten", node.layer->name());
-    }
-    const std::string name = names.add(kind->type, "");
+    // The Keras-style name Graph::add would give, known before the command adds the layer.
+    const std::string name = m_graph->uniqueName(kind->type);
     nlohmann::json layer = {{"name", name},
                             {"type", kind->type},
                             {"params", nlohmann::json::object()},

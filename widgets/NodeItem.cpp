@@ -16,6 +16,10 @@ constexpr qreal kHeaderHeight = 22;
 constexpr qreal kCornerRadius = 6;
 constexpr qreal kPadding = 8;
 const QColor kInvalidColour(0xd3, 0x2f, 0x2f);
+const QColor kWarningColour(0xff, 0xb3, 0x00);
+const QColor kWarningFill(0xff, 0xf1, 0xc9);
+const QColor kWarningInk(0x5c, 0x3d, 0x00);
+constexpr qreal kWarningSignSize = 16;
 
 }  // namespace
 
@@ -78,8 +82,26 @@ void NodeItem::setAnalysis(const LayerAnalysis& analysis) {
         tip += QStringLiteral("<br><span style='color:#d32f2f'>%1</span>")
                    .arg(QString::fromStdString(analysis.problem).toHtmlEscaped());
     }
-    setToolTip(tip);
+    m_analysisTip = tip;
+    updateToolTip();
     update();
+}
+
+void NodeItem::setWarnings(const QStringList& messages) {
+    if (messages != m_warnings) {
+        m_warnings = messages;
+        updateToolTip();
+        update();
+    }
+}
+
+void NodeItem::updateToolTip() {
+    QString tip = m_analysisTip;
+    for (const QString& warning : std::as_const(m_warnings)) {
+        tip += QStringLiteral("<br><span style='color:%1'>⚠ %2</span>")
+                   .arg(kWarningInk.name(), warning.toHtmlEscaped());
+    }
+    setToolTip(tip);
 }
 
 void NodeItem::setFlow(Qt::Orientation flow) {
@@ -135,6 +157,7 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
     painter->setRenderHint(QPainter::Antialiasing);
     paintFrame(painter, option->state.testFlag(QStyle::State_Selected));
     paintText(painter);
+    paintWarningSign(painter);
     paintModelOutput(painter);
 }
 
@@ -146,7 +169,7 @@ void NodeItem::paintFrame(QPainter* painter, bool selected) const {
         painter->drawRoundedRect(body, kCornerRadius, kCornerRadius);
     }
     painter->setPen(Qt::NoPen);
-    painter->setBrush(QColor(0xfb, 0xfb, 0xfb));
+    painter->setBrush(showsWarning() ? kWarningFill : QColor(0xfb, 0xfb, 0xfb));
     painter->drawRoundedRect(body, kCornerRadius, kCornerRadius);
     // The header: a rounded top, square where it meets the body.
     QPainterPath header;
@@ -180,7 +203,9 @@ void NodeItem::paintText(QPainter* painter) const {
     font.setBold(true);
     painter->setFont(font);
     painter->setPen(Qt::white);
-    const QRectF title(kPadding, 0, kWidth - 2 * kPadding, kHeaderHeight);
+    // The warning sign takes the header's right end.
+    const qreal signRoom = showsWarning() ? kWarningSignSize + 4 : 0;
+    const QRectF title(kPadding, 0, kWidth - 2 * kPadding - signRoom, kHeaderHeight);
     const QString prefix = m_valid ? QString() : QStringLiteral("⚠ ");
     painter->drawText(
         title, Qt::AlignVCenter | Qt::AlignLeft,
@@ -198,6 +223,29 @@ void NodeItem::paintText(QPainter* painter) const {
     // Above the output port, which sits on the bottom edge.
     painter->drawText(QRectF(kPadding, kHeaderHeight + 18, kWidth - 2 * kPadding, 16),
                       Qt::AlignVCenter | Qt::AlignLeft, m_cost);
+}
+
+QRectF NodeItem::warningSignRect() const {
+    return QRectF(kWidth - kPadding - kWarningSignSize, (kHeaderHeight - kWarningSignSize) / 2,
+                  kWarningSignSize, kWarningSignSize);
+}
+
+void NodeItem::paintWarningSign(QPainter* painter) const {
+    if (!showsWarning()) {
+        return;
+    }
+    // A road-sign triangle: amber with a dark rim and mark, readable on every header colour.
+    const QRectF sign = warningSignRect();
+    const QPolygonF triangle(
+        {QPointF(sign.center().x(), sign.top()), sign.bottomRight(), sign.bottomLeft()});
+    painter->setPen(QPen(kWarningInk, 1.2, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
+    painter->setBrush(kWarningColour);
+    painter->drawPolygon(triangle);
+    QFont font = painter->font();
+    font.setPointSizeF(8);
+    font.setBold(true);
+    painter->setFont(font);
+    painter->drawText(sign.adjusted(0, 3, 0, 0), Qt::AlignCenter, QStringLiteral("!"));
 }
 
 void NodeItem::paintModelOutput(QPainter* painter) const {

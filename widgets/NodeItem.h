@@ -5,6 +5,7 @@
 #include <QGraphicsItem>
 #include <QList>
 #include <QString>
+#include <QStringList>
 
 namespace loom {
 
@@ -14,8 +15,10 @@ class WireItem;
 /// NodeItem: one layer on the canvas. It shows the layer's name on a header in its
 /// category's colour, its kind, and its cost (parameters and multiply-adds per sample), so
 /// cost is visible where the network is built. An invalid layer gets a red frame with the
-/// engine's reason as its tooltip; the layer where a NaN or Inf first appeared in training
-/// gets a thick red halo. Wires attached to its ports follow it when it moves.
+/// engine's reason as its tooltip; a valid layer the network checks warn about gets an amber
+/// body and an amber warning sign on its header, with the warnings in its tooltip (red wins
+/// when both apply); the layer where a NaN or Inf first appeared in training gets a thick red
+/// halo. Wires attached to its ports follow it when it moves.
 class NodeItem : public QGraphicsItem {
 public:
     enum { Type = UserType + 1 };
@@ -39,6 +42,11 @@ public:
     /// output port where a wire's label would be; empty for other layers.
     void setModelOutputShape(const QString& shapeText);
     const QString& modelOutputShape() const { return m_outputShape; }
+    /// The network checks' warnings about this layer (see NetworkChecks.h); empty clears them.
+    void setWarnings(const QStringList& messages);
+    const QStringList& warnings() const { return m_warnings; }
+    /// True when the amber mark is drawn: there are warnings and no red invalid mark.
+    bool showsWarning() const { return m_valid && !m_warnings.isEmpty(); }
     void setNonFiniteOrigin(bool origin);
     bool isNonFiniteOrigin() const { return m_nonFiniteOrigin; }
     bool isValid() const { return m_valid; }
@@ -58,13 +66,19 @@ protected:
 private:
     void paintFrame(QPainter* painter, bool selected) const;
     void paintText(QPainter* painter) const;
+    void paintWarningSign(QPainter* painter) const;
     void paintModelOutput(QPainter* painter) const;
     QRectF modelOutputRect() const;
+    QRectF warningSignRect() const;
+    /// The analysis' lines, then the warnings.
+    void updateToolTip();
 
     QString m_name, m_type;
     QColor m_colour;
     QString m_cost;
     QString m_outputShape;
+    QString m_analysisTip;
+    QStringList m_warnings;
     bool m_valid = true;
     bool m_nonFiniteOrigin = false;
     PortItem* m_input;

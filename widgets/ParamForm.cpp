@@ -1,6 +1,7 @@
 #include "ParamForm.h"
 
 #include "CompactDoubleSpinBox.h"
+#include "ShortestNumber.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -27,7 +28,7 @@ QString rangeText(const ParamSpec& spec) {
     if (!std::isfinite(spec.min) && !std::isfinite(spec.max)) {
         return {};
     }
-    return QObject::tr(" (from %1 to %2)").arg(spec.min).arg(spec.max);
+    return QObject::tr(" (from %1 to %2)").arg(shortestNumber(spec.min), shortestNumber(spec.max));
 }
 
 QString listText(const nlohmann::json& value) {

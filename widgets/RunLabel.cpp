@@ -1,5 +1,7 @@
 #include "RunLabel.h"
 
+#include "ShortestNumber.h"
+
 #include <loom/Optimizer.h>
 
 #include <cmath>
@@ -20,8 +22,8 @@ QString runLabel(const std::string& name, const nlohmann::json& training) {
     try {
         const TrainingConfig config = TrainingConfig::fromJson(training);
         return QStringLiteral("%1 (%2, lr %3)")
-            .arg(base, QString::fromStdString(config.optimizer))
-            .arg(learningRateOf(config), 0, 'g', 4);
+            .arg(base, QString::fromStdString(config.optimizer),
+                 shortestNumber(learningRateOf(config)));
     } catch (const std::exception&) {
         return base;  // a record without (readable) settings is still named
     }

@@ -4,28 +4,28 @@
 #include "cli/Commands.h"
 #include "cli/ModelFile.h"
 
+#include <loom/DataSource.h>
 #include <loom/Devices.h>
 #include <loom/Error.h>
 #include <loom/Idx.h>
-#include <loom/ImageFolder.h>
+#include <loom/Prediction.h>
 #include <loom/Trainer.h>
 #include <loom/WeightsFile.h>
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <cstdio>
-#include <numeric>
 
 namespace loom::cli {
 
 namespace {
 
-std::vector<std::string> classNamesOf(const ModelFile& model, int64_t classes) {
+std::vector<std::string> classNamesOf(const ModelFile& model, const std::string& trainingData,
+                                      int64_t classes) {
     if (model.data.contains("class_names")) {
         return model.data["class_names"].get<std::vector<std::string>>();
     }
-    if (model.data.value("source", "").rfind("fashion-mnist", 0) == 0 && classes == 10) {
+    if (trainingData.rfind("fashion-mnist", 0) == 0 && classes == 10) {
         return fashionMnistClassNames();
     }
     std::vector<std::string> names;
@@ -35,73 +35,35 @@ std::vector<std::string> classNamesOf(const ModelFile& model, int64_t classes) {
     return names;
 }
 
-// The image geometry a model takes: [C, H, W] directly, or a flat input that is a square
-// grayscale or colour image flattened (784 = 28x28, 3072 = 3x32x32).
-Shape imageShapeFor(const Shape& input) {
-    if (input.rank() == 3) {
-        return input;
-    }
-    const int64_t n = input.numel();
-    for (int64_t channels : {1, 3}) {
-        auto side = static_cast<int64_t>(std::lround(std::sqrt(static_cast<double>(n / channels))));
-        if (input.rank() == 1 && side * side * channels == n) {
-            return Shape{channels, side, side};
-        }
-    }
-    throw DataError("the model's input " + input.str() + " is not an image shape");
-}
-
-Tensor loadImages(const std::vector<std::string>& paths, const Shape& input,
-                  const ModelFile& model) {
-    const Shape image = imageShapeFor(input);
-    Tensor batch = Tensor::empty(input.withBatch(static_cast<int64_t>(paths.size())));
-    const std::string normalization = model.data.value("normalization", "divide_255");
-    if (normalization != "divide_255" && normalization != "none") {
-        throw ConfigError("predict supports the divide_255 and none normalizations, not '" +
-                          normalization + "'");
-    }
-    const float scale = normalization == "divide_255" ? 1.0f / 255.0f : 1.0f;
-    for (size_t i = 0; i < paths.size(); ++i) {
-        Tensor pixels = readImage(paths[i], static_cast<int>(image[1]), static_cast<int>(image[2]),
-                                  image[0] == 1);
-        float* out = batch.data<float>() + static_cast<int64_t>(i) * input.numel();
-        const float* in = pixels.data<float>();
-        for (int64_t k = 0; k < input.numel(); ++k) {
-            out[k] = in[k] * scale;
-        }
-    }
-    return batch;
-}
-
 }  // namespace
 
 int runPredict(int argc, char** argv) {
-    Arguments args(argc, argv, 2, {"weights", "top", "threads"}, {});
+    Arguments args(argc, argv, 2, {"weights", "data", "top", "threads"}, {});
     setCpuThreads(static_cast<int>(args.integer("threads").value_or(0)));
     if (args.positionals().size() < 2) {
         throw ConfigError("usage: loom-cli predict MODEL --weights FILE IMAGE...");
     }
     ModelFile model = readModelFile(args.positionals()[0]);
     prepareWeights(model, args.value("weights"), true, "predict");
-    std::vector<std::string> paths(args.positionals().begin() + 1, args.positionals().end());
+    const std::string trainingData = args.value("data", model.data.value("source", ""));
+    if (trainingData.empty() && normalizesWithTrainingStatistics(model.data)) {
+        throw ConfigError(
+            "the model normalises with its training data's statistics (mean_std): pass that "
+            "data with --data or give the model file's data section a \"source\"");
+    }
     const Shape input = model.graph.node(model.graph.inputNames().at(0)).outputShape;
-    Tensor images = loadImages(paths, input, model);
+    const SamplePreprocessing preprocessing = SamplePreprocessing::forModel(
+        model.data, input, trainingNormalization(trainingData, model.data, input));
     Trainer trainer(model.graph, model.training);
-    Tensor scores = trainer.predict(images);
-    const int64_t classes = scores.dim(1);
-    const std::vector<std::string> names = classNamesOf(model, classes);
-    const auto top = std::min<int64_t>(args.integer("top").value_or(3), classes);
-    for (size_t i = 0; i < paths.size(); ++i) {
-        const float* row = scores.data<float>() + static_cast<int64_t>(i) * classes;
-        std::vector<int64_t> order(static_cast<size_t>(classes));
-        std::iota(order.begin(), order.end(), int64_t{0});
-        std::partial_sort(order.begin(), order.begin() + top, order.end(),
-                          [&](int64_t a, int64_t b) { return row[a] > row[b]; });
-        std::printf("%s\n", paths[i].c_str());
-        for (int64_t k = 0; k < top; ++k) {
-            const auto c = order[static_cast<size_t>(k)];
-            std::printf("  %-14s %6.2f%%\n", names.at(static_cast<size_t>(c)).c_str(),
-                        100.0 * row[c]);
+    const int64_t top = args.integer("top").value_or(3);
+    const Shape output = model.graph.node(model.graph.outputNames().at(0)).outputShape;
+    const std::vector<std::string> names = classNamesOf(model, trainingData, output.numel());
+    for (const std::string& path :
+         std::vector<std::string>(args.positionals().begin() + 1, args.positionals().end())) {
+        std::printf("%s\n", path.c_str());
+        for (const ClassProbability& c : predictImage(trainer, preprocessing, path, top).top) {
+            std::printf("  %-14s %6.2f%%\n", names.at(static_cast<size_t>(c.classIndex)).c_str(),
+                        100.0 * c.probability);
         }
     }
     return 0;

@@ -9,6 +9,7 @@
 #include <loom/DataSource.h>
 #include <loom/Devices.h>
 #include <loom/Error.h>
+#include <loom/Evaluation.h>
 #include <loom/Trainer.h>
 #include <loom/WeightsFile.h>
 
@@ -28,6 +29,21 @@ const std::string& modelPath(const Arguments& args) {
         throw ConfigError("which model? pass a model file (e.g. examples/w1_softmax.json)");
     }
     return args.positionals()[0];
+}
+
+Shape modelInput(const Graph& graph) {
+    return graph.node(graph.inputNames().at(0)).outputShape;
+}
+
+// The data a command works on: --data, else the source the model file's data section names.
+std::string dataSpec(const Arguments& args, const ModelFile& model) {
+    std::string spec = args.value("data", model.data.value("source", ""));
+    if (spec.empty()) {
+        throw ConfigError(
+            "no data: pass --data (e.g. --data fashion-mnist) or give the model file a "
+            "\"data\" section with a \"source\"");
+    }
+    return spec;
 }
 
 // --epochs, --batch, --optimizer, --lr, --seed and --device override the model file's settings.
@@ -62,6 +78,15 @@ Backend& backendOf(const TrainingConfig& c) {
     return backend;
 }
 
+void reportNotes(const std::vector<std::string>& notes, const std::vector<SkippedFile>& skipped) {
+    for (const std::string& note : notes) {
+        std::printf("note: %s\n", note.c_str());
+    }
+    for (const SkippedFile& s : skipped) {
+        std::printf("skipped: %s (%s)\n", s.path.c_str(), s.reason.c_str());
+    }
+}
+
 void reportData(const LoadedData& data) {
     std::printf("data: %lld training samples of shape %s",
                 static_cast<long long>(data.train.size()), data.train.sampleShape().str().c_str());
@@ -72,15 +97,10 @@ void reportData(const LoadedData& data) {
         std::printf(", %lld test", static_cast<long long>(data.test->size()));
     }
     std::printf(", %lld classes\n", static_cast<long long>(data.train.classCount()));
-    for (const std::string& note : data.notes) {
-        std::printf("note: %s\n", note.c_str());
-    }
-    for (const SkippedFile& s : data.skipped) {
-        std::printf("skipped: %s (%s)\n", s.path.c_str(), s.reason.c_str());
-    }
+    reportNotes(data.notes, data.skipped);
 }
 
-void printEvaluation(const char* name, const EvaluationResult& r,
+void printEvaluation(const char* name, const ModelEvaluation& r,
                      const std::vector<std::string>& classes, bool details) {
     std::printf("%s: loss %.4f", name, r.loss);
     if (!r.metrics) {
@@ -180,12 +200,42 @@ TrainingHistory trainInterruptibly(Trainer& trainer, const LoadedData& data,
     return history;
 }
 
+// Every sample of `spec`, normalised as the training data were: those the data section names,
+// or when it names none, these.
+void evaluateWholeSource(Trainer& trainer, const ModelFile& model, const std::string& spec) {
+    const Shape input = modelInput(model.graph);
+    const Normalization normalization =
+        trainingNormalization(model.data.value("source", spec), model.data, input);
+    EvaluationData data = loadEvaluationData(spec, model.data, input, normalization);
+    reportNotes(data.notes, data.skipped);
+    std::printf("evaluating %lld samples of %s\n", static_cast<long long>(data.data.size()),
+                data.data.source.c_str());
+    printEvaluation("data", evaluateModel(trainer, data.data), data.data.classNames, true);
+}
+
+// What training held out of the model's own data: the test set, else the validation set.
+void evaluateHeldOut(Trainer& trainer, const ModelFile& model, const std::string& spec) {
+    LoadedData data = loadData(spec, model.data, modelInput(model.graph));
+    reportNotes(data.notes, data.skipped);
+    const auto [name, heldOut] = data.test         ? std::pair{"test", &*data.test}
+                                 : data.validation ? std::pair{"validation", &*data.validation}
+                                                   : std::pair{"training", &data.train};
+    std::printf("evaluating the %lld %s samples of %s\n", static_cast<long long>(heldOut->size()),
+                name, spec.c_str());
+    printEvaluation(name, evaluateModel(trainer, *heldOut), heldOut->classNames, true);
+}
+
 }  // namespace
 
 int runSummary(int argc, char** argv) {
     Arguments args(argc, argv, 2, {}, {});
     ModelFile model = readModelFile(modelPath(args));
-    ensureBuilt(model);
+    // A summary needs shapes only: building would allocate and initialise every weight. A
+    // model with problems (or no layers) is built all the same, for the error every command
+    // gives about it: build throws it before creating any weight.
+    if (model.graph.nodes().empty() || !model.graph.validate().empty()) {
+        model.graph.build();
+    }
     std::fputs(modelSummary(model.graph).c_str(), stdout);
     return 0;
 }
@@ -202,8 +252,7 @@ int runTrain(int argc, char** argv) {
         model.data["validation_split"] = *split;
     }
     prepareWeights(model, args.value("weights"), false, "train");
-    const Shape input = model.graph.node(model.graph.inputNames().at(0)).outputShape;
-    LoadedData data = loadData(args.value("data", ""), model.data, input);
+    LoadedData data = loadData(dataSpec(args, model), model.data, modelInput(model.graph));
     reportData(data);
     std::printf(
         "model: %s, %lld parameters; %s (%s), loss %s, batch %lld, %d epoch(s), %d threads\n",
@@ -237,7 +286,7 @@ int runTrain(int argc, char** argv) {
     printer.printTable();
     model.runs.push_back(makeRunRecord(model, history, recorder.takeBatches(), startedAt));
     if (data.test) {
-        printEvaluation("test", trainer.evaluate(*data.test), data.train.classNames, false);
+        printEvaluation("test", evaluateModel(trainer, *data.test), data.test->classNames, false);
     }
     if (auto save = args.value("save")) {
         saveTrained(model, trainer, *save);
@@ -261,14 +310,12 @@ int runEvaluate(int argc, char** argv) {
     ModelFile model = readModelFile(modelPath(args));
     applyOverrides(args, model.training);
     prepareWeights(model, args.value("weights"), true, "evaluate");
-    const Shape input = model.graph.node(model.graph.inputNames().at(0)).outputShape;
-    LoadedData data = loadData(args.value("data", ""), model.data, input);
     Trainer trainer(model.graph, model.training, backendOf(model.training));
-    const Dataset& target = data.test         ? *data.test
-                            : data.validation ? *data.validation
-                                              : data.train;
-    printEvaluation(data.test ? "test" : "data", trainer.evaluate(target), data.train.classNames,
-                    true);
+    if (auto spec = args.value("data")) {
+        evaluateWholeSource(trainer, model, *spec);
+    } else {
+        evaluateHeldOut(trainer, model, dataSpec(args, model));
+    }
     return 0;
 }
 

@@ -27,8 +27,13 @@ const char* const kUsage = R"(usage: loom-cli COMMAND [ARGS]
                                    first GPU when one is usable, else the CPU)
   evaluate MODEL --weights FILE [--data SPEC] [--device D]
                                    loss, accuracy, top-k, per-class accuracy, confusion matrix
-  predict MODEL --weights FILE IMAGE... [--top K]
-                                   the top classes of each image, with probabilities
+                                   on every sample of SPEC, never split (a folder's test/ when
+                                   it has one, Fashion-MNIST's test files); without --data, on
+                                   what training held out of the model's own data
+  predict MODEL --weights FILE IMAGE... [--top K] [--data SPEC]
+                                   the top classes of each image, with probabilities; images
+                                   are preprocessed as the training data were (--data: those
+                                   data, when the data section names none)
   bench [MODEL...] [--batch N] [--steps N | --samples N] [--repeat N] [--threads N]
         [--device D]               training speed on synthetic data: the median of --repeat
                                    timed epochs of --samples samples (default 200 batches)

@@ -3,6 +3,8 @@
 #include <loom/Error.h>
 #include <loom/Idx.h>
 
+#include <filesystem>
+
 namespace loom {
 
 namespace {
@@ -15,13 +17,31 @@ std::pair<std::string, std::string> splitSpec(const std::string& spec) {
     return {spec.substr(0, colon), spec.substr(colon + 1)};
 }
 
-Dataset readPrimary(const std::string& kind, const std::string& where,
-                    const nlohmann::json& section, const Shape& input, LoadedData& out) {
+std::string effectiveSpec(const std::string& spec, const nlohmann::json& section) {
+    std::string effective = spec.empty() ? section.value("source", "") : spec;
+    if (effective.empty()) {
+        throw DataError(
+            "no data: the data section names no source (fashion-mnist, idx:IMAGES,LABELS, "
+            "folder:DIR or csv:FILE)");
+    }
+    return effective;
+}
+
+// Which files of a source to read: those a model trains on, or those it is tested on.
+enum class Files { Training, Test };
+
+// A folder laid out as train/ and test/ is tested on its test/ folder.
+std::string testFolder(const std::string& folder) {
+    const std::filesystem::path test = std::filesystem::path(folder) / "test";
+    return std::filesystem::is_directory(test) ? test.string() : folder;
+}
+
+Dataset readSource(const std::string& kind, const std::string& where, const nlohmann::json& section,
+                   const Shape& input, Files files, std::vector<SkippedFile>& skipped) {
     if (kind == "fashion-mnist") {
         std::string folder =
             where.empty() ? section.value("path", kDefaultFashionMnistFolder) : where;
-        out.test = loadFashionMnist(folder, true);
-        return loadFashionMnist(folder, false);
+        return loadFashionMnist(folder, files == Files::Test);
     }
     if (kind == "idx") {
         auto comma = where.find(',');
@@ -31,17 +51,9 @@ Dataset readPrimary(const std::string& kind, const std::string& where,
         return loadIdxDataset(where.substr(0, comma), where.substr(comma + 1), false);
     }
     if (kind == "folder") {
-        ImageFolderOptions options;
-        options.labels = section.value("labels", "subfolder") == "prefix"
-                             ? LabelSource::FileNamePrefix
-                             : LabelSource::SubFolder;
-        options.grayscale = section.value("grayscale", input.rank() == 3 && input[0] == 1);
-        // Images take the model's spatial size; for a flat input, the size the data section says.
-        std::vector<int> size = section.value("size", std::vector<int>{32, 32});
-        options.height = input.rank() == 3 ? static_cast<int>(input[1]) : size.at(0);
-        options.width = input.rank() == 3 ? static_cast<int>(input[2]) : size.at(1);
-        ImageFolderResult result = readImageFolder(where, options);
-        out.skipped = result.skipped;
+        ImageFolderResult result = readImageFolder(files == Files::Test ? testFolder(where) : where,
+                                                   imageFolderOptions(section, input));
+        skipped.insert(skipped.end(), result.skipped.begin(), result.skipped.end());
         return result.data;
     }
     if (kind == "csv") {
@@ -54,30 +66,68 @@ Dataset readPrimary(const std::string& kind, const std::string& where,
                     "'; use fashion-mnist[:DIR], idx:IMAGES,LABELS, folder:DIR or csv:FILE");
 }
 
+// The section's normalisation; `train` is read only for the statistics mean_std takes.
+Normalization normalizationFor(const nlohmann::json& section, const Dataset& train) {
+    const std::string name = section.value("normalization", "divide_255");
+    if (name == "divide_255") {
+        return Normalization::divideBy(255.0);
+    }
+    if (name == "mean_std") {
+        return Normalization::perChannel(train);
+    }
+    if (name != "none") {
+        throw DataError("unknown normalization '" + name + "'; use divide_255, mean_std or none");
+    }
+    return {};
+}
+
 // Reshapes samples to the model's input when only the layout differs (28x28 images for a
 // 784-input MLP).
-void fitToModel(Dataset& d, const Shape& input, LoadedData& out, const std::string& name) {
+void fitToModel(Dataset& d, const Shape& input, std::vector<std::string>& notes,
+                const std::string& name) {
     if (d.sampleShape() == input || d.sampleShape().numel() != input.numel()) {
         return;
     }
-    out.notes.push_back(name + " samples " + d.sampleShape().str() +
-                        " reshaped to the model's input " + input.str());
+    notes.push_back(name + " samples " + d.sampleShape().str() + " reshaped to the model's input " +
+                    input.str());
     d.samples = d.samples.reshape(input.withBatch(d.size()));
 }
 
 }  // namespace
 
+bool normalizesWithTrainingStatistics(const nlohmann::json& section) {
+    return section.value("normalization", "divide_255") == "mean_std";
+}
+
+ImageFolderOptions imageFolderOptions(const nlohmann::json& section, const Shape& modelInput) {
+    ImageFolderOptions options;
+    options.labels = section.value("labels", "subfolder") == "prefix" ? LabelSource::FileNamePrefix
+                                                                      : LabelSource::SubFolder;
+    const bool picture = modelInput.rank() == 3;
+    options.grayscale = section.value("grayscale", picture && modelInput[0] == 1);
+    // Images take the model's spatial size; for a flat input, the size the data section says.
+    std::vector<int> size = section.value("size", std::vector<int>{32, 32});
+    options.height = picture ? static_cast<int>(modelInput[1]) : size.at(0);
+    options.width = picture ? static_cast<int>(modelInput[2]) : size.at(1);
+    return options;
+}
+
+nlohmann::json defaultDataSection() {
+    return {{"source", "fashion-mnist"},
+            {"normalization", "divide_255"},
+            {"validation_split", 0.1},
+            {"split_seed", 12345}};
+}
+
 LoadedData loadData(const std::string& spec, const nlohmann::json& section,
                     const Shape& modelInput) {
-    std::string effective = spec.empty() ? section.value("source", "") : spec;
-    if (effective.empty()) {
-        throw DataError(
-            "no data: pass --data (e.g. --data fashion-mnist) or give the model file "
-            "a \"data\" section");
-    }
-    auto [kind, where] = splitSpec(effective);
+    auto [kind, where] = splitSpec(effectiveSpec(spec, section));
     LoadedData out;
-    out.train = readPrimary(kind, where, section, modelInput, out);
+    out.train = readSource(kind, where, section, modelInput, Files::Training, out.skipped);
+    // Fashion-MNIST comes with its own test files.
+    if (kind == "fashion-mnist") {
+        out.test = readSource(kind, where, section, modelInput, Files::Test, out.skipped);
+    }
     // The test set is split off first, so that per-channel statistics never see it.
     const double testSplit = section.value("test_split", 0.0);
     if (testSplit > 0 && !out.test) {
@@ -86,20 +136,10 @@ LoadedData loadData(const std::string& spec, const nlohmann::json& section,
         out.train = std::move(rest);
         out.test = std::move(held);
     }
-    const std::string normalization = section.value("normalization", "divide_255");
-    Normalization norm;
-    if (normalization == "divide_255") {
-        norm = Normalization::divideBy(255.0);
-    } else if (normalization == "mean_std") {
-        norm = Normalization::perChannel(out.train);
-    } else if (normalization != "none") {
-        throw DataError("unknown normalization '" + normalization +
-                        "'; use divide_255, mean_std or none");
-    }
-    norm.apply(out.train);
-    out.normalization = norm;
+    out.normalization = normalizationFor(section, out.train);
+    out.normalization.apply(out.train);
     if (out.test) {
-        norm.apply(*out.test);
+        out.normalization.apply(*out.test);
     }
     const double split = section.value("validation_split", 0.0);
     if (split > 0) {
@@ -107,13 +147,32 @@ LoadedData loadData(const std::string& spec, const nlohmann::json& section,
         out.train = std::move(rest);
         out.validation = std::move(held);
     }
-    fitToModel(out.train, modelInput, out, "training");
+    fitToModel(out.train, modelInput, out.notes, "training");
     if (out.validation) {
-        fitToModel(*out.validation, modelInput, out, "validation");
+        fitToModel(*out.validation, modelInput, out.notes, "validation");
     }
     if (out.test) {
-        fitToModel(*out.test, modelInput, out, "test");
+        fitToModel(*out.test, modelInput, out.notes, "test");
     }
+    return out;
+}
+
+Normalization trainingNormalization(const std::string& spec, const nlohmann::json& section,
+                                    const Shape& modelInput) {
+    if (normalizesWithTrainingStatistics(section)) {
+        return loadData(spec, section, modelInput).normalization;
+    }
+    return normalizationFor(section, Dataset{});
+}
+
+EvaluationData loadEvaluationData(const std::string& spec, const nlohmann::json& section,
+                                  const Shape& modelInput, const Normalization& normalization) {
+    auto [kind, where] = splitSpec(effectiveSpec(spec, section));
+    EvaluationData out;
+    out.data = readSource(kind, where, section, modelInput, Files::Test, out.skipped);
+    out.data.source = kind + ":" + out.data.source;
+    normalization.apply(out.data);
+    fitToModel(out.data, modelInput, out.notes, "evaluation");
     return out;
 }
 

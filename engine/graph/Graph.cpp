@@ -277,7 +277,8 @@ void Graph::build(uint64_t seed, DType dtype, std::optional<int64_t> parameterBu
         nlohmann::json params = n.layer->params().toJson();
         bool sameDType =
             n.layer->parameters().empty() || n.layer->parameters().front().value.dtype() == dtype;
-        if (inputShapes == n.builtInputShapes && params == n.builtParams && sameDType && m_built) {
+        const bool wasBuilt = !n.builtParams.is_null();
+        if (wasBuilt && inputShapes == n.builtInputShapes && params == n.builtParams && sameDType) {
             continue;
         }
         // Each layer's seed depends on its name only, so adding a layer elsewhere does not

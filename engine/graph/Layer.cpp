@@ -72,9 +72,13 @@ std::string Layer::describe() const {
     return "layer '" + m_name + "' (" + (m_kind != nullptr ? m_kind->type : "?") + ")";
 }
 
-Parameter& Layer::addParameter(const std::string& name, const Shape& shape,
-                               const std::string& initializer, int64_t fanIn, int64_t fanOut,
-                               bool trainable, BuildContext& ctx) {
+void Layer::addParameter(const std::string& name, const Shape& shape,
+                         const std::string& initializer, int64_t fanIn, int64_t fanOut,
+                         bool trainable, BuildContext& ctx) {
+    if (ctx.declarations != nullptr) {
+        ctx.declarations->push_back({name, shape, trainable});
+        return;
+    }
     if (ctx.parameterBudget != nullptr) {
         int64_t count = 1;
         for (int64_t d : shape.dims()) {
@@ -92,10 +96,9 @@ Parameter& Layer::addParameter(const std::string& name, const Shape& shape,
     Parameter p{name, std::move(value), Tensor(), trainable};
     if (Parameter* existing = findParameter(name)) {
         *existing = std::move(p);
-        return *existing;
+        return;
     }
     m_parameters.push_back(std::move(p));
-    return m_parameters.back();
 }
 
 void Layer::shapeError(const std::string& message) const {

@@ -1,7 +1,10 @@
 // model.summary() in Keras' layout (tf.keras 2.x): a sequential table for plain chains, the
-// functional one with a "Connected to" column for networks with branches.
+// functional one with a "Connected to" column for networks with branches. The counts come from
+// shapes (<loom/LayerCosts.h>), so a validated graph need not be built: summarising a model
+// with billions of weights allocates none of them.
 
 #include <loom/Graph.h>
+#include <loom/LayerCosts.h>
 
 #include <sstream>
 
@@ -23,9 +26,11 @@ std::string withThousands(int64_t n) {
     return out;
 }
 
-// Keras keeps a linear chain "sequential-like": one input per layer, one consumer each.
+// Keras keeps a linear chain "sequential-like": one Input, one input per layer, one consumer
+// each. (The Inputs are counted here: Graph::inputNames is filled by build alone.)
 bool isSequential(const Graph& graph) {
     std::vector<int> consumers(graph.nodes().size(), 0);
+    int inputLayers = 0;
     for (const Graph::Node& n : graph.nodes()) {
         if (n.inputIndices.size() > 1) {
             return false;
@@ -35,8 +40,9 @@ bool isSequential(const Graph& graph) {
                 return false;
             }
         }
+        inputLayers += n.layer->kind().minInputs == 0 ? 1 : 0;
     }
-    return graph.inputNames().size() == 1;
+    return inputLayers == 1;
 }
 
 // Lays out fields at Keras' column positions: the line opens with a space, each field starts
@@ -77,6 +83,7 @@ std::string modelSummary(const Graph& graph, int lineLength) {
     if (!sequential) {
         header.push_back("Connected to");
     }
+    const NetworkCosts costs = networkCosts(graph);
     std::ostringstream out;
     out << "Model: \"" << graph.name() << "\"\n"
         << std::string(length, '_') << "\n"
@@ -89,15 +96,15 @@ std::string modelSummary(const Graph& graph, int lineLength) {
             continue;  // Keras' Sequential summary has no InputLayer row
         }
         std::string shape = n.outputShape.str("None");
-        std::vector<std::string> fields{n.layer->name() + " (" + n.layer->type() + ")",
-                                        isInput ? "[" + shape + "]" : shape,
-                                        std::to_string(n.layer->parameterCount())};
+        std::vector<std::string> fields{
+            n.layer->name() + " (" + n.layer->type() + ")", isInput ? "[" + shape + "]" : shape,
+            std::to_string(costs.layers.at(n.layer->name()).parameters)};
         if (!sequential) {
             fields.push_back(connections(graph, n));
         }
         out << row(fields, positions) << "\n" << std::string(length, ' ') << "\n";
     }
-    int64_t total = graph.parameterCount(), trainable = graph.trainableParameterCount();
+    const int64_t total = costs.total.parameters, trainable = costs.total.trainableParameters;
     out << std::string(length, '=') << "\n"
         << "Total params: " << withThousands(total) << "\n"
         << "Trainable params: " << withThousands(trainable) << "\n"

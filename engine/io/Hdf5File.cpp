@@ -55,6 +55,18 @@ Handle variableStringType() {
     return type;
 }
 
+/// The type to read strings stored as `stored` into: NUL-padded fixed-length strings of the
+/// same size, or C strings. It keeps the stored character set because HDF5 1.10 converts no
+/// string between ASCII and UTF-8: a fixed-length read fails; a variable-length one fails too,
+/// unless an earlier read in the process left a conversion path HDF5 then reuses (its cache
+/// does not tell the two apart). The bytes are the same, UTF-8 or its ASCII subset, either way.
+Handle memoryStringType(hid_t stored) {
+    Handle type = H5Tis_variable_str(stored) > 0 ? variableStringType()
+                                                 : fixedStringType(H5Tget_size(stored));
+    H5Tset_cset(type.get(), H5Tget_cset(stored));
+    return type;
+}
+
 /// A file's bytes (from disk, or the image when there is one) as the checks in
 /// Hdf5VlenCheck.h read them; sizes and base left at their defaults.
 RawFile rawBytesOf(const std::string& path, const std::shared_ptr<const std::string>& image) {
@@ -389,19 +401,23 @@ uint64_t elementCount(const std::vector<hsize_t>& dims) {
 }
 
 // Reads n strings of a string-typed attribute or dataset; `read` fills a buffer of memType.
+// `fail` throws with what is wrong.
 template <typename Read>
 std::vector<std::string> readStrings(hid_t fileType, uint64_t count, uint64_t storedBytes,
-                                     const Read& read, const std::function<void()>& corrupt) {
+                                     const Read& read,
+                                     const std::function<void(const std::string&)>& fail) {
+    const std::string tooLarge = "is corrupt or larger than the file";
+    const std::string unreadable = "cannot be read (corrupt file?)";
+    Handle memType = memoryStringType(fileType);
     std::vector<std::string> values;
     if (H5Tis_variable_str(fileType) > 0) {
         // Each variable-length reference takes at least 16 bytes of the object header.
         if (count > storedBytes / 8 + 1) {
-            corrupt();
+            fail(tooLarge);
         }
         std::vector<char*> pointers(count, nullptr);
-        Handle memType = variableStringType();
         if (read(memType.get(), pointers.data()) < 0) {
-            corrupt();
+            fail(unreadable);
         }
         for (char* p : pointers) {
             values.emplace_back(p == nullptr ? "" : p);
@@ -412,12 +428,11 @@ std::vector<std::string> readStrings(hid_t fileType, uint64_t count, uint64_t st
     size_t size = H5Tget_size(fileType);
     if (size == 0 || count > kMaxStringBytes || count * size > storedBytes ||
         count * size > kMaxStringBytes) {
-        corrupt();
+        fail(tooLarge);
     }
     std::vector<char> buffer(count * size);
-    Handle memType = fixedStringType(size);
     if (read(memType.get(), buffer.data()) < 0) {
-        corrupt();
+        fail(unreadable);
     }
     for (uint64_t i = 0; i < count; ++i) {
         values.push_back(trimNuls(std::string(buffer.data() + i * size, size)));
@@ -452,14 +467,14 @@ std::vector<std::string> File::stringListAttribute(const std::string& objectPath
                 ? vlenAttributeProblem(rawFileOf(id(), m_path, m_image), header, name, count)
                 : "its object header cannot be found";
         if (!problem.empty()) {
-            fail(where, "is corrupt: " + problem);
+            fail(where, "is corrupt or unsupported: " + problem);
         }
     }
     auto read = [&](hid_t memType, void* buffer) {
         return H5Aread(attribute.get(), memType, buffer);
     };
     return readStrings(type.get(), count, H5Aget_storage_size(attribute.get()), read,
-                       [&] { fail(where, "is corrupt or larger than the file"); });
+                       [&](const std::string& what) { fail(where, what); });
 }
 
 std::string File::stringAttribute(const std::string& objectPath, const std::string& name) const {
@@ -590,7 +605,8 @@ std::string File::readString(const std::string& datasetPath) const {
     auto read = [&](hid_t memType, void* buffer) {
         return H5Dread(set.get(), memType, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer);
     };
-    return readStrings(type.get(), count, stored, read, corrupt)[0];
+    return readStrings(type.get(), count, stored, read,
+                       [&](const std::string& what) { fail(datasetPath, what); })[0];
 }
 
 void File::createGroup(const std::string& groupPath) {

@@ -65,10 +65,10 @@ public:
     std::string objectKey(const std::string& objectPath) const;
 
     bool hasAttribute(const std::string& objectPath, const std::string& name) const;
-    /// A string attribute: fixed-length or variable-length, scalar or a one-element array;
-    /// trailing NULs removed.
+    /// A string attribute: fixed-length (NUL-terminated, NUL- or space-padded) or
+    /// variable-length, ASCII or UTF-8, scalar or a one-element array; the padding removed.
     std::string stringAttribute(const std::string& objectPath, const std::string& name) const;
-    /// A one-dimensional array of strings (fixed- or variable-length), e.g. Keras' weight_names.
+    /// A one-dimensional array of strings in any of those encodings, e.g. Keras' weight_names.
     std::vector<std::string> stringListAttribute(const std::string& objectPath,
                                                  const std::string& name) const;
     int64_t integerAttribute(const std::string& objectPath, const std::string& name) const;
@@ -76,7 +76,8 @@ public:
     Shape datasetShape(const std::string& datasetPath) const;
     /// A floating-point dataset converted to dtype. The stored bytes must justify the shape.
     Tensor readTensor(const std::string& datasetPath, DType dtype = DType::F32) const;
-    /// A string dataset (scalar fixed- or variable-length string, or a 1-D uint8 array).
+    /// A string dataset (one string in any of the attributes' encodings, scalar or a
+    /// one-element array; or a 1-D uint8 array of the bytes).
     std::string readString(const std::string& datasetPath) const;
 
     // ---- writing --------------------------------------------------------------------------

@@ -12,6 +12,7 @@
 
 #include <loom/Error.h>
 #include <loom/Project.h>
+#include <loom/RunSnapshot.h>
 #include <loom/WeightsFile.h>
 
 #include "io/GraphWeights.h"
@@ -319,13 +320,17 @@ Project loadProject(const std::string& path) {
     }
 }
 
-void captureTrainingState(Trainer& trainer, Project& project) {
+OptimizerState captureOptimizerState(Trainer& trainer) {
     Optimizer& optimizer = trainer.optimizer();
     OptimizerState state{optimizer.type(), optimizer.iterations(), {}};
     for (const auto& [key, tensor] : optimizer.stateTensors()) {
         state.tensors[key] = tensor.toHost();
     }
-    project.optimizer = std::move(state);
+    return state;
+}
+
+void captureTrainingState(Trainer& trainer, Project& project) {
+    project.optimizer = captureOptimizerState(trainer);
     project.position = trainer.position();
     project.hasWeights = true;
 }
@@ -354,7 +359,7 @@ std::string isoTimestampNow() {
 RunRecord makeRunRecord(const Project& project, const TrainingHistory& history,
                         std::vector<BatchProgress> batches, const std::string& startedAt) {
     RunRecord run;
-    run.name = "Run " + std::to_string(project.runs.size() + 1);
+    run.name = nextRunName(project.runs);
     run.startedAt = startedAt;
     run.finishedAt = isoTimestampNow();
     run.training = project.training.toJson();

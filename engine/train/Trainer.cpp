@@ -90,7 +90,8 @@ void Trainer::checkCompatible(const Dataset& data) const {
                         " but the model's input '" + m_graph.inputNames()[0] + "' expects " +
                         in.str() +
                         (data.sampleShape().numel() == in.numel()
-                             ? "; flatten or reshape the data (e.g. --flatten)"
+                             ? "; set the input's shape to " + data.sampleShape().str() +
+                                   " and add a Reshape or Flatten layer after it"
                              : ""));
     }
     const Shape& out = m_graph.node(m_graph.outputNames()[0]).outputShape;
@@ -98,7 +99,10 @@ void Trainer::checkCompatible(const Dataset& data) const {
         !(out.numel() == 1 && data.classCount() == 2)) {
         throw DataError("the data set has " + std::to_string(data.classCount()) +
                         " classes but the model's output " + out.str() + " has " +
-                        std::to_string(out.numel()) + " units");
+                        std::to_string(out.numel()) +
+                        " units: set the units of the output "
+                        "layer '" +
+                        m_graph.outputNames()[0] + "' to " + std::to_string(data.classCount()));
     }
 }
 

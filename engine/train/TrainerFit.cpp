@@ -164,9 +164,6 @@ void Trainer::finishEpoch(EpochState& state, const Dataset* validation) {
         e.validationAccuracy = v.metrics ? v.metrics->accuracy() : std::nan("");
     }
     state.report(e);
-    if (onEpochEnd) {
-        onEpochEnd(e);
-    }
 }
 
 TrainingHistory Trainer::fit(const Dataset& train, const Dataset* validation, ProgressSink* sink,
@@ -218,11 +215,9 @@ TrainingHistory Trainer::fit(const Dataset& train, const Dataset* validation, Pr
             at.plateauWait = 0;
         }
         const EarlyStoppingConfig& es = m_config.earlyStopping;
+        const double value = es.enabled ? monitored(e, es.monitor) : 0.0;
         if (!es.enabled) {
-            continue;
-        }
-        const double value = monitored(e, es.monitor);
-        if (value < at.earlyStoppingBest - es.minDelta) {
+        } else if (value < at.earlyStoppingBest - es.minDelta) {
             at.earlyStoppingBest = value;
             at.earlyStoppingWait = 0;
             best = es.restoreBestWeights ? takeSnapshot(m_graph, m_backend) : Snapshot{};
@@ -234,6 +229,14 @@ TrainingHistory Trainer::fit(const Dataset& train, const Dataset* validation, Pr
                                          es.monitor + " stopped improving after epoch " +
                                              std::to_string(e.epoch - at.earlyStoppingWait),
                                          ""};
+        }
+        // After the position moved on: a checkpoint taken now resumes with the next epoch.
+        try {
+            if (onEpochEnd) {
+                onEpochEnd(e);
+            }
+        } catch (const std::exception& error) {
+            state.finished = RunFinished{RunFinished::Reason::Failed, error.what(), ""};
         }
     }
     history.finished = state.finished.value_or(

@@ -15,6 +15,7 @@
 #include <QDir>
 #include <QDockWidget>
 #include <QFile>
+#include <QLabel>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -71,7 +72,7 @@ void TestMainWindow::showsThePaletteOnTheLeft() {
 
 void TestMainWindow::showsCanvasPropertiesAndSummary() {
     MainWindow window;
-    QCOMPARE(window.tabs()->currentWidget(), window.canvas());
+    QCOMPARE(window.tabs()->currentWidget(), window.canvas()->parentWidget());
     auto* properties = window.findChild<QDockWidget*>(QStringLiteral("propertyDock"));
     QVERIFY(properties && qobject_cast<PropertyEditor*>(properties->widget()));
     QCOMPARE(window.dockWidgetArea(properties), Qt::RightDockWidgetArea);
@@ -240,9 +241,12 @@ void TestMainWindow::trainsSavesAndReopens() {
     QVERIFY(train && train->text().contains(QStringLiteral("Train")));
     train->click();
     QCOMPARE(window.tabs()->currentWidget(), window.trainingPage());
-    QVERIFY(!window.canvas()->isInteractive());  // no edits while the worker trains
-    QVERIFY(recorded.wait(120000));
+    // The run trains its own snapshot: the canvas stays editable and says so.
     QVERIFY(window.canvas()->isInteractive());
+    auto* notice = window.findChild<QLabel*>(QStringLiteral("runningNotice"));
+    QVERIFY(notice && !notice->isHidden());
+    QVERIFY(recorded.wait(120000));
+    QVERIFY(notice->isHidden());
     TrainingChart* chart = window.trainingPage()->chart();
     QCOMPARE(chart->runCount(), 1);
     QCOMPARE(chart->batchCount(0), 1875);  // 60,000 samples in batches of 32

@@ -1,5 +1,6 @@
-// loom-cli end to end: summary, train with progress and a saved checkpoint, evaluate, predict,
-// and clear errors (non-zero exit, a message) for bad input.
+// loom-cli end to end: summary, train with progress and a saved checkpoint, evaluate (a whole
+// source, never split), predict (preprocessed as training was), and clear errors (non-zero
+// exit, a message) for bad input.
 
 #include <QImage>
 #include <QProcess>
@@ -36,6 +37,20 @@ void writeText(const QString& path, const QByteArray& text) {
     f.write(text);
 }
 
+// A small picture with pixels that vary from image to image: dark ones below 110, light ones
+// above 140.
+void writePicture(const QString& path, int index, bool light) {
+    QImage image(8, 8, QImage::Format_RGB888);
+    for (int y = 0; y < 8; ++y) {
+        for (int x = 0; x < 8; ++x) {
+            const int noise = (index * 37 + (y * 8 + x) * 11) % 100;
+            const int base = (light ? 150 : 0) + noise;
+            image.setPixel(x, y, qRgb(base, base + 3, base + 6));
+        }
+    }
+    QVERIFY(image.save(path, "PNG"));
+}
+
 }  // namespace
 
 class TestCli : public QObject {
@@ -48,6 +63,7 @@ private slots:
     void badInputGivesClearErrors();
     void ctrlCStopsWithinABatchAndStillSaves();
     void projectsResumeTrainingAndConvert();
+    void evaluateReadsAWholeFolderAndPredictNormalisesAsTraining();
 
 private:
     void writePointsModel();
@@ -196,13 +212,59 @@ void TestCli::projectsResumeTrainingAndConvert() {
         QVERIFY2(step.exitCode == 0, qPrintable(step.output));
         Run scored = loomCli({"evaluate", m_dir.filePath(name), "--data", data});
         QVERIFY2(scored.exitCode == 0, qPrintable(scored.output));
-        const QString line = scored.output.section('\n', 0, 0);
+        const QString line = scored.output.section("data: loss", 1, 1).section('\n', 0, 0);
+        QVERIFY2(!line.isEmpty(), qPrintable(scored.output));
         QVERIFY2(lastLine.isEmpty() || line == lastLine, qPrintable(line + " vs " + lastLine));
         lastLine = line;
     }
     Run unknown = loomCli({"convert", project, m_dir.filePath("points.xyz")});
     QVERIFY2(unknown.exitCode == 1 && unknown.output.contains("unknown model format"),
              qPrintable(unknown.output));
+}
+
+void TestCli::evaluateReadsAWholeFolderAndPredictNormalisesAsTraining() {
+    const QString folder = m_dir.filePath("pictures");
+    for (const QString& name : {QString("dark"), QString("light")}) {
+        QVERIFY(QDir(folder).mkpath(name));
+        for (int i = 0; i < 1000; ++i) {
+            writePicture(folder + QString("/%1/%2.png").arg(name).arg(i), i, name == "light");
+        }
+    }
+    // Split three ways for training; mean_std takes its statistics from the training part.
+    writeText(m_dir.filePath("pictures.json"), R"({
+      "format": "loom-graph", "version": 1, "name": "pictures",
+      "layers": [{"name": "in", "type": "Input", "params": {"shape": [3, 8, 8]}},
+                 {"name": "flat", "type": "Flatten", "inputs": ["in"]},
+                 {"name": "out", "type": "Dense", "params": {"units": 2, "activation": "softmax"},
+                  "inputs": ["flat"]}],
+      "training": {"optimizer": "adam", "epochs": 3, "batch_size": 32},
+      "data": {"source": "folder:)" + folder.toUtf8() +
+                                                   R"(", "normalization": "mean_std",
+               "validation_split": 0.1, "test_split": 0.1, "class_names": ["dark", "light"]}
+    })");
+    const QString project = m_dir.filePath("pictures.loom");
+    Run train = loomCli({"train", m_dir.filePath("pictures.json"), "--save", project});
+    QVERIFY2(train.exitCode == 0 && train.output.contains("1620 training samples") &&
+                 train.output.contains("200 test"),
+             qPrintable(train.output));
+
+    Run whole = loomCli({"evaluate", project, "--data", "folder:" + folder});
+    QVERIFY2(whole.exitCode == 0, qPrintable(whole.output));
+    QVERIFY2(whole.output.contains("evaluating 2000 samples of folder:" + folder + "\n") &&
+                 whole.output.contains("(2000 samples)"),
+             qPrintable(whole.output));
+    QRegularExpression accuracy("accuracy ([0-9.]+)");
+    QVERIFY2(accuracy.match(whole.output).captured(1).toDouble() > 0.95, qPrintable(whole.output));
+
+    Run heldOut = loomCli({"evaluate", project});
+    QVERIFY2(heldOut.exitCode == 0 && heldOut.output.contains("evaluating the 200 test samples") &&
+                 heldOut.output.contains("(200 samples)"),
+             qPrintable(heldOut.output));
+
+    Run predict = loomCli({"predict", project, folder + "/light/7.png", "--top", "1"});
+    QVERIFY2(predict.exitCode == 0, qPrintable(predict.output));
+    QVERIFY2(predict.output.section('\n', 1, 1).trimmed().startsWith("light"),
+             qPrintable(predict.output));
 }
 
 QTEST_GUILESS_MAIN(TestCli)

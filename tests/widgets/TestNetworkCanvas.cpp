@@ -38,12 +38,15 @@ private slots:
     void tidiesByDepth();
     void zoomsWithCtrlWheelAndFits();
     void marksNonFiniteOriginAndReportsClicks();
+    void marksLayersTheChecksWarnAboutInAmber();
 
 private:
     /// Input(784) -> Dense(64) -> Dense(10), made through the model.
     void buildChain();
     QPoint viewPointOf(const QPointF& scenePoint) const;
     void dragWire(PortItem* from, PortItem* to);
+    /// The colour painted at this point of a node (in the node's own coordinates).
+    QColor colourOn(const NodeItem* node, const QPointF& point) const;
 
     std::unique_ptr<Graph> m_graph;
     std::unique_ptr<QUndoStack> m_undo;
@@ -355,6 +358,44 @@ void TestNetworkCanvas::marksNonFiniteOriginAndReportsClicks() {
     QCOMPARE(m_undo->undoText(), m_undo->text(m_undo->count() - 1));
     m_canvas->markNonFiniteOrigin(QString());
     QVERIFY(!node->isNonFiniteOrigin());
+}
+
+QColor TestNetworkCanvas::colourOn(const NodeItem* node, const QPointF& point) const {
+    const QImage shot = m_canvas->viewport()->grab().toImage();
+    return shot.pixelColor(viewPointOf(node->mapToScene(point)));
+}
+
+void TestNetworkCanvas::marksLayersTheChecksWarnAboutInAmber() {
+    buildChain();  // dense_1 has no softmax
+    NetworkCheckInputs inputs;
+    inputs.training.loss = "categorical_crossentropy";
+    const std::vector<NetworkWarning> warnings = checkNetwork(m_model->graph(), inputs);
+    QCOMPARE(warnings.size(), size_t{1});
+    m_canvas->setWarnings(warnings);
+    NodeItem* output = m_canvas->nodeItem("dense_1");
+    NodeItem* hidden = m_canvas->nodeItem("dense");
+    QVERIFY(output->showsWarning());
+    QVERIFY(!hidden->showsWarning());
+    QVERIFY2(output->toolTip().contains("has no softmax"), qPrintable(output->toolTip()));
+    // The body turns amber, below the text, where a plain layer's stays near white.
+    const QPointF bodyCorner(NodeItem::kWidth - 12, NodeItem::kHeight - 6);
+    const QColor amber = colourOn(output, bodyCorner);
+    const QColor plain = colourOn(hidden, bodyCorner);
+    QVERIFY2(amber.blue() < 225 && amber.red() > 240, qPrintable(amber.name()));
+    QVERIFY2(plain.blue() > 240, qPrintable(plain.name()));
+
+    // Red wins: an invalid layer shows its problem, not the warning.
+    QVERIFY(m_model->setParameter("input", "shape", {1, 28, 28}));
+    QVERIFY(!output->isValid());
+    QVERIFY(!output->showsWarning());
+    m_undo->undo();
+    QVERIFY(output->showsWarning());
+
+    // The warnings of the next check replace these; the mark goes with its warning.
+    m_canvas->setWarnings({});
+    QVERIFY(!output->showsWarning());
+    QVERIFY(!output->toolTip().contains("has no softmax"));
+    QVERIFY(colourOn(output, bodyCorner).blue() > 240);
 }
 
 QTEST_MAIN(TestNetworkCanvas)

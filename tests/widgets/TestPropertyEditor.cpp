@@ -40,6 +40,7 @@ private slots:
     void refusedValueSnapsBackWithTheReason();
     void showsModelSettingsWithoutASingleSelection();
     void hyperparameterPanelReportsWholeConfigurations();
+    void settingsShowAsTypedAndStoreWhatIsShown();
     void summaryFollowsEdits();
 
 private:
@@ -244,6 +245,42 @@ void TestPropertyEditor::hyperparameterPanelReportsWholeConfigurations() {
     QVERIFY(device);
     QVERIFY(device->findData("cpu") >= 0);  // the CPU is always listed, with its memory
     QVERIFY(device->itemText(device->findData("cpu")).contains("GiB"));
+}
+
+/// Settings imported from Keras or ONNX are float32s widened to double (0.3f is 0.30000001).
+void TestPropertyEditor::settingsShowAsTypedAndStoreWhatIsShown() {
+    const QString dropout = m_model->addLayer("Dropout", {0, 0});
+    QVERIFY(m_model->setParameter(dropout, "rate", double(0.3f)));
+    m_canvas->selectLayers({dropout});
+    auto* rate = qobject_cast<QDoubleSpinBox*>(m_editor->layerForm()->editor("rate"));
+    QVERIFY(rate);
+    QCOMPARE(rate->text(), QStringLiteral("0.3"));
+    QVERIFY2(rate->toolTip().endsWith("(from 0 to 0.99)"), qPrintable(rate->toolTip()));
+    rate->setFocus();
+    rate->selectAll();
+    QTest::keyClicks(rate, "0.9");
+    QTest::keyClick(rate, Qt::Key_Return);
+    QCOMPARE(m_graph->layer(dropout.toStdString()).params().getFloat("rate"), 0.9);
+    QCOMPARE(rate->text(), QStringLiteral("0.9"));
+
+    HyperparameterPanel panel;
+    TrainingConfig training;
+    training.optimizerParams = {{"learning_rate", double(1e-5f)}};
+    panel.setTraining(training);
+    auto* learningRate =
+        qobject_cast<QDoubleSpinBox*>(panel.optimizerForm()->editor("learning_rate"));
+    QVERIFY(learningRate);
+    QCOMPARE(learningRate->text(), QStringLiteral("1e-05"));
+    QCOMPARE(float(learningRate->value()), 1e-5f);
+    QSignalSpy edited(&panel, &HyperparameterPanel::trainingEdited);
+    learningRate->setFocus();
+    learningRate->selectAll();
+    QTest::keyClicks(learningRate, "3e-5");
+    QTest::keyClick(learningRate, Qt::Key_Return);
+    QCOMPARE(edited.size(), 1);
+    const auto next = edited.last().first().value<TrainingConfig>();
+    QCOMPARE(next.optimizerParams["learning_rate"].get<double>(), 3e-5);
+    QCOMPARE(float(next.optimizerParams["learning_rate"].get<double>()), 3e-5f);
 }
 
 void TestPropertyEditor::summaryFollowsEdits() {

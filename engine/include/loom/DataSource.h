@@ -25,8 +25,19 @@ struct LoadedData {
     std::vector<std::string> notes;  ///< what was done to fit the model, for the user
 };
 
+/// A whole source to evaluate a trained model on.
+struct EvaluationData {
+    Dataset data;  ///< every sample; data.source says what was read ("folder:DIR/test")
+    std::vector<SkippedFile> skipped;
+    std::vector<std::string> notes;  ///< what was done to fit the model, for the user
+};
+
 /// Where Debian's dataset-fashion-mnist package installs the four IDX files.
 inline constexpr const char* kDefaultFashionMnistFolder = "/usr/share/datasets/fashion-mnist";
+
+/// The data section of a new project: Fashion-MNIST from Debian's package, pixels divided by
+/// 255, a seeded 10% of the training set held out for validation.
+nlohmann::json defaultDataSection();
 
 /// spec: "fashion-mnist[:DIR]", "idx:IMAGES,LABELS", "folder:DIR", "csv:FILE"; empty: the
 /// section's "source". The data section supplies preprocessing: normalization (divide_255,
@@ -35,5 +46,25 @@ inline constexpr const char* kDefaultFashionMnistFolder = "/usr/share/datasets/f
 /// to the model's input when only the layout differs. Throws DataError saying what is wrong.
 LoadedData loadData(const std::string& spec, const nlohmann::json& section,
                     const Shape& modelInput);
+
+/// True when the section's normalisation takes statistics of the training data (mean_std).
+bool normalizesWithTrainingStatistics(const nlohmann::json& section);
+
+/// The normalisation loadData gives the training data of `spec` (empty: the section's
+/// source). Only mean_std depends on those data: then they are read for their statistics.
+Normalization trainingNormalization(const std::string& spec, const nlohmann::json& section,
+                                    const Shape& modelInput);
+
+/// Every sample of a source, never split, to evaluate a model on: a CSV file, an IDX pair,
+/// Fashion-MNIST's test files, an image folder (its test/ folder when it has one, as a folder
+/// laid out as train/ and test/ has). The section reads them as loadData reads training data,
+/// `normalization` (the training data's: LoadedData::normalization or trainingNormalization)
+/// scales them and they are laid out as the model's input. Throws DataError.
+EvaluationData loadEvaluationData(const std::string& spec, const nlohmann::json& section,
+                                  const Shape& modelInput, const Normalization& normalization);
+
+/// How loadData reads an image folder for a model: the section's labels and grayscale, at the
+/// model's picture size (for a flat input, the section's size, 32x32 by default).
+ImageFolderOptions imageFolderOptions(const nlohmann::json& section, const Shape& modelInput);
 
 }  // namespace loom

@@ -50,6 +50,8 @@ public:
     std::string add(const std::string& type, const std::string& name,
                     const nlohmann::json& params = nlohmann::json::object(),
                     const std::vector<std::string>& inputs = {});
+    /// The name add gives a layer of this type when it is given none.
+    std::string uniqueName(const std::string& type) const;
     void remove(const std::string& name);
     void connect(const std::string& from, const std::string& to);
     /// Marks which nodes are the model's outputs; by default every node nobody consumes.
@@ -80,6 +82,17 @@ public:
 
     /// Moves every parameter to the backend's device.
     void moveTo(Backend& backend);
+
+    /// An independent copy: the same layers, wiring, positions and built state, with its own
+    /// host copy of every weight (one memcpy per tensor, no re-initialisation), so a training
+    /// run can work on it while this graph stays free for editing.
+    Graph copy() const;
+    /// Moves the weights of `trained` into the layers of this graph that it has with the same
+    /// name, type, parameters and input shapes (an edited graph keeps the trained weights of
+    /// the layers the edit left alone, even while another layer is half-wired). The graph
+    /// counts as built when it is valid and every layer got its weights this way. Returns the
+    /// number of layers that took weights.
+    size_t takeWeightsFrom(Graph& trained);
 
     /// Runs the graph on inputs (one per Input node, in the order of inputNames()). Returns the
     /// outputs, in the order of outputNames(); they stay valid until the next forward.
@@ -118,7 +131,6 @@ public:
 
 private:
     std::optional<size_t> findNode(const std::string& name) const;
-    std::string uniqueName(const std::string& type) const;
     void invalidate() { m_built = false; }
     /// Both collect a diagnostic per bad node; with throwFirst they throw at the first instead.
     std::vector<NodeDiagnostic> sortTopologically(bool throwFirst);

@@ -60,6 +60,13 @@ struct ExecutionContext {
     void ensure(Tensor& t, const Shape& shape) const;
 };
 
+/// A parameter as a layer's build declares it: what counting it needs, without its values.
+struct ParameterDeclaration {
+    std::string name;
+    Shape shape;
+    bool trainable = true;
+};
+
 /// What a layer needs to create its parameters.
 struct BuildContext {
     Rng& rng;
@@ -67,6 +74,10 @@ struct BuildContext {
     /// When set, the parameter elements still allowed; addParameter throws instead of
     /// allocating beyond it (a model read from a file may not claim more than the file holds).
     int64_t* parameterBudget = nullptr;
+    /// When set, addParameter only appends each parameter's declaration here: nothing is
+    /// allocated or initialised and the layer gains no parameters. For counting weights from
+    /// shapes (<loom/LayerCosts.h>), however many there are.
+    std::vector<ParameterDeclaration>* declarations = nullptr;
 };
 
 class Layer {
@@ -115,10 +126,10 @@ public:
     std::string describe() const;
 
 protected:
-    /// Adds a parameter initialised on the host with a Keras initialiser.
-    Parameter& addParameter(const std::string& name, const Shape& shape,
-                            const std::string& initializer, int64_t fanIn, int64_t fanOut,
-                            bool trainable, BuildContext& ctx);
+    /// Adds a parameter initialised on the host with a Keras initialiser, or only declares it
+    /// (BuildContext::declarations).
+    void addParameter(const std::string& name, const Shape& shape, const std::string& initializer,
+                      int64_t fanIn, int64_t fanOut, bool trainable, BuildContext& ctx);
     /// Throws ShapeError naming this layer, the input and what was expected.
     [[noreturn]] void shapeError(const std::string& message) const;
     /// Computes the gradient of a parameter only when this layer trains.

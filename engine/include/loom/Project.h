@@ -60,12 +60,14 @@ void saveProject(const Project& project, const std::string& path);
 /// Reads a project; IoError naming the file and the part that is wrong.
 Project loadProject(const std::string& path);
 
+/// A host copy of a trainer's optimizer state.
+OptimizerState captureOptimizerState(Trainer& trainer);
 /// Copies a trainer's optimizer state and position into the project, so that a save captures
 /// where training stands; and back, so that the next fit() continues from there.
 void captureTrainingState(Trainer& trainer, Project& project);
 void restoreTrainingState(const Project& project, Trainer& trainer);
 
-/// A run record named "Run N" for a history, stamped with start and end times.
+/// A run record named nextRunName(project.runs) for a history, stamped with start and end times.
 RunRecord makeRunRecord(const Project& project, const TrainingHistory& history,
                         std::vector<BatchProgress> batches, const std::string& startedAt);
 /// The current time as ISO 8601 UTC ("2026-11-22T23:46:01Z").

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Builds Loom with ThreadSanitizer and with AddressSanitizer + UndefinedBehaviorSanitizer, and
+# runs test suites under each.
+#
+#   scripts/sanitize.sh [tsan|asan] [CTEST_ARGS...]
+#
+# tsan: build-tsan/, -fsanitize=thread: data races and lock-order inversions between Loom's
+#       threads (the training and art workers, the data loaders, the GUI thread).
+# asan: build-asan/, -fsanitize=address,undefined: out-of-bounds accesses, use after free,
+#       double frees, leaks (LeakSanitizer, at exit) and undefined behaviour (overflow, bad
+#       shifts, misaligned or null accesses, bad casts); -fno-sanitize-recover=undefined turns
+#       every UB finding into a failure.
+# Without tsan or asan: both, one after the other. Each is a RelWithDebInfo build (optimised,
+# with line numbers in the reports) without CUDA and the benchmarks, through ccache when it is
+# installed; only the suites to run are built. CTEST_ARGS choose the suites (default: the app
+# suites and engine_TestTraining and engine_TestGraph) and go to ctest as they are, e.g.
+#   scripts/sanitize.sh tsan -R 'TestTrainingController|TestTraining'
+#
+# A report fails its suite. ThreadSanitizer goes on after a race (halt_on_error=0) so that one
+# run lists every race, and then exits with 66; AddressSanitizer and UBSan stop at the first
+# finding (memory after one is not to be trusted). ctest prints a failing suite's output with
+# the reports; <build>/Testing/Temporary/LastTest.log keeps every suite's. Suppressions, for
+# third-party code only and each with its reason, are in scripts/sanitize/. Your own
+# TSAN_OPTIONS, ASAN_OPTIONS, UBSAN_OPTIONS and LSAN_OPTIONS are appended, so they win.
+#
+# OpenMP under ThreadSanitizer: Debian's libgomp is not instrumented, so TSan does not see
+# its barriers and reports every OpenMP loop of the CPU backend as racing with itself. The
+# TSan run therefore sets OMP_NUM_THREADS=1 (and OPENBLAS_NUM_THREADS=1, for OpenBLAS' own
+# threads, which wait on plain flags TSan cannot see either): each parallel region runs on
+# the thread that enters it, which is how the backend already runs one nested in another.
+# TSan then checks Loom's own threads against each other, not the split of a kernel's loop
+# between OpenMP's threads; the ASan run keeps every core.
+#
+# Time: on 2 busy cores each build took about half an hour, and engine_TestTraining's W2 and
+# W4 accuracy tests 16 and over 14 minutes under TSan (15 minutes in all under ASan). Qt Test's
+# watchdog (QTEST_FUNCTION_TIMEOUT, 30 minutes, set in tests/CMakeLists.txt) can end that suite
+# under TSan on a slow machine; then run its other functions directly, with tsan()'s
+# environment below plus QT_QPA_PLATFORM=offscreen and LOOM_SOURCE_DIR (see README.md):
+#   build-tsan/tests/engine/engine_TestTraining stopAndPauseTakeEffectWithinABatch ...
+#
+# Environment (optional): LOOM_SANITIZE_JOBS (build parallelism, default: every core).
+# The exit status is non-zero when a build or any suite under either sanitizer fails.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+suppressions=$root/scripts/sanitize
+sanitizers=(tsan asan)
+case "${1:-}" in
+  tsan | asan)
+    sanitizers=("$1")
+    shift
+    ;;
+esac
+ctest_args=("$@")
+if [ ${#ctest_args[@]} -eq 0 ]; then
+  ctest_args=(-R '^(app_.*|engine_TestTraining|engine_TestGraph)$')
+fi
+
+launcher=()
+if command -v ccache >/dev/null; then
+  launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+fi
+
+# configure BUILD_DIR FLAGS: a RelWithDebInfo build with FLAGS on every compile and link.
+configure() {
+  cmake -S "$root" -B "$1" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOOM_CUDA=OFF \
+    -DLOOM_BENCHMARKS=OFF "${launcher[@]}" \
+    -DCMAKE_C_FLAGS="$2" -DCMAKE_CXX_FLAGS="$2" \
+    -DCMAKE_EXE_LINKER_FLAGS="$2" -DCMAKE_SHARED_LINKER_FLAGS="$2" >/dev/null
+}
+
+# build_suites BUILD_DIR: builds the executables of the suites CTEST_ARGS select (each suite
+# is registered under its target's name, tests/CMakeLists.txt's loom_add_test).
+build_suites() {
+  local suites
+  mapfile -t suites < <(ctest --test-dir "$1" -N "${ctest_args[@]}" |
+    sed -n 's/^ *Test *#[0-9]*: *//p')
+  if [ ${#suites[@]} -eq 0 ]; then
+    echo "sanitize.sh: no suite matches ${ctest_args[*]}" >&2
+    return 1
+  fi
+  echo "sanitize.sh: building ${suites[*]} in $1"
+  cmake --build "$1" --parallel "${LOOM_SANITIZE_JOBS:-$(nproc)}" --target "${suites[@]}"
+}
+
+# run_suites BUILD_DIR: ctest with a timeout that allows for the sanitizers' slowdown
+# (training under TSan runs several times slower than a Release build).
+run_suites() {
+  ctest --test-dir "$1" --output-on-failure --timeout 14400 "${ctest_args[@]}"
+}
+
+tsan() {
+  local build=$root/build-tsan
+  configure "$build" "-fsanitize=thread" && build_suites "$build" &&
+    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 \
+      TSAN_OPTIONS="halt_on_error=0:second_deadlock_stack=1:history_size=7:suppressions=$suppressions/tsan.supp:${TSAN_OPTIONS:-}" \
+      run_suites "$build"
+}
+
+asan() {
+  local build=$root/build-asan
+  configure "$build" \
+    "-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" &&
+    build_suites "$build" &&
+    ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:detect_stack_use_after_return=1:check_initialization_order=1:${ASAN_OPTIONS:-}" \
+      LSAN_OPTIONS="suppressions=$suppressions/lsan.supp:print_suppressions=0:${LSAN_OPTIONS:-}" \
+      UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:${UBSAN_OPTIONS:-}" \
+      run_suites "$build"
+}
+
+# Each step is chained with &&: set -e does not apply inside a function called from an if.
+failed=()
+for sanitizer in "${sanitizers[@]}"; do
+  echo "sanitize.sh: $sanitizer"
+  if ! "$sanitizer"; then
+    failed+=("$sanitizer")
+  fi
+done
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "sanitize.sh: failures under ${failed[*]} (reports above, and in" \
+    "build-<sanitizer>/Testing/Temporary/LastTest.log)" >&2
+  exit 1
+fi
+echo "sanitize.sh: no findings under ${sanitizers[*]}"
