@@ -125,7 +125,8 @@ void TrainingController::trainJob(Job& job, ProgressQueue& queue, RunControl& co
         const bool failed = job.history->finished.reason == RunFinished::Reason::Failed ||
                             job.history->finished.reason == RunFinished::Reason::NonFinite;
         const Dataset* heldOut = d.test ? &*d.test : d.validation ? &*d.validation : nullptr;
-        if (heldOut && heldOut->isClassification() && !failed) {
+        // A stop takes effect within one batch: measuring held-out data could take a minute.
+        if (heldOut && heldOut->isClassification() && !failed && !control.stopRequested()) {
             job.results = measure(trainer, *heldOut,
                                   d.test ? QObject::tr("test") : QObject::tr("validation"));
         }

@@ -54,32 +54,48 @@ alive() {
 key() {
   xdotool key --clearmodifiers "$@"
 }
+# answer KEYS: key presses on the dialog that is open (the newest window besides the main one).
+answer() {
+  local dialog
+  dialog=$(xdotool search --onlyvisible --name '.+' | grep -vx "$window" | tail -1) || true
+  if [ -n "$dialog" ]; then
+    xdotool windowfocus --sync "$dialog"
+    key "$@"
+  fi
+}
+# shortcut KEYS: a key press on the main window (without a window manager, focus does not
+# return to it by itself when a dialog closes).
+shortcut() {
+  xdotool windowfocus --sync "$window"
+  key "$@"
+}
 
 shot opened
-key F5
+shortcut F5
 sleep 4
 shot training
 alive "F5 (train)"
 
-key ctrl+n
+shortcut ctrl+n
 shot ctrl-n-asks
-key Escape
+answer Escape
 shot ctrl-n-cancelled
 alive "Ctrl+N, cancelled"
 
-key ctrl+o
+shortcut ctrl+o
 shot ctrl-o-asks
-key Escape
+answer Escape
 alive "Ctrl+O, cancelled"
 
-key ctrl+z
+shortcut ctrl+z
 shot ctrl-z
 alive "Ctrl+Z"
 
 saved=$home/during-training.loom
-key ctrl+s
-sleep 1.5
+shortcut ctrl+s
 # The file dialog opens with the name field focused: type the path over the suggestion.
+dialog=$(timeout 20 xdotool search --sync --onlyvisible --name 'Save project' | head -1)
+xdotool windowactivate --sync "$dialog" 2>/dev/null || xdotool windowfocus "$dialog"
 key ctrl+a
 xdotool type --delay 20 "$saved"
 key Return
@@ -92,20 +108,20 @@ fi
 "$build/engine/loom-cli" summary "$saved" >/dev/null
 echo "try-window: the project saved during training loads"
 
-key ctrl+q
+shortcut ctrl+q
 shot ctrl-q-asks
-key Escape
+answer Escape
 alive "Ctrl+Q, cancelled"
 
-key ctrl+q
+shortcut ctrl+q
 sleep 1
-# "Training is running: stop it and quit?" -> Yes (Alt+Y), then the unsaved-changes question
-# (the run just finished) -> Discard.
-key alt+y
+# "Training is running: stop it and quit?" -> Yes (Alt+Y); the run stops within a batch, then
+# the unsaved-changes question (the run just finished) -> Discard (Tab to it, Space).
+answer alt+y
 shot ctrl-q-stopped
-key alt+d
 for _ in $(seq 1 20); do
   kill -0 "$loom_pid" 2>/dev/null || break
+  answer Tab space
   sleep 0.5
 done
 if kill -0 "$loom_pid" 2>/dev/null; then
