@@ -37,6 +37,14 @@ long runNumber(const std::string& name) {
     return end != nullptr && *end == '\0' ? number : 0;
 }
 
+/// The project's network with its own copy of the weights, and where its training stands.
+void copyTrainingState(const Project& from, Project& to) {
+    to.graph = from.graph.copy();
+    to.hasWeights = from.hasWeights;
+    to.optimizer = from.optimizer;
+    to.position = from.position;
+}
+
 }  // namespace
 
 Project runSnapshot(const Project& project, bool fromScratch) {
@@ -48,10 +56,7 @@ Project runSnapshot(const Project& project, bool fromScratch) {
         snapshot.graph = Graph::fromJson(project.graph.toJson());
         return snapshot;
     }
-    snapshot.graph = project.graph.copy();
-    snapshot.hasWeights = project.hasWeights;
-    snapshot.optimizer = project.optimizer;
-    snapshot.position = project.position;
+    copyTrainingState(project, snapshot);
     return snapshot;
 }
 
@@ -76,10 +81,7 @@ Project projectWithRun(const Project& project, const RunInProgress& run) {
         saved.position = checkpoint->position;
         return saved;
     }
-    saved.graph = project.graph.copy();
-    saved.hasWeights = project.hasWeights;
-    saved.optimizer = project.optimizer;
-    saved.position = project.position;
+    copyTrainingState(project, saved);
     return saved;
 }
 
