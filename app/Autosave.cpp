@@ -52,14 +52,13 @@ QString Autosave::defaultFolder() {
 }
 
 bool Autosave::saveNow() {
-    if (!m_document.isModified() && !m_document.hasRunInProgress()) {
-        return true;
-    }
     try {
         if (!QDir().mkpath(m_folder)) {
             throw IoError("cannot create the recovery folder " + m_folder.toStdString());
         }
-        m_document.writeCopy(m_recoveryPath);
+        if (!m_document.writeUnsavedCopy(m_recoveryPath)) {
+            return true;
+        }
         QFile sidecar(sidecarOf(m_recoveryPath));
         const QJsonObject about{{"originalPath", m_document.path()},
                                 {"savedAt", QDateTime::currentDateTimeUtc().toString(Qt::ISODate)}};

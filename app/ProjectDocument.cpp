@@ -111,6 +111,10 @@ QString ProjectDocument::displayName() const {
 
 void ProjectDocument::exportModel(const QString& path) {
     dropWeightsThatNoLongerFit();
+    if (!m_project.graph.isBuilt()) {
+        // As Keras saves a model never fitted: the file holds freshly initialised weights.
+        m_project.graph.build(m_project.training.seed);
+    }
     writeModelFile(m_project, QFile::encodeName(path).toStdString());
 }
 
@@ -125,24 +129,31 @@ void ProjectDocument::dropWeightsThatNoLongerFit() {
 }
 
 void ProjectDocument::save(const QString& path) {
-    write(path);
+    write(path, runInProgress());
     m_path = path;
     m_undoStack->setClean();
 }
 
-void ProjectDocument::writeCopy(const QString& path) {
-    write(path);
+bool ProjectDocument::writeUnsavedCopy(const QString& path) {
+    const std::optional<RunInProgress> run = runInProgress();
+    if (!isModified() && !run) {
+        return false;
+    }
+    write(path, run);
+    return true;
 }
 
 void ProjectDocument::setRunInProgress(std::function<std::optional<RunInProgress>()> source) {
     m_runInProgress = std::move(source);
 }
 
-void ProjectDocument::write(const QString& path) {
+std::optional<RunInProgress> ProjectDocument::runInProgress() const {
+    return m_runInProgress ? m_runInProgress() : std::nullopt;
+}
+
+void ProjectDocument::write(const QString& path, const std::optional<RunInProgress>& run) {
     dropWeightsThatNoLongerFit();
     const std::string file = QFile::encodeName(path).toStdString();
-    const std::optional<RunInProgress> run =
-        m_runInProgress ? m_runInProgress() : std::optional<RunInProgress>();
     if (run) {
         saveProject(projectWithRun(m_project, *run), file);
     } else {

@@ -52,15 +52,16 @@ public:
     /// what they were made for, the runs are saved without them. During a training run the
     /// file also holds the run so far (see setRunInProgress).
     void save(const QString& path);
-    /// Writes the project as save() does, without taking the path or marking it saved (the
-    /// autosave copy).
-    void writeCopy(const QString& path);
+    /// The autosave copy: when the document has unsaved changes or a run is in progress,
+    /// writes the project as save() does, without taking the path or marking it saved, and
+    /// returns true; otherwise writes nothing and returns false.
+    bool writeUnsavedCopy(const QString& path);
     /// Where saves find the training run in progress, if any: its record so far and the
     /// weights of its last finished epoch, written with the document.
     void setRunInProgress(std::function<std::optional<RunInProgress>()> source);
-    bool hasRunInProgress() const { return m_runInProgress && m_runInProgress().has_value(); }
     /// Writes the network, its weights and training settings in the format the name asks for
-    /// (.h5 Keras, .onnx, model.json TF.js, .json graph); the document stays as it is.
+    /// (.h5 Keras, .onnx, model.json TF.js, .json graph); a network never trained is written
+    /// with the initial weights its first run would start from.
     void exportModel(const QString& path);
     /// The project's name for the title bar: the file's name without its extension.
     QString displayName() const;
@@ -88,7 +89,8 @@ signals:
 private:
     void replaceProject(Project project, const QString& path);
     void dropWeightsThatNoLongerFit();
-    void write(const QString& path);
+    std::optional<RunInProgress> runInProgress() const;
+    void write(const QString& path, const std::optional<RunInProgress>& run);
 
     Project m_project;
     QString m_path;

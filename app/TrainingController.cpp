@@ -23,6 +23,27 @@ constexpr int kTicksPerStatus = 30;
 /// The gallery shows this many misclassified samples.
 constexpr size_t kMaxMistakes = 48;
 
+/// Throws GraphError, saying what to change on the Network tab, when `graph` cannot train.
+void requireTrainable(Graph& graph) {
+    if (graph.nodes().empty()) {
+        throw GraphError(QObject::tr("The network is empty: drag an Input layer and the layers "
+                                     "that follow it onto the Network tab.")
+                             .toStdString());
+    }
+    const std::vector<NodeDiagnostic> problems = graph.validate();
+    if (!problems.empty()) {
+        const NodeDiagnostic& first = problems.front();
+        throw GraphError(first.node.empty() ? first.message
+                                            : "layer '" + first.node + "' " + first.message);
+    }
+    if (graph.inputNames().empty()) {
+        throw GraphError(QObject::tr("The network has no Input layer: add one from the palette on "
+                                     "the Network tab and wire it to the first layer.")
+                             .toStdString());
+    }
+    requireOneInputAndOutput(graph);
+}
+
 Shape modelInput(const Graph& graph) {
     return graph.node(graph.inputNames().at(0)).outputShape;
 }
@@ -155,10 +176,7 @@ bool TrainingController::train(Start start) {
     auto job = std::make_shared<Job>();
     try {
         job->snapshot = runSnapshot(m_project, start == Start::FromScratch);
-        const std::vector<NodeDiagnostic> problems = job->snapshot.graph.validate();
-        if (!problems.empty()) {
-            throw GraphError("layer '" + problems.front().node + "' " + problems.front().message);
-        }
+        requireTrainable(job->snapshot.graph);
         if (m_data && m_dataKey == dataKey(job->snapshot.data, modelInput(job->snapshot.graph))) {
             job->data = m_data;
         }

@@ -1,5 +1,6 @@
 #include "DatasetPanel.h"
 
+#include "CompactDoubleSpinBox.h"
 #include "SampleImage.h"
 
 #include <QCheckBox>
@@ -118,12 +119,12 @@ QWidget* DatasetPanel::createSettings() {
     m_normalization = new QComboBox(settings);
     m_normalization->addItems({tr("divide by 255"), tr("mean and std per channel"), tr("none")});
     m_form->addRow(tr("Normalisation"), m_normalization);
-    m_validationSplit = new QDoubleSpinBox(settings);
-    m_testSplit = new QDoubleSpinBox(settings);
+    m_validationSplit = new CompactDoubleSpinBox(settings);
+    m_testSplit = new CompactDoubleSpinBox(settings);
     for (QDoubleSpinBox* split : {m_validationSplit, m_testSplit}) {
         split->setRange(0, 0.9);
+        split->setStepType(QAbstractSpinBox::DefaultStepType);
         split->setSingleStep(0.05);
-        split->setDecimals(2);
     }
     m_form->addRow(tr("Validation split"), m_validationSplit);
     m_form->addRow(tr("Test split"), m_testSplit);

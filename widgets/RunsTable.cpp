@@ -2,6 +2,7 @@
 
 #include "RunColors.h"
 #include "RunLabel.h"
+#include "ShortestNumber.h"
 
 #include <QDateTime>
 #include <QHeaderView>
@@ -24,13 +25,19 @@ QIcon swatch(const QColor& color) {
     return QIcon(pixmap);
 }
 
+// A setting as the person typed it: numbers with their shortest digits (0.9, not
+// 0.899999976158142), everything else as JSON writes it (true, "sgd").
+QString settingText(const nlohmann::json& value) {
+    return value.is_number_float() ? shortestNumber(value.get<double>())
+                                   : QString::fromStdString(value.dump());
+}
+
 // The hyperparameters other than the learning rate, "momentum 0.9, nesterov true".
 QString otherHyperparameters(const TrainingConfig& config) {
     QStringList parts;
     for (const auto& [key, value] : config.optimizerParams.items()) {
         if (key != "learning_rate") {
-            parts << QStringLiteral("%1 %2").arg(QString::fromStdString(key),
-                                                 QString::fromStdString(value.dump()));
+            parts << QStringLiteral("%1 %2").arg(QString::fromStdString(key), settingText(value));
         }
     }
     return parts.join(QStringLiteral(", "));
@@ -103,7 +110,7 @@ void RunsTable::fillRow(int row, const RunRecord& run) {
                 ? QString::fromStdString(config.optimizer)
                 : QStringLiteral("%1 (%2)").arg(QString::fromStdString(config.optimizer), others),
             QString::fromStdString(config.optimizerParams.dump()));
-    setCell(row, LearningRate, QString::number(learningRateOf(config), 'g', 4));
+    setCell(row, LearningRate, shortestNumber(learningRateOf(config)));
     setCell(row, BatchSize, QString::number(config.batchSize));
     setCell(row, Epochs, QString::number(run.epochs.size()));
     const EpochProgress last =

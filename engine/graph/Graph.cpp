@@ -255,6 +255,13 @@ std::vector<NodeDiagnostic> Graph::validate() {
         std::vector<NodeDiagnostic> shapeProblems = inferShapes(false);
         problems.insert(problems.end(), shapeProblems.begin(), shapeProblems.end());
     }
+    if (problems.empty()) {
+        try {
+            resolveInputsAndOutputs();
+        } catch (const GraphError& e) {
+            problems.push_back({"", e.what()});
+        }
+    }
     return problems;
 }
 

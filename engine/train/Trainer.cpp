@@ -36,7 +36,27 @@ Tensor onHost(const Tensor& t) {
     return t.device().kind == DeviceKind::CPU ? t : t.toHost();
 }
 
+// "2 (input, input_1)"
+std::string countAndNames(const std::vector<std::string>& names) {
+    std::string list;
+    for (const std::string& name : names) {
+        list += (list.empty() ? "" : ", ") + name;
+    }
+    return std::to_string(names.size()) + (names.empty() ? "" : " (" + list + ")");
+}
+
 }  // namespace
+
+void requireOneInputAndOutput(const Graph& graph) {
+    if (graph.inputNames().size() != 1 || graph.outputNames().size() != 1) {
+        throw GraphError(
+            "training needs one Input layer and one output (a layer no other layer reads); "
+            "this network has " +
+            countAndNames(graph.inputNames()) + " Input layers and " +
+            countAndNames(graph.outputNames()) +
+            " outputs: wire the layers into one network or delete the extra ones");
+    }
+}
 
 Trainer::Trainer(Graph& graph, TrainingConfig config, Backend& backend)
     : m_graph(graph),
@@ -49,11 +69,7 @@ Trainer::Trainer(Graph& graph, TrainingConfig config, Backend& backend)
     if (!m_graph.isBuilt()) {
         m_graph.build(m_config.seed);
     }
-    if (m_graph.inputNames().size() != 1 || m_graph.outputNames().size() != 1) {
-        throw GraphError("training needs a model with one input and one output; this one has " +
-                         std::to_string(m_graph.inputNames().size()) + " and " +
-                         std::to_string(m_graph.outputNames().size()));
-    }
+    requireOneInputAndOutput(m_graph);
     m_graph.moveTo(m_backend);
     // The graph does not change while this trainer lives, so its parameter list is made once
     // rather than on every step.

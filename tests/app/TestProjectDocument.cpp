@@ -3,6 +3,7 @@
 #include "ProjectDocument.h"
 
 #include <loom/Error.h>
+#include <loom/ModelFile.h>
 
 #include <QFile>
 #include <QSignalSpy>
@@ -30,6 +31,8 @@ private slots:
     void savesAndReopensTheSameProject();
     void keepsTheDocumentWhenAFileCannotBeOpened();
     void tracksUnsavedChanges();
+    void exportsANetworkNeverTrained_data();
+    void exportsANetworkNeverTrained();
 
 private:
     static QString example(const QString& name);
@@ -237,6 +240,33 @@ void TestProjectDocument::tracksUnsavedChanges() {
     QVERIFY(!document.isModified());
     document.undoStack().undo();
     QVERIFY(document.isModified());
+}
+
+void TestProjectDocument::exportsANetworkNeverTrained_data() {
+    QTest::addColumn<QString>("file");
+    QTest::newRow("Keras HDF5") << "never.h5";
+    QTest::newRow("ONNX") << "never.onnx";
+    QTest::newRow("TensorFlow.js") << "tfjs/model.json";
+}
+
+/// A network built on the canvas and exported before any run: the file holds the weights its
+/// first run would start from, as Keras saves a model never fitted.
+void TestProjectDocument::exportsANetworkNeverTrained() {
+    QFETCH(QString, file);
+    QTemporaryDir dir;
+    QVERIFY(QDir().mkpath(dir.filePath("tfjs")));
+    ProjectDocument document;
+    NetworkModel& network = document.network();
+    const QString input = network.addLayer("Input", {0, 0});
+    QVERIFY(network.setParameter(input, "shape", nlohmann::json::array({784})));
+    const QString dense = network.addLayer("Dense", {0, 120});
+    QVERIFY(network.connectLayers(input, dense));
+    QVERIFY(network.setParameter(dense, "units", 10));
+    const QString path = dir.filePath(file);
+    document.exportModel(path);
+    const ModelFile exported = readModelFile(QFile::encodeName(path).toStdString());
+    QCOMPARE(exported.graph.nodes().size(), size_t(2));
+    QVERIFY(exported.hasWeights);
 }
 
 QTEST_MAIN(TestProjectDocument)

@@ -42,6 +42,8 @@ private slots:
     void reportsNonFiniteLoss();
     void reportsWhatKeepsARunFromStarting_data();
     void reportsWhatKeepsARunFromStarting();
+    void refusesANetworkThatCannotTrain_data();
+    void refusesANetworkThatCannotTrain();
     void screenshots();
 
 private:
@@ -256,6 +258,37 @@ void TestTrainingController::reportsWhatKeepsARunFromStarting() {
     QTRY_COMPARE(controller.state(), TrainingController::State::Idle);
     QVERIFY(project.runs.empty());
     QCOMPARE(recorded.count(), 0);
+}
+
+void TestTrainingController::refusesANetworkThatCannotTrain_data() {
+    QTest::addColumn<QString>("layers");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("empty") << "[]"
+                           << "The network is empty";
+    QTest::newRow("two inputs")
+        << R"([{"name": "input", "type": "Input", "params": {"shape": [784]}},
+        {"name": "input_1", "type": "Input", "params": {"shape": [784]}}])"
+        << "2 (input, input_1) Input layers";
+    QTest::newRow("unwired") << R"([{"name": "dense", "type": "Dense", "params": {"units": 10}}])"
+                             << "layer 'dense' takes 1 input(s) but has 0";
+}
+
+/// A network that cannot train is refused before a run starts, with the reason in the person's
+/// words: no run is recorded and no worker starts.
+void TestTrainingController::refusesANetworkThatCannotTrain() {
+    QFETCH(QString, layers);
+    QFETCH(QString, message);
+    nlohmann::json json = w1Json();
+    json["layers"] = nlohmann::json::parse(layers.toStdString());
+    json.erase("outputs");
+    Project project = w1Project(1, json);
+    TrainingController controller(project);
+    QSignalSpy failed(&controller, &TrainingController::trainingFailed);
+    QVERIFY(!controller.train());
+    QCOMPARE(failed.count(), 1);
+    QVERIFY2(failed[0][0].toString().contains(message), qPrintable(failed[0][0].toString()));
+    QCOMPARE(controller.state(), TrainingController::State::Idle);
+    QVERIFY(project.runs.empty());
 }
 
 /// Pictures of the training widgets with real runs, for a person to look at (set LOOM_GUI_SHOTS

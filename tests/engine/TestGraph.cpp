@@ -62,6 +62,7 @@ private slots:
     void unknownTypeAndParameterAreReported();
     void negativeAndOutOfRangeSizesAreRejected();
     void validateGivesOneDiagnosticPerBadNode();
+    void validateKeepsInputsAndOutputsCurrent();
     void malformedJsonIsAnError();
     void frozenLayerGetsNoWeightGradient();
     void inputGradientThroughBranchyNet();
@@ -224,6 +225,24 @@ void TestGraph::validateGivesOneDiagnosticPerBadNode() {
     }
     QCOMPARE(bad, (std::set<std::string>{"bad_dense", "bad_conv", "orphan", "unwired",
                                          "half_wired_add"}));
+}
+
+void TestGraph::validateKeepsInputsAndOutputsCurrent() {
+    Graph g;
+    g.add("Input", "in", {{"shape", {4}}});
+    g.add("Dense", "hidden", {{"units", 3}}, {"in"});
+    QVERIFY(g.validate().empty());
+    QCOMPARE(g.outputNames(), std::vector<std::string>{"hidden"});
+    // An edit between builds: what validate says is what the next build will see.
+    g.add("Dense", "out", {{"units", 2}}, {"hidden"});
+    g.add("Input", "extra", {{"shape", {4}}});
+    QVERIFY(g.validate().empty());
+    QCOMPARE(g.inputNames(), (std::vector<std::string>{"in", "extra"}));
+    QCOMPARE(g.outputNames(), (std::vector<std::string>{"out", "extra"}));
+    g.setOutputs({"ghost"});
+    const std::vector<NodeDiagnostic> problems = g.validate();
+    QCOMPARE(problems.size(), size_t(1));
+    QVERIFY2(problems[0].message.find("ghost") != std::string::npos, problems[0].message.c_str());
 }
 
 void TestGraph::malformedJsonIsAnError() {

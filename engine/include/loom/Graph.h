@@ -62,7 +62,9 @@ public:
     static Graph fromJson(const nlohmann::json& json);
     nlohmann::json toJson() const;
 
-    /// Checks the whole graph without throwing: one diagnostic per bad node.
+    /// Checks the whole graph without throwing: one diagnostic per bad node (an empty node
+    /// name when the problem is the graph's: an output that names no layer). A valid graph's
+    /// inputNames() and outputNames() are then up to date, as after build().
     std::vector<NodeDiagnostic> validate();
     /// Validates, then creates every layer's parameters (host, seeded by name and seed).
     /// Throws GraphError or ShapeError at the first bad node. Layers already built keep their

@@ -47,6 +47,10 @@ struct TrainingHistory {
     RunFinished finished{RunFinished::Reason::Completed, "", ""};
 };
 
+/// Throws GraphError naming the layers when a built or validated graph has other than one
+/// Input layer and one output: what Trainer needs.
+void requireOneInputAndOutput(const Graph& graph);
+
 class Trainer {
 public:
     Trainer(Graph& graph, TrainingConfig config, Backend& backend = cpuBackend());
