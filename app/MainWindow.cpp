@@ -21,6 +21,8 @@
 #include "TrainingPage.h"
 
 #include <loom/Error.h>
+#include <loom/Json.h>
+#include <loom/WeightsFile.h>
 
 #include <QAction>
 #include <QApplication>
@@ -28,6 +30,7 @@
 #include <QDateTime>
 #include <QDir>
 #include <QDockWidget>
+#include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QLabel>
@@ -43,7 +46,6 @@
 #include <QVBoxLayout>
 
 #include <exception>
-#include <fstream>
 
 namespace loom {
 
@@ -103,6 +105,7 @@ void MainWindow::createTabs() {
     m_data = new DatasetPanel(this);
     m_training = new TrainingPage(*m_document, this);
     m_log = new QPlainTextEdit(this);
+    m_log->setObjectName(QStringLiteral("log"));
     m_log->setReadOnly(true);
     m_tabs->addTab(createNetworkTab(), tr("&Network"));
     m_tabs->addTab(m_data, tr("&Data"));
@@ -370,7 +373,21 @@ void MainWindow::startTraining(TrainingController::Start start) {
             }
         }
     }
+    warnIfSavesWillFail();
     m_training->controller().train(start);
+}
+
+void MainWindow::warnIfSavesWillFail() {
+    if (m_document->path().isEmpty()) {
+        return;
+    }
+    try {
+        requireWritableTarget(QFile::encodeName(m_document->path()).toStdString());
+    } catch (const std::exception& e) {
+        // The run's results stay in the window either way; said now, not at the first save.
+        log(tr("Warning: %1. Use File > Save As to keep this run somewhere else.")
+                .arg(QString::fromUtf8(e.what())));
+    }
 }
 
 void MainWindow::fillRecentMenu() {
@@ -433,11 +450,13 @@ bool MainWindow::openProject(const QString& path) {
 bool MainWindow::openArtExample(const QString& path) {
     nlohmann::json example;
     try {
-        std::ifstream in(QFile::encodeName(path).toStdString());
-        if (!in) {
+        QFile file(path);
+        if (!file.open(QIODevice::ReadOnly)) {
             throw IoError("cannot read " + path.toStdString());
         }
-        example = nlohmann::json::parse(in);
+        const QByteArray text = file.readAll();
+        example =
+            parseJson(std::string_view(text.constData(), size_t(text.size())), path.toStdString());
         const QString kind = QString::fromStdString(example.at("tab").get<std::string>());
         QWidget* holder = m_tabs->findChild<QWidget*>(kind);
         if (holder == nullptr || m_tabs->indexOf(holder) < 0) {

@@ -82,6 +82,8 @@ private:
     /// Train (F5, the Training tab's buttons): when the checks warn, asks first, offering to
     /// apply their fixes.
     void startTraining(TrainingController::Start start);
+    /// Says in the log, before a run starts, when saving the project where it lives would fail.
+    void warnIfSavesWillFail();
     void fillRecentMenu();
     void chooseProject();
     bool save();

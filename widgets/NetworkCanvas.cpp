@@ -7,6 +7,8 @@
 #include "PortItem.h"
 #include "WireItem.h"
 
+#include <loom/Error.h>
+#include <loom/Json.h>
 #include <loom/Layer.h>
 
 #include <QAction>
@@ -326,11 +328,16 @@ void NetworkCanvas::paste() {
         mime != nullptr ? mime->data(QString::fromLatin1(kLayersMimeType)) : QByteArray();
     // Anything that is not a fragment (an empty clipboard included) reaches the model as null,
     // which refuses it with a message.
-    const nlohmann::json fragment =
-        nlohmann::json::parse(bytes.begin(), bytes.end(), nullptr, false);
+    nlohmann::json fragment;
+    try {
+        fragment = loom::parseJson(std::string_view(bytes.constData(), size_t(bytes.size())),
+                                   "the clipboard");
+    } catch (const loom::Error&) {
+        fragment = nullptr;
+    }
     ++m_pasteCount;
-    const QStringList pasted = m_model.paste(fragment.is_discarded() ? nlohmann::json() : fragment,
-                                             QPointF(kPasteStep, kPasteStep) * m_pasteCount);
+    const QStringList pasted =
+        m_model.paste(fragment, QPointF(kPasteStep, kPasteStep) * m_pasteCount);
     if (!pasted.isEmpty()) {
         selectLayers(pasted);
     }

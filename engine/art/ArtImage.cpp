@@ -7,7 +7,8 @@
 #include <fstream>
 
 #ifdef LOOM_HAVE_OPENCV
-#include <opencv2/core.hpp>
+#include "data/ImageDecoding.h"
+
 #include <opencv2/imgcodecs.hpp>
 #endif
 
@@ -57,10 +58,16 @@ std::vector<Tap> taps(int64_t from, int64_t to) {
 
 Tensor readRgbImage(const std::string& path) {
 #ifdef LOOM_HAVE_OPENCV
-    cv::Mat bgr = cv::imread(path, cv::IMREAD_COLOR);
-    if (bgr.empty()) {
-        throw DataError("cannot read the image '" + path +
-                        "' (missing, unreadable or not an image)");
+    // Art works on the picture at its own size: one above the budget is refused rather than
+    // quietly made smaller.
+    ImageLimits limits;
+    limits.reduceLarge = false;
+    limits.setting.clear();
+    cv::Mat bgr;
+    try {
+        bgr = decodeImage(path, false, limits);
+    } catch (const DataError& e) {
+        throw DataError("cannot read the image '" + path + "': " + e.what());
     }
     Tensor image = Tensor::empty(Shape{3, bgr.rows, bgr.cols});
     float* out = image.data<float>();

@@ -1,5 +1,6 @@
 #include <loom/ArtModel.h>
 #include <loom/Error.h>
+#include <loom/FiniteWeights.h>
 #include <loom/TfjsModel.h>
 
 #include <cstdlib>
@@ -86,7 +87,9 @@ Graph loadPretrainedModel(const std::string& name) {
                       "; fetch it (about 25 MB, once) with: node examples/fetch_pretrained.js" +
                       (std::getenv("LOOM_PRETRAINED_DIR") ? " " + pretrainedFolder() : ""));
     }
-    return loadTfjsModel(path);
+    Graph graph = loadTfjsModel(path);
+    requireFiniteWeights(graph, path);
+    return graph;
 }
 
 std::vector<LayerWeight> parseLayerWeights(const std::string& text) {

@@ -7,6 +7,7 @@
 #include <loom/DeepDream.h>
 #include <loom/Devices.h>
 #include <loom/Error.h>
+#include <loom/Json.h>
 #include <loom/PixelPreprocessing.h>
 #include <loom/StyleTransfer.h>
 
@@ -15,6 +16,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 
 namespace loom::cli {
 
@@ -54,7 +56,8 @@ double benchStyle(const std::string& graphPath, int64_t size, int repeat, Backen
     if (!in) {
         throw IoError("cannot read the VGG16 graph '" + graphPath + "'");
     }
-    Graph vgg = Graph::fromJson(nlohmann::json::parse(in));
+    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    Graph vgg = Graph::fromJson(parseJson(text, graphPath));
     vgg.build(1);
     const ArtModelDefaults defaults = artModelDefaults(vgg);
     StyleSettings settings;

@@ -53,7 +53,7 @@ Graph loadArtModel(const Arguments& args) {
     if (!std::filesystem::exists(model) && model.find('/') == std::string::npos) {
         return loadPretrainedModel(model);
     }
-    ModelFile file = readModelFile(model);
+    ModelFile file = readModelFile(model, args);
     ensureBuilt(file);
     if (!file.hasWeights) {
         std::fprintf(stderr, "note: %s holds no weights; its layers start random\n", model.c_str());

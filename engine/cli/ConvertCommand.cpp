@@ -11,13 +11,13 @@
 namespace loom::cli {
 
 int runConvert(int argc, char** argv) {
-    Arguments args(argc, argv, 2, {}, {});
+    Arguments args(argc, argv, 2, {}, {kAllowNonFiniteWeights});
     if (args.positionals().size() != 2) {
         throw ConfigError("usage: loom-cli convert IN OUT (formats chosen by the file names)");
     }
     const std::string& in = args.positionals()[0];
     const std::string& out = args.positionals()[1];
-    ModelFile model = readModelFile(in);
+    ModelFile model = readModelFile(in, args);
     if (!model.hasWeights) {
         std::printf("note: %s holds no trained weights; %s gets freshly initialised ones\n",
                     in.c_str(), out.c_str());

@@ -2,19 +2,26 @@
 // loom-cli's view of <loom/ModelFile.h>: imports' warnings printed as notes, and weights that
 // may come from a separate --weights file.
 
+#include "cli/Arguments.h"
+
 #include <loom/ModelFile.h>
 
-#include <optional>
 #include <string>
 
 namespace loom::cli {
 
-/// loom::readModelFile, printing what the import left out as "note: ..." on stderr.
-ModelFile readModelFile(const std::string& path);
+/// The flag of the commands that inspect a model (summary, evaluate, predict, convert) that
+/// loads NaN or infinite weights instead of refusing them, to look into a damaged file.
+inline const std::string kAllowNonFiniteWeights = "allow-non-finite-weights";
 
-/// Builds the graph and loads the weights file when one is given; when `required`, a model
-/// with no weights of its own and no weights file is a ConfigError naming `command`.
-void prepareWeights(ModelFile& model, const std::optional<std::string>& weightsPath, bool required,
+/// loom::readModelFile, printing what the import left out as "note: ..." on stderr; weights
+/// that are NaN or infinite are refused unless `args` holds kAllowNonFiniteWeights.
+ModelFile readModelFile(const std::string& path, const Arguments& args);
+
+/// Builds the graph and loads the weights file that --weights names (with non-finite weights
+/// refused as readModelFile does); when `required`, a model with no weights of its own and no
+/// weights file is a ConfigError naming `command`.
+void prepareWeights(ModelFile& model, const Arguments& args, bool required,
                     const std::string& command);
 
 }  // namespace loom::cli

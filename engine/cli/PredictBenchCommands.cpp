@@ -38,13 +38,13 @@ std::vector<std::string> classNamesOf(const ModelFile& model, const std::string&
 }  // namespace
 
 int runPredict(int argc, char** argv) {
-    Arguments args(argc, argv, 2, {"weights", "data", "top", "threads"}, {});
+    Arguments args(argc, argv, 2, {"weights", "data", "top", "threads"}, {kAllowNonFiniteWeights});
     setCpuThreads(static_cast<int>(args.integer("threads").value_or(0)));
     if (args.positionals().size() < 2) {
         throw ConfigError("usage: loom-cli predict MODEL --weights FILE IMAGE...");
     }
-    ModelFile model = readModelFile(args.positionals()[0]);
-    prepareWeights(model, args.value("weights"), true, "predict");
+    ModelFile model = readModelFile(args.positionals()[0], args);
+    prepareWeights(model, args, true, "predict");
     const std::string trainingData = args.value("data", model.data.value("source", ""));
     if (trainingData.empty() && normalizesWithTrainingStatistics(model.data)) {
         throw ConfigError(
@@ -85,7 +85,7 @@ int runBench(int argc, char** argv) {
     std::printf("%-28s %6s %8s %12s %12s %10s   (%d CPU threads)\n", "model", "batch", "steps",
                 "ms/step", "samples/s", "s/epoch", cpuThreads());
     for (const std::string& path : models) {
-        ModelFile model = readModelFile(path);
+        ModelFile model = readModelFile(path, args);
         model.training.batchSize = args.integer("batch").value_or(model.training.batchSize);
         model.training.epochs = 1;
         ensureBuilt(model);

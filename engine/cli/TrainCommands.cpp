@@ -19,6 +19,8 @@
 #include <csignal>
 #include <cstdio>
 #include <thread>
+#include <utility>
+#include <vector>
 
 namespace loom::cli {
 
@@ -127,6 +129,16 @@ void printEvaluation(const char* name, const ModelEvaluation& r,
     }
 }
 
+// An evaluation whose loss is NaN or infinite measured nothing: an error, not a result.
+void requireFiniteLoss(const ModelEvaluation& result) {
+    if (!std::isfinite(result.loss)) {
+        throw Error(std::string("the loss is ") + (std::isnan(result.loss) ? "NaN" : "infinite") +
+                    ", so the numbers above mean nothing: the network's outputs overflowed or "
+                    "are not numbers. Its weights (or the data) hold values that are too large, "
+                    "NaN or infinite");
+    }
+}
+
 // Passes progress on to the printer and keeps the per-batch numbers for the project's run
 // history.
 class RunRecorder : public ProgressSink {
@@ -167,16 +179,23 @@ void saveTrained(ModelFile& model, Trainer& trainer, const std::string& path) {
     }
 }
 
-volatile std::sig_atomic_t g_interrupted = 0;
+/// The signal that asked training to stop, 0 while none has.
+volatile std::sig_atomic_t g_stopSignal = 0;
 
-void onInterrupt(int) {
-    g_interrupted = 1;
+void onStopSignal(int signal) {
+    g_stopSignal = signal;
 }
 
-// Trains on a worker thread while this one watches for Ctrl-C, which stops training at the
-// end of the current batch (the weights are then still saved) instead of killing the process.
-TrainingHistory trainInterruptibly(Trainer& trainer, const LoadedData& data,
-                                   ProgressSink& printer) {
+/// The signals that end a process when a person or the system asks it to: Ctrl-C, kill's
+/// default, a closed terminal or ssh session. Each stops training at the end of the batch and
+/// the weights are still saved; kill -9 cannot be caught, and atomic saves cover it.
+constexpr int kStopSignals[] = {SIGINT, SIGTERM, SIGHUP};
+
+// Trains on a worker thread while this one watches for a stop signal, which stops training at
+// the end of the current batch (the weights are then still saved) instead of killing the
+// process. Returns the history and the signal that stopped it, if any.
+std::pair<TrainingHistory, int> trainInterruptibly(Trainer& trainer, const LoadedData& data,
+                                                   ProgressSink& printer) {
     std::atomic<bool> done{false};
     TrainingHistory history;
     BackgroundRun run([&](RunControl& control) {
@@ -187,17 +206,22 @@ TrainingHistory trainInterruptibly(Trainer& trainer, const LoadedData& data,
         history = trainer.fit(data.train, data.validation ? &*data.validation : nullptr, &printer,
                               &control);
     });
-    g_interrupted = 0;
-    auto previous = std::signal(SIGINT, onInterrupt);
+    g_stopSignal = 0;
+    std::vector<void (*)(int)> previous;
+    for (int signal : kStopSignals) {
+        previous.push_back(std::signal(signal, onStopSignal));
+    }
     while (!done) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        if (g_interrupted) {
+        if (g_stopSignal != 0) {
             run.control().requestStop();
         }
     }
-    std::signal(SIGINT, previous);
+    for (size_t i = 0; i < previous.size(); ++i) {
+        std::signal(kStopSignals[i], previous[i]);
+    }
     run.wait();
-    return history;
+    return {std::move(history), static_cast<int>(g_stopSignal)};
 }
 
 // Every sample of `spec`, normalised as the training data were: those the data section names,
@@ -210,7 +234,9 @@ void evaluateWholeSource(Trainer& trainer, const ModelFile& model, const std::st
     reportNotes(data.notes, data.skipped);
     std::printf("evaluating %lld samples of %s\n", static_cast<long long>(data.data.size()),
                 data.data.source.c_str());
-    printEvaluation("data", evaluateModel(trainer, data.data), data.data.classNames, true);
+    const ModelEvaluation result = evaluateModel(trainer, data.data);
+    printEvaluation("data", result, data.data.classNames, true);
+    requireFiniteLoss(result);
 }
 
 // What training held out of the model's own data: the test set, else the validation set.
@@ -222,14 +248,16 @@ void evaluateHeldOut(Trainer& trainer, const ModelFile& model, const std::string
                                                    : std::pair{"training", &data.train};
     std::printf("evaluating the %lld %s samples of %s\n", static_cast<long long>(heldOut->size()),
                 name, spec.c_str());
-    printEvaluation(name, evaluateModel(trainer, *heldOut), heldOut->classNames, true);
+    const ModelEvaluation result = evaluateModel(trainer, *heldOut);
+    printEvaluation(name, result, heldOut->classNames, true);
+    requireFiniteLoss(result);
 }
 
 }  // namespace
 
 int runSummary(int argc, char** argv) {
-    Arguments args(argc, argv, 2, {}, {});
-    ModelFile model = readModelFile(modelPath(args));
+    Arguments args(argc, argv, 2, {}, {kAllowNonFiniteWeights});
+    ModelFile model = readModelFile(modelPath(args), args);
     // A summary needs shapes only: building would allocate and initialise every weight. A
     // model with problems (or no layers) is built all the same, for the error every command
     // gives about it: build throws it before creating any weight.
@@ -246,12 +274,17 @@ int runTrain(int argc, char** argv) {
                     "weights", "save", "checkpoint", "threads", "device"},
                    {});
     setCpuThreads(static_cast<int>(args.integer("threads").value_or(0)));
-    ModelFile model = readModelFile(modelPath(args));
+    ModelFile model = readModelFile(modelPath(args), args);
     applyOverrides(args, model.training);
     if (auto split = args.number("validation-split")) {
         model.data["validation_split"] = *split;
     }
-    prepareWeights(model, args.value("weights"), false, "train");
+    prepareWeights(model, args, false, "train");
+    for (const char* target : {"save", "checkpoint"}) {
+        if (auto path = args.value(target)) {
+            requireWritableTarget(*path);  // before the training whose result it would hold
+        }
+    }
     LoadedData data = loadData(dataSpec(args, model), model.data, modelInput(model.graph));
     reportData(data);
     std::printf(
@@ -282,7 +315,7 @@ int runTrain(int argc, char** argv) {
             model.runs.pop_back();
         };
     }
-    TrainingHistory history = trainInterruptibly(trainer, data, recorder);
+    auto [history, stopSignal] = trainInterruptibly(trainer, data, recorder);
     printer.printTable();
     model.runs.push_back(makeRunRecord(model, history, recorder.takeBatches(), startedAt));
     if (data.test) {
@@ -298,18 +331,19 @@ int runTrain(int argc, char** argv) {
         case RunFinished::Reason::EarlyStopped:
             return 0;
         case RunFinished::Reason::Stopped:
-            return 130;  // what a shell reports after Ctrl-C
+            return 128 + (stopSignal != 0 ? stopSignal : SIGINT);  // as a shell reports it
         default:
             return 1;
     }
 }
 
 int runEvaluate(int argc, char** argv) {
-    Arguments args(argc, argv, 2, {"data", "weights", "batch", "threads", "device"}, {});
+    Arguments args(argc, argv, 2, {"data", "weights", "batch", "threads", "device"},
+                   {kAllowNonFiniteWeights});
     setCpuThreads(static_cast<int>(args.integer("threads").value_or(0)));
-    ModelFile model = readModelFile(modelPath(args));
+    ModelFile model = readModelFile(modelPath(args), args);
     applyOverrides(args, model.training);
-    prepareWeights(model, args.value("weights"), true, "evaluate");
+    prepareWeights(model, args, true, "evaluate");
     Trainer trainer(model.graph, model.training, backendOf(model.training));
     if (auto spec = args.value("data")) {
         evaluateWholeSource(trainer, model, *spec);

@@ -21,6 +21,9 @@ const char* const kUsage = R"(usage: loom-cli COMMAND [ARGS]
       --save FILE                  write the trained weights (HDF5) here; FILE.loom: the whole
                                    project (weights, optimizer state, run history)
       --checkpoint FILE            save (as --save) at the end of every epoch
+                                   (both places are checked before training starts; Ctrl-C,
+                                   SIGTERM and SIGHUP stop at the end of the batch and still
+                                   save, exiting 130, 143 and 129)
       --threads N                  CPU threads (default: one per core)
       --device auto|cpu|cuda|cuda:N
                                    where to train (default: the model's "device", auto: the
@@ -67,7 +70,9 @@ const char* const kUsage = R"(usage: loom-cli COMMAND [ARGS]
 
 MODEL is a JSON graph with "training" and "data" sections (see examples/), a .loom project
 (training continues where it stopped), a Keras .h5 / .keras model, a TF.js model.json or an
-ONNX model.
+ONNX model. A model or weights file holding NaN or infinite weights (a damaged file) is
+refused; summary, evaluate, predict and convert load it with --allow-non-finite-weights, to
+inspect it. evaluate fails (exit 1) when the loss comes out NaN or infinite.
 )";
 
 }  // namespace

@@ -1,4 +1,5 @@
 #include <loom/Error.h>
+#include <loom/Json.h>
 #include <loom/Params.h>
 
 #include <cmath>
@@ -35,7 +36,7 @@ int64_t toInteger(const nlohmann::json& value, const std::string& where) {
             return static_cast<int64_t>(v);
         }
     }
-    throw ConfigError(where + ": expected a whole number, got " + value.dump());
+    throw ConfigError(where + ": expected a whole number, got " + jsonExcerpt(value));
 }
 
 ParamValue convertValue(const ParamSpec& spec, const nlohmann::json& value,
@@ -48,7 +49,7 @@ ParamValue convertValue(const ParamSpec& spec, const nlohmann::json& value,
         }
         case ParamType::Float: {
             if (!value.is_number()) {
-                throw ConfigError(where + ": expected a number, got " + value.dump());
+                throw ConfigError(where + ": expected a number, got " + jsonExcerpt(value));
             }
             double v = value.get<double>();
             checkRange(spec, v, where);
@@ -56,13 +57,13 @@ ParamValue convertValue(const ParamSpec& spec, const nlohmann::json& value,
         }
         case ParamType::Bool:
             if (!value.is_boolean()) {
-                throw ConfigError(where + ": expected true or false, got " + value.dump());
+                throw ConfigError(where + ": expected true or false, got " + jsonExcerpt(value));
             }
             return value.get<bool>();
         case ParamType::Choice: {
             if (!value.is_string()) {
                 throw ConfigError(where + ": expected one of its choices as a string, got " +
-                                  value.dump());
+                                  jsonExcerpt(value));
             }
             std::string v = value.get<std::string>();
             for (const std::string& c : spec.choices) {
@@ -89,7 +90,7 @@ ParamValue convertValue(const ParamSpec& spec, const nlohmann::json& value,
                 }
             } else {
                 throw ConfigError(where + ": expected a list of whole numbers, got " +
-                                  value.dump());
+                                  jsonExcerpt(value));
             }
             if (static_cast<int>(list.size()) < spec.minCount ||
                 static_cast<int>(list.size()) > spec.maxCount) {
@@ -105,7 +106,7 @@ ParamValue convertValue(const ParamSpec& spec, const nlohmann::json& value,
         }
         case ParamType::String:
             if (!value.is_string()) {
-                throw ConfigError(where + ": expected a string, got " + value.dump());
+                throw ConfigError(where + ": expected a string, got " + jsonExcerpt(value));
             }
             return value.get<std::string>();
     }
@@ -196,7 +197,8 @@ ParamSet::ParamSet(const std::vector<ParamSpec>* specs, const nlohmann::json& va
         return;
     }
     if (!values.is_object()) {
-        throw ConfigError(m_owner + ": parameters must be a JSON object, got " + values.dump());
+        throw ConfigError(m_owner + ": parameters must be a JSON object, got " +
+                          jsonExcerpt(values));
     }
     for (const auto& [name, value] : values.items()) {
         set(name, value);

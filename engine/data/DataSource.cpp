@@ -3,6 +3,7 @@
 #include <loom/Error.h>
 #include <loom/Idx.h>
 
+#include <algorithm>
 #include <filesystem>
 
 namespace loom {
@@ -36,8 +37,55 @@ std::string testFolder(const std::string& folder) {
     return std::filesystem::is_directory(test) ? test.string() : folder;
 }
 
+// The section's setting `key`: one of `choices`, the first by default.
+std::string choice(const nlohmann::json& section, const char* key,
+                   const std::vector<std::string>& choices) {
+    const auto found = section.find(key);
+    if (found == section.end()) {
+        return choices.front();
+    }
+    if (found->is_string() &&
+        std::find(choices.begin(), choices.end(), found->get<std::string>()) != choices.end()) {
+        return found->get<std::string>();
+    }
+    std::string list;
+    for (const std::string& c : choices) {
+        list += (list.empty() ? "" : " or ") + c;
+    }
+    throw DataError(std::string("the data section's ") + key + " must be " + list + ", not " +
+                    found->dump());
+}
+
+ImageLimits imageLimits(const nlohmann::json& section) {
+    ImageLimits limits;
+    const auto found = section.find("max_image_pixels");
+    if (found != section.end()) {
+        if (!found->is_number_integer() || found->get<int64_t>() < 1) {
+            throw DataError(
+                "the data section's max_image_pixels must be a whole number >= 1, not " +
+                found->dump());
+        }
+        limits.maxPixels = found->get<int64_t>();
+    }
+    limits.reduceLarge = choice(section, "large_images", {"reduce", "refuse"}) == "reduce";
+    return limits;
+}
+
+// "data.csv: 2 row(s) with NaN or infinite cells dropped (lines 4, 9)"
+std::string droppedLinesNote(const std::string& path, const std::vector<int64_t>& lines) {
+    constexpr size_t kListed = 10;
+    std::string list;
+    for (size_t i = 0; i < std::min(lines.size(), kListed); ++i) {
+        list += (i == 0 ? "" : ", ") + std::to_string(lines[i]);
+    }
+    return path + ": " + std::to_string(lines.size()) +
+           " row(s) with NaN or infinite cells dropped (line" + (lines.size() > 1 ? "s " : " ") +
+           list + (lines.size() > kListed ? ", ..." : "") + ")";
+}
+
 Dataset readSource(const std::string& kind, const std::string& where, const nlohmann::json& section,
-                   const Shape& input, Files files, std::vector<SkippedFile>& skipped) {
+                   const Shape& input, Files files, std::vector<SkippedFile>& skipped,
+                   std::vector<std::string>& notes) {
     if (kind == "fashion-mnist") {
         std::string folder =
             where.empty() ? section.value("path", kDefaultFashionMnistFolder) : where;
@@ -60,7 +108,12 @@ Dataset readSource(const std::string& kind, const std::string& where, const nloh
         CsvOptions options;
         options.labelColumn = section.value("label_column", "");
         options.regression = section.value("regression", false);
-        return readCsv(where, options);
+        options.dropNonFinite = choice(section, "non_finite", {"error", "drop"}) == "drop";
+        CsvData csv = readCsv(where, options);
+        if (!csv.droppedLines.empty()) {
+            notes.push_back(droppedLinesNote(where, csv.droppedLines));
+        }
+        return csv.data;
     }
     throw DataError("unknown data source '" + kind +
                     "'; use fashion-mnist[:DIR], idx:IMAGES,LABELS, folder:DIR or csv:FILE");
@@ -109,6 +162,7 @@ ImageFolderOptions imageFolderOptions(const nlohmann::json& section, const Shape
     std::vector<int> size = section.value("size", std::vector<int>{32, 32});
     options.height = picture ? static_cast<int>(modelInput[1]) : size.at(0);
     options.width = picture ? static_cast<int>(modelInput[2]) : size.at(1);
+    options.limits = imageLimits(section);
     return options;
 }
 
@@ -123,10 +177,12 @@ LoadedData loadData(const std::string& spec, const nlohmann::json& section,
                     const Shape& modelInput) {
     auto [kind, where] = splitSpec(effectiveSpec(spec, section));
     LoadedData out;
-    out.train = readSource(kind, where, section, modelInput, Files::Training, out.skipped);
+    out.train =
+        readSource(kind, where, section, modelInput, Files::Training, out.skipped, out.notes);
     // Fashion-MNIST comes with its own test files.
     if (kind == "fashion-mnist") {
-        out.test = readSource(kind, where, section, modelInput, Files::Test, out.skipped);
+        out.test =
+            readSource(kind, where, section, modelInput, Files::Test, out.skipped, out.notes);
     }
     // The test set is split off first, so that per-channel statistics never see it.
     const double testSplit = section.value("test_split", 0.0);
@@ -169,7 +225,7 @@ EvaluationData loadEvaluationData(const std::string& spec, const nlohmann::json&
                                   const Shape& modelInput, const Normalization& normalization) {
     auto [kind, where] = splitSpec(effectiveSpec(spec, section));
     EvaluationData out;
-    out.data = readSource(kind, where, section, modelInput, Files::Test, out.skipped);
+    out.data = readSource(kind, where, section, modelInput, Files::Test, out.skipped, out.notes);
     out.data.source = kind + ":" + out.data.source;
     normalization.apply(out.data);
     fitToModel(out.data, modelInput, out.notes, "evaluation");

@@ -106,6 +106,10 @@ Dataset loadIdxDataset(const std::string& imagesPath, const std::string& labelsP
         throw DataError("IDX images " + images.shape().str() + " and labels " +
                         labels.shape().str() + " do not match (expected [N, rows, cols] and [N])");
     }
+    if (images.numel() == 0) {
+        throw DataError(imagesPath + ": the IDX file declares " + images.shape().str() +
+                        ", no samples to use (is it the right file?)");
+    }
     Dataset data;
     data.samples = images.reshape(Shape{images.dim(0), 1, images.dim(1), images.dim(2)});
     data.targets = labels;

@@ -6,8 +6,8 @@
 #include <map>
 
 #ifdef LOOM_HAVE_OPENCV
-#include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
+#include "data/ImageDecoding.h"
+
 #include <opencv2/imgproc.hpp>
 
 #include <omp.h>
@@ -39,11 +39,9 @@ std::string labelOf(const fs::path& file, const fs::path& root, LabelSource sour
 
 #ifdef LOOM_HAVE_OPENCV
 // Decodes into [C, H, W] floats; OpenCV's BGR becomes RGB, as every model expects.
-void decodeInto(const std::string& path, int height, int width, bool grayscale, float* out) {
-    cv::Mat image = cv::imread(path, grayscale ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
-    if (image.empty()) {
-        throw DataError("not a readable image");
-    }
+void decodeInto(const std::string& path, int height, int width, bool grayscale,
+                const ImageLimits& limits, float* out) {
+    const cv::Mat image = decodeImage(path, grayscale, limits);
     cv::Mat resized;
     cv::resize(image, resized, cv::Size(width, height), 0, 0, cv::INTER_AREA);
     const int channels = resized.channels();
@@ -69,17 +67,18 @@ bool imageFilesAvailable() {
 #endif
 }
 
-Tensor readImage(const std::string& path, int height, int width, bool grayscale) {
+Tensor readImage(const std::string& path, int height, int width, bool grayscale,
+                 const ImageLimits& limits) {
 #ifdef LOOM_HAVE_OPENCV
     Tensor t = Tensor::empty(Shape{grayscale ? 1 : 3, height, width});
     try {
-        decodeInto(path, height, width, grayscale, t.data<float>());
+        decodeInto(path, height, width, grayscale, limits, t.data<float>());
     } catch (const DataError& e) {
         throw DataError(path + ": " + e.what());
     }
     return t;
 #else
-    (void)path, (void)height, (void)width, (void)grayscale;
+    (void)path, (void)height, (void)width, (void)grayscale, (void)limits;
     noOpenCv();
 #endif
 }
@@ -114,7 +113,7 @@ ImageFolderResult readImageFolder(const std::string& folder, const ImageFolderOp
     for (int64_t i = 0; i < static_cast<int64_t>(files.size()); ++i) {
         try {
             decodeInto(files[static_cast<size_t>(i)].first, options.height, options.width,
-                       options.grayscale, pixels.data() + i * sampleSize);
+                       options.grayscale, options.limits, pixels.data() + i * sampleSize);
         } catch (const std::exception& e) {
             errors[static_cast<size_t>(i)] = e.what();
         }

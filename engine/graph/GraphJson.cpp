@@ -2,6 +2,7 @@
 
 #include <loom/Error.h>
 #include <loom/Graph.h>
+#include <loom/Json.h>
 
 namespace loom {
 
@@ -21,19 +22,19 @@ const nlohmann::json& member(const nlohmann::json& object, const char* key,
 std::string stringMember(const nlohmann::json& object, const char* key, const std::string& where) {
     const nlohmann::json& value = member(object, key, where);
     if (!value.is_string()) {
-        throw GraphError(where + ": \"" + key + "\" must be a string, got " + value.dump());
+        throw GraphError(where + ": \"" + key + "\" must be a string, got " + jsonExcerpt(value));
     }
     return value.get<std::string>();
 }
 
 std::vector<std::string> stringList(const nlohmann::json& value, const std::string& where) {
     if (!value.is_array()) {
-        throw GraphError(where + " must be a list of layer names, got " + value.dump());
+        throw GraphError(where + " must be a list of layer names, got " + jsonExcerpt(value));
     }
     std::vector<std::string> names;
     for (const auto& item : value) {
         if (!item.is_string()) {
-            throw GraphError(where + " must hold layer names, got " + item.dump());
+            throw GraphError(where + " must hold layer names, got " + jsonExcerpt(item));
         }
         names.push_back(item.get<std::string>());
     }

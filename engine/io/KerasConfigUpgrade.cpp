@@ -4,6 +4,7 @@
 #include "io/KerasConfigUpgrade.h"
 
 #include <loom/Error.h>
+#include <loom/Json.h>
 
 #include <string>
 
@@ -42,14 +43,14 @@ void upgradeDimOrdering(json& cfg, const std::string& cls) {
         if (v == "tf") {
             return json("channels_last");
         }
-        fail(cfg, cls, "dim_ordering " + v.dump() + " is neither 'th' nor 'tf'");
+        fail(cfg, cls, "dim_ordering " + jsonExcerpt(v) + " is neither 'th' nor 'tf'");
     });
 }
 
 void upgradeBorderMode(json& cfg, const std::string& cls) {
     rename(cfg, "border_mode", "padding", [&](const json& v) {
         if (v != "valid" && v != "same") {
-            fail(cfg, cls, "border_mode " + v.dump() + " is not supported (valid or same)");
+            fail(cfg, cls, "border_mode " + jsonExcerpt(v) + " is not supported (valid or same)");
         }
         return v;
     });
@@ -100,7 +101,7 @@ void upgradeKeras1Layer(json& layer) {
         cls = upgradeMerge(cfg);
     } else if (cls == "BatchNormalization" && cfg.value("mode", 0) != 0) {
         fail(cfg, cls,
-             "mode " + cfg["mode"].dump() +
+             "mode " + jsonExcerpt(cfg["mode"]) +
                  " normalises with the batch's own statistics at test time, which Loom "
                  "does not do (only mode 0)");
     } else if (cls == "ZeroPadding2D") {
@@ -180,7 +181,7 @@ nlohmann::json upgradeKerasConfig(const nlohmann::json& modelConfig) {
     }
     for (json& layer : layers) {
         if (!layer.is_object()) {
-            throw IoError("a Keras layer entry is not an object: " + layer.dump());
+            throw IoError("a Keras layer entry is not an object: " + jsonExcerpt(layer));
         }
         upgradeKeras1Layer(layer);
         upgradeKeras3Nodes(layer);

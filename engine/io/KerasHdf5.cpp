@@ -3,6 +3,7 @@
 // load_subset_weights_from_hdf5_group), but matching layers by name.
 
 #include <loom/Error.h>
+#include <loom/Json.h>
 #include <loom/KerasHdf5.h>
 
 #include "io/Hdf5File.h"
@@ -49,13 +50,8 @@ std::optional<std::string> fileAttribute(const h5::File& file, const std::string
     return std::nullopt;
 }
 
-json parseJson(const h5::File& file, const std::string& name) {
-    try {
-        return json::parse(file.stringAttribute("/", name));
-    } catch (const json::parse_error& e) {
-        throw IoError(file.path() + ": the " + name + " attribute is not valid JSON (" + e.what() +
-                      ")");
-    }
+json attributeJson(const h5::File& file, const std::string& name) {
+    return parseJson(file.stringAttribute("/", name), file.path() + ": the " + name + " attribute");
 }
 
 /// One layer group's weights, in weight_names order.
@@ -297,7 +293,7 @@ KerasModel loadKerasHdf5(const std::string& path) {
                           ": has no model_config, so it holds weights only (save_weights); "
                           "load them into a model built for them");
         }
-        KerasModel model = kerasModelFromConfig(parseJson(file, "model_config"));
+        KerasModel model = kerasModelFromConfig(attributeJson(file, "model_config"));
         const std::string group = "/model_weights";
         if (!file.isGroup(group)) {
             throw IoError(path + ": the model's weights group '/model_weights' is missing");
@@ -307,7 +303,8 @@ KerasModel loadKerasHdf5(const std::string& path) {
         buildKerasGraph(model, reader.elementsRead());
         assignAll(model, originOf(file, group, layers), layers);
         if (file.hasAttribute("/", "training_config")) {
-            model.training = trainingFromKeras(parseJson(file, "training_config"), model.warnings);
+            model.training =
+                trainingFromKeras(attributeJson(file, "training_config"), model.warnings);
         }
         readOptimizerState(file, model, layers, reader);
         return model;

@@ -1,6 +1,7 @@
 // Keras topology JSON -> Loom graph, and Keras-layout weights -> Loom parameters.
 
 #include <loom/Error.h>
+#include <loom/Json.h>
 #include <loom/KerasModel.h>
 
 #include "io/KerasConfigUpgrade.h"
@@ -52,7 +53,7 @@ std::vector<int64_t> pairOf(const KerasLayer& l, const char* key, int64_t def) {
     if (v.is_array() && v.size() == 2 && v[0].is_number_integer() && v[1].is_number_integer()) {
         return {v[0].get<int64_t>(), v[1].get<int64_t>()};
     }
-    fail(l, std::string("'") + key + "' must be an int or a pair of ints, got " + v.dump());
+    fail(l, std::string("'") + key + "' must be an int or a pair of ints, got " + jsonExcerpt(v));
 }
 
 std::string paddingOf(const KerasLayer& l) {
@@ -70,7 +71,7 @@ int64_t loomAxis(const KerasLayer& l, bool channelsLast, size_t rank) {
         v = v[0];
     }
     if (!v.is_number_integer()) {
-        fail(l, "axis must be an int, got " + v.dump());
+        fail(l, "axis must be an int, got " + jsonExcerpt(v));
     }
     int64_t axis = v.get<int64_t>();
     int64_t full = static_cast<int64_t>(rank) + 1;
@@ -78,8 +79,8 @@ int64_t loomAxis(const KerasLayer& l, bool channelsLast, size_t rank) {
         axis += full;
     }
     if (axis < 1 || axis >= full) {
-        fail(l,
-             "axis " + v.dump() + " is out of range for a rank-" + std::to_string(rank) + " input");
+        fail(l, "axis " + jsonExcerpt(v) + " is out of range for a rank-" + std::to_string(rank) +
+                    " input");
     }
     if (channelsLast && rank == 3) {
         return axis == 3 ? 1 : axis + 1;  // [H, W, C] -> [C, H, W]
@@ -97,7 +98,7 @@ Converted convertInput(const KerasLayer& l, bool channelsLast) {
     std::vector<int64_t> dims;
     for (size_t i = 1; i < shape.size(); ++i) {
         if (!shape[i].is_number_integer() || shape[i].get<int64_t>() < 1) {
-            fail(l, "Loom needs fixed input sizes, got " + shape.dump());
+            fail(l, "Loom needs fixed input sizes, got " + jsonExcerpt(shape));
         }
         dims.push_back(shape[i].get<int64_t>());
     }
@@ -186,7 +187,7 @@ Converted convertRelu(const KerasLayer& l, size_t rank) {
         return {"ReLU", json::object(), rank};
     }
     if (!ceiling.is_number() || ceiling.get<double>() <= 0.0) {
-        fail(l, "max_value must be a positive number or null, got " + ceiling.dump());
+        fail(l, "max_value must be a positive number or null, got " + jsonExcerpt(ceiling));
     }
     return {"ReLU", {{"max_value", ceiling}}, rank};
 }
@@ -401,7 +402,8 @@ std::vector<std::string> inboundOf(const json& layer) {
         for (const json& ref : node) {
             if (!ref.is_array() || ref.size() < 3 || !ref[0].is_string() || ref[1] != 0 ||
                 ref[2] != 0) {
-                throw IoError("Keras layer '" + name + "': unsupported inbound node " + ref.dump());
+                throw IoError("Keras layer '" + name + "': unsupported inbound node " +
+                              jsonExcerpt(ref));
             }
             inputs.push_back(ref[0].get<std::string>());
         }

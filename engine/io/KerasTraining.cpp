@@ -7,6 +7,7 @@
 #include "io/KerasNaming.h"
 
 #include <loom/Error.h>
+#include <loom/Json.h>
 #include <loom/Loss.h>
 #include <loom/Optimizer.h>
 
@@ -57,7 +58,7 @@ json optimizerParams(const std::string& type, const json& cfg, std::vector<std::
     copyParam(cfg, "lr", params, "learning_rate");
     copyParam(cfg, "learning_rate", params);
     if (cfg.contains("learning_rate") && cfg["learning_rate"].is_object()) {
-        warnings.push_back("the learning-rate schedule " + cfg["learning_rate"].dump() +
+        warnings.push_back("the learning-rate schedule " + jsonExcerpt(cfg["learning_rate"]) +
                            " was left out; Loom uses its own schedules");
     }
     if (cfg.value("decay", 0.0) != 0.0) {
@@ -116,7 +117,7 @@ std::optional<std::string> lossName(const json& loss, std::vector<std::string>& 
     try {
         return makeLoss(name)->type();
     } catch (const ConfigError&) {
-        warnings.push_back("the loss " + loss.dump() +
+        warnings.push_back("the loss " + jsonExcerpt(loss) +
                            " is not one Loom has; the training settings were left out");
         return std::nullopt;
     }
@@ -131,7 +132,7 @@ std::optional<TrainingConfig> readTraining(const json& config, std::vector<std::
     }
     const std::string cls = optimizer["class_name"].is_string()
                                 ? optimizer["class_name"].get<std::string>()
-                                : optimizer["class_name"].dump();
+                                : jsonExcerpt(optimizer["class_name"]);
     std::optional<std::string> type = loomOptimizer(cls);
     if (!type) {
         warnings.push_back("the optimizer '" + cls +

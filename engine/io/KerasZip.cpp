@@ -4,6 +4,7 @@
 // non-trainable), the slot names numbered in the order of the model's layers.
 
 #include <loom/Error.h>
+#include <loom/Json.h>
 #include <loom/KerasHdf5.h>
 
 #include "io/KerasTraining.h"
@@ -20,12 +21,7 @@ constexpr uint64_t kMaxWeightsBytes = uint64_t{64} << 30;
 
 KerasModel readArchive(const std::string& path) {
     ZipArchive zip(path);
-    json config;
-    try {
-        config = json::parse(zip.read("config.json", kMaxConfigBytes));
-    } catch (const json::parse_error& e) {
-        throw IoError(path + ": config.json is not valid JSON (" + e.what() + ")");
-    }
+    const json config = parseJson(zip.read("config.json", kMaxConfigBytes), path + ": config.json");
     if (!zip.contains("model.weights.h5")) {
         throw IoError(path + (zip.contains("model.weights.npz")
                                   ? ": holds its weights as .npz, which Loom does not read"

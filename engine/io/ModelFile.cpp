@@ -1,6 +1,7 @@
 // Any model file Loom reads or writes, chosen by its name.
 
 #include <loom/Error.h>
+#include <loom/Json.h>
 #include <loom/KerasHdf5.h>
 #include <loom/ModelFile.h>
 #include <loom/OnnxExport.h>
@@ -36,12 +37,12 @@ nlohmann::json readJson(const std::string& path) {
     if (size > kMaxJsonBytes) {
         throw IoError(path + ": " + std::to_string(size) + " bytes is too large for a model file");
     }
-    std::ifstream in(path);
-    nlohmann::json json = nlohmann::json::parse(in, nullptr, false);
-    if (json.is_discarded()) {
-        throw IoError(path + ": not valid JSON");
+    std::ifstream in(path, std::ios::binary);
+    std::string text(static_cast<size_t>(size), '\0');
+    if (!in.read(text.data(), static_cast<std::streamsize>(size))) {
+        throw IoError(path + ": cannot read");
     }
-    return json;
+    return parseJson(text, path);
 }
 
 void readLoomJson(const std::string& path, const nlohmann::json& json, ModelFile& model) {
@@ -90,7 +91,7 @@ std::unique_ptr<Optimizer> savedOptimizer(const Project& model) {
 
 }  // namespace
 
-ModelFile readModelFile(const std::string& path) {
+ModelFile readModelFile(const std::string& path, NonFiniteWeights nonFinite) {
     const std::string ext = extensionOf(path);
     ModelFile model;
     if (ext == ".loom") {
@@ -113,6 +114,9 @@ ModelFile readModelFile(const std::string& path) {
         throw IoError(path + ": unknown model format '" + ext +
                       "'; Loom reads .loom, .json (Loom model or TF.js model.json), Keras .h5 "
                       "and .keras, and .onnx");
+    }
+    if (model.hasWeights && nonFinite == NonFiniteWeights::Refuse) {
+        requireFiniteWeights(model.graph, path);
     }
     model.path = path;
     return model;

@@ -11,6 +11,7 @@
 //   /art/settings          JSON; /art/images/<name> float32 [3,H,W]
 
 #include <loom/Error.h>
+#include <loom/Json.h>
 #include <loom/Project.h>
 #include <loom/RunSnapshot.h>
 #include <loom/WeightsFile.h>
@@ -109,12 +110,8 @@ RunFinished::Reason reasonFromName(const std::string& name) {
     throw IoError("unknown run outcome '" + name + "'");
 }
 
-nlohmann::json parseJson(const h5::File& file, const std::string& dataset) {
-    nlohmann::json json = nlohmann::json::parse(file.readString(dataset), nullptr, false);
-    if (json.is_discarded()) {
-        throw IoError(file.path() + ": '" + dataset + "' is not valid JSON");
-    }
-    return json;
+nlohmann::json datasetJson(const h5::File& file, const std::string& dataset) {
+    return parseJson(file.readString(dataset), file.path() + ": '" + dataset + "'");
 }
 
 void writeRun(h5::File& file, const std::string& group, const RunRecord& run) {
@@ -158,7 +155,7 @@ std::vector<Record> readTable(const h5::File& file, const std::string& dataset, 
 }
 
 RunRecord readRun(const h5::File& file, const std::string& group) {
-    nlohmann::json meta = parseJson(file, h5::join(group, "meta"));
+    nlohmann::json meta = datasetJson(file, h5::join(group, "meta"));
     RunRecord run;
     run.name = meta.at("name").get<std::string>();
     run.startedAt = meta.value("started_at", "");
@@ -269,12 +266,12 @@ void checkFormat(const h5::File& file) {
 Project readProjectFrom(const h5::File& file) {
     checkFormat(file);
     Project project;
-    project.graph = Graph::fromJson(parseJson(file, "/graph"));
-    project.training = TrainingConfig::fromJson(parseJson(file, "/training"));
-    project.data = parseJson(file, "/data");
-    project.position = TrainingPosition::fromJson(parseJson(file, "/position"));
+    project.graph = Graph::fromJson(datasetJson(file, "/graph"));
+    project.training = TrainingConfig::fromJson(datasetJson(file, "/training"));
+    project.data = datasetJson(file, "/data");
+    project.position = TrainingPosition::fromJson(datasetJson(file, "/position"));
     if (file.exists("/art/settings")) {
-        project.art = parseJson(file, "/art/settings");
+        project.art = datasetJson(file, "/art/settings");
     }
     if (file.isGroup("/art/images")) {
         for (const std::string& name : file.children("/art/images")) {

@@ -1,6 +1,7 @@
 // TF.js layers model import: model.json + weight shards -> a built Loom graph.
 
 #include <loom/Error.h>
+#include <loom/Json.h>
 #include <loom/TfjsModel.h>
 
 #include "io/KerasTraining.h"
@@ -55,12 +56,12 @@ Shape parseShape(const json& shape, const std::string& name) {
     int64_t numel = 1;
     for (const json& d : shape) {
         if (!d.is_number_integer() || d.get<int64_t>() < 0 || d.get<int64_t>() > kMaxElements) {
-            throw IoError("weight '" + name + "' has an invalid shape " + shape.dump());
+            throw IoError("weight '" + name + "' has an invalid shape " + jsonExcerpt(shape));
         }
         dims.push_back(d.get<int64_t>());
         numel *= std::max<int64_t>(dims.back(), 1);
         if (numel > kMaxElements) {
-            throw IoError("weight '" + name + "' has an absurd shape " + shape.dump());
+            throw IoError("weight '" + name + "' has an absurd shape " + jsonExcerpt(shape));
         }
     }
     return Shape(dims);
@@ -231,12 +232,7 @@ void assignAll(KerasModel& model, LayerWeights& layers) {
 }  // namespace
 
 KerasModel loadTfjsKerasModel(const std::string& modelJsonPath) {
-    json root;
-    try {
-        root = json::parse(readText(modelJsonPath));
-    } catch (const json::parse_error& e) {
-        throw IoError("TF.js model '" + modelJsonPath + "' is not valid JSON: " + e.what());
-    }
+    const json root = parseJson(readText(modelJsonPath), "TF.js model '" + modelJsonPath + "'");
     try {
         const json& topology = root.at("modelTopology");
         KerasModel model = kerasModelFromConfig(

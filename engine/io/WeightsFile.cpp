@@ -4,13 +4,16 @@
 #include "io/GraphWeights.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 
 namespace loom {
 
@@ -26,11 +29,64 @@ void fsyncFile(const std::string& path) {
     }
 }
 
+std::string temporaryPathFor(const std::string& path, pid_t process) {
+    return path + ".saving-" + std::to_string(process);
+}
+
+/// The process that wrote a temporary file beside `path`, if `name` is one.
+std::optional<pid_t> temporaryFileWriter(const std::string& name, const std::string& path) {
+    const std::string prefix = std::filesystem::path(path).filename().string() + ".saving-";
+    const std::string digits = name.substr(std::min(name.size(), prefix.size()));
+    if (name.rfind(prefix, 0) != 0 || digits.empty() || digits.size() > 9 ||
+        !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        return std::nullopt;
+    }
+    return static_cast<pid_t>(std::stol(digits));
+}
+
+/// Removes the temporary files that saves of `path` by processes that no longer exist left
+/// behind (killed, or the machine lost power, mid-save), so that they do not pile up beside it.
+/// One whose process id is alive again (another program now) is kept: better a stale file than
+/// another save's file removed.
+void removeStaleTemporaryFiles(const std::string& path) {
+    const std::filesystem::path folder = std::filesystem::absolute(path).parent_path();
+    std::error_code error;
+    for (const auto& entry : std::filesystem::directory_iterator(folder, error)) {
+        const std::optional<pid_t> writer =
+            temporaryFileWriter(entry.path().filename().string(), path);
+        if (writer && *writer != ::getpid() && ::kill(*writer, 0) != 0 && errno == ESRCH) {
+            std::filesystem::remove(entry.path(), error);
+        }
+    }
+}
+
 }  // namespace
+
+void requireWritableTarget(const std::string& path) {
+    const std::filesystem::path target = std::filesystem::absolute(path);
+    const std::filesystem::path folder = target.parent_path();
+    std::error_code error;
+    if (!std::filesystem::is_directory(folder, error)) {
+        throw IoError("cannot save to '" + path + "': the folder '" + folder.string() +
+                      "' does not exist");
+    }
+    if (std::filesystem::is_directory(target, error)) {
+        throw IoError("cannot save to '" + path + "': it is a folder");
+    }
+    // The save itself writes a file beside the target and renames it: so does the probe.
+    const std::string probe = temporaryPathFor(path, ::getpid());
+    const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
+    if (fd < 0) {
+        throw IoError("cannot save to '" + path + "': " + std::strerror(errno));
+    }
+    ::close(fd);
+    std::filesystem::remove(probe, error);
+}
 
 void writeAtomically(const std::string& path,
                      const std::function<void(const std::string&)>& write) {
-    const std::string temporary = path + ".saving-" + std::to_string(::getpid());
+    removeStaleTemporaryFiles(path);
+    const std::string temporary = temporaryPathFor(path, ::getpid());
     try {
         write(temporary);
         fsyncFile(temporary);
@@ -64,7 +120,7 @@ void saveWeights(Graph& graph, const std::string& path) {
     });
 }
 
-void loadWeights(Graph& graph, const std::string& path) {
+void loadWeights(Graph& graph, const std::string& path, NonFiniteWeights nonFinite) {
     h5::File file = h5::File::openForReading(path);
     if (!file.hasAttribute("/", "loom_weights_version")) {
         throw IoError(path + ": not a Loom weights file (no loom_weights_version attribute)");
@@ -75,6 +131,9 @@ void loadWeights(Graph& graph, const std::string& path) {
                       std::to_string(version) + "); update Loom to open it");
     }
     readGraphWeights(graph, file, "/");
+    if (nonFinite == NonFiniteWeights::Refuse) {
+        requireFiniteWeights(graph, path);
+    }
 }
 
 void writeGraphWeights(const Graph& graph, h5::File& file, const std::string& group) {

@@ -3,6 +3,7 @@
 
 #include <loom/Devices.h>
 #include <loom/Error.h>
+#include <loom/Json.h>
 #include <loom/Loss.h>
 #include <loom/NetworkChecks.h>
 #include <loom/Optimizer.h>
@@ -50,7 +51,7 @@ std::string bytesInWords(uint64_t bytes) {
 }
 
 std::string valueInWords(const nlohmann::json& value) {
-    return value.is_string() ? value.get<std::string>() : value.dump();
+    return value.is_string() ? value.get<std::string>() : jsonExcerpt(value);
 }
 
 /// The layers the model outputs: those the graph's file named, else every layer nobody

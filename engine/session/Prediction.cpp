@@ -91,9 +91,9 @@ std::vector<ClassProbability> topClasses(const Tensor& probabilities, int64_t ro
 SamplePreprocessing SamplePreprocessing::forModel(const nlohmann::json& section,
                                                   const Shape& modelInput,
                                                   Normalization normalization) {
-    SamplePreprocessing p{modelInput, modelInput, std::move(normalization)};
+    const ImageFolderOptions folder = imageFolderOptions(section, modelInput);
+    SamplePreprocessing p{modelInput, modelInput, std::move(normalization), folder.limits};
     if (modelInput.rank() != 3) {
-        const ImageFolderOptions folder = imageFolderOptions(section, modelInput);
         const Shape folderPicture{folder.grayscale ? 1 : 3, folder.height, folder.width};
         p.picture =
             folderPicture.numel() == modelInput.numel() ? folderPicture : squarePicture(modelInput);
@@ -103,9 +103,9 @@ SamplePreprocessing SamplePreprocessing::forModel(const nlohmann::json& section,
 
 Tensor SamplePreprocessing::read(const std::string& path) const {
     Dataset one;
-    one.samples =
-        readImage(path, static_cast<int>(picture[1]), static_cast<int>(picture[2]), picture[0] == 1)
-            .reshape(picture.withBatch(1));
+    one.samples = readImage(path, static_cast<int>(picture[1]), static_cast<int>(picture[2]),
+                            picture[0] == 1, limits)
+                      .reshape(picture.withBatch(1));
     normalization.apply(one);
     return one.samples.reshape(modelInput.withBatch(1));
 }

@@ -3,6 +3,7 @@
 #include <loom/Error.h>
 #include <loom/Trainer.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 
@@ -122,14 +123,48 @@ void Trainer::checkCompatible(const Dataset& data) const {
     }
 }
 
-std::string Trainer::firstNonFiniteLayer() const {
+std::string Trainer::firstLayerWhere(
+    const std::function<bool(size_t node, const Tensor& output)>& faulty) const {
     for (size_t index : m_graph.order()) {
         const Graph::Node& n = m_graph.nodes()[index];
-        if (n.output.defined() && m_backend.countNonFinite(n.output) > 0) {
+        if (n.output.defined() && faulty(index, n.output)) {
             return n.layer->name();
         }
     }
     return {};
+}
+
+std::string Trainer::firstNonFiniteLayer() const {
+    return firstLayerWhere(
+        [&](size_t, const Tensor& output) { return m_backend.countNonFinite(output) > 0; });
+}
+
+std::string Trainer::firstExplodedLayer(const std::vector<double>& startScales) const {
+    // Ten times the size they had at the first batch: far beyond what training moves a
+    // layer's outputs, and the first layer to get there is where the explosion begins (the
+    // layers after it grow because it did). The data cannot explode: Input layers are skipped.
+    constexpr double kExplodedGrowth = 10;
+    const std::vector<double> now = outputScales();
+    const std::vector<std::string>& inputs = m_graph.inputNames();
+    return firstLayerWhere([&](size_t node, const Tensor&) {
+        const double start = startScales.at(node);
+        return std::find(inputs.begin(), inputs.end(), m_graph.nodes()[node].layer->name()) ==
+                   inputs.end() &&
+               start > 0 && !(now[node] <= kExplodedGrowth * start);  // NaN counts too
+    });
+}
+
+std::vector<double> Trainer::outputScales() const {
+    std::vector<double> scales(m_graph.nodes().size(), std::nan(""));
+    Tensor sum = m_backend.allocate(Shape{1});
+    for (size_t index : m_graph.order()) {
+        const Tensor& output = m_graph.nodes()[index].output;
+        if (output.defined() && output.numel() > 0) {
+            m_backend.sumSquares(output, sum);
+            scales[index] = std::sqrt(onHost(sum).at(0) / static_cast<double>(output.numel()));
+        }
+    }
+    return scales;
 }
 
 Trainer::StepResult Trainer::trainStep(const Batch& batch) {
@@ -242,7 +277,8 @@ nlohmann::json TrainingPosition::toJson() const {
             {"plateau_wait", plateauWait},
             {"plateau_rate", finiteOrNull(plateauRate)},
             {"early_stopping_best", finiteOrNull(earlyStoppingBest)},
-            {"early_stopping_wait", earlyStoppingWait}};
+            {"early_stopping_wait", earlyStoppingWait},
+            {"starting_loss", finiteOrNull(startingLoss)}};
 }
 
 TrainingPosition TrainingPosition::fromJson(const nlohmann::json& json) {
@@ -258,6 +294,7 @@ TrainingPosition TrainingPosition::fromJson(const nlohmann::json& json) {
     p.plateauRate = numberOr(json, "plateau_rate", NAN);
     p.earlyStoppingBest = numberOr(json, "early_stopping_best", INFINITY);
     p.earlyStoppingWait = static_cast<int>(countOr(json, "early_stopping_wait", kMaxInt));
+    p.startingLoss = numberOr(json, "starting_loss", NAN);
     return p;
 }
 

@@ -4,8 +4,11 @@
 #include <loom/Error.h>
 #include <loom/Trainer.h>
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <numbers>
 #include <numeric>
 
@@ -56,6 +59,13 @@ void restoreSnapshot(Graph& graph, Backend& backend, const Snapshot& s) {
     }
 }
 
+// 2.6e+19, 0.0123, 100
+std::string shortNumber(double value) {
+    std::array<char, 32> text{};
+    std::snprintf(text.data(), text.size(), "%.3g", value);
+    return text.data();
+}
+
 double monitored(const EpochProgress& e, const std::string& monitor) {
     if (monitor == "val_loss")
         return e.validationLoss;
@@ -86,6 +96,8 @@ struct Trainer::EpochState {
     Clock::time_point start = Clock::now();
     EpochProgress progress;
     std::optional<RunFinished> finished;
+    std::vector<double> startScales;  ///< each layer's output size at this fit()'s first batch
+    bool warnedOfDivergence = false;
 
     void report(const ProgressEvent& e) const {
         if (sink != nullptr) {
@@ -109,17 +121,10 @@ void Trainer::runEpoch(EpochState& state, const Dataset& train) {
         StepResult r = trainStep(batch);
         ++batchIndex;
         if (!std::isfinite(r.loss)) {
-            std::string layer = firstNonFiniteLayer();
-            state.finished = RunFinished{
-                RunFinished::Reason::NonFinite,
-                "the loss became " + std::string(std::isnan(r.loss) ? "NaN" : "infinite") +
-                    " at epoch " + std::to_string(state.epoch + 1) + ", batch " +
-                    std::to_string(batchIndex) +
-                    (layer.empty() ? ""
-                                   : "; it first appeared in the output of layer '" + layer + "'") +
-                    ". The weights are those from the start of this epoch; try a lower "
-                    "learning rate",
-                layer};
+            state.finished = nonFiniteStop(state, train, batch, batchIndex, r.loss);
+            return;
+        }
+        if (divergenceStops(state, batchIndex, r.loss)) {
             return;
         }
         const int64_t b = batch.samples.dim(0);
@@ -153,6 +158,72 @@ void Trainer::runEpoch(EpochState& state, const Dataset& train) {
     e.validationLoss = e.validationAccuracy = std::nan("");
 }
 
+RunFinished Trainer::nonFiniteStop(const EpochState& state, const Dataset& train,
+                                   const Batch& batch, int64_t batchIndex, double loss) const {
+    const std::string layer = firstNonFiniteLayer();
+    const std::string when =
+        "the loss became " + std::string(std::isnan(loss) ? "NaN" : "infinite") + " at epoch " +
+        std::to_string(state.epoch + 1) + ", batch " + std::to_string(batchIndex);
+    if (layer != m_graph.inputNames()[0]) {
+        return {RunFinished::Reason::NonFinite,
+                when +
+                    (layer.empty() ? ""
+                                   : "; it first appeared in the output of layer '" + layer + "'") +
+                    ". The weights are those from the start of this epoch; try a lower "
+                    "learning rate",
+                layer};
+    }
+    // The data itself, not the learning rate: name the first bad sample as the data set counts.
+    const float* x = batch.samples.data<float>();
+    const int64_t at =
+        std::find_if(x, x + batch.samples.numel(), [](float v) { return !std::isfinite(v); }) - x;
+    const int64_t row = at / std::max<int64_t>(batch.samples.numel() / batch.samples.dim(0), 1);
+    const int64_t sample =
+        epochOrder(train.size(), state.epoch)
+            .at(static_cast<size_t>((batchIndex - 1) * m_config.batchSize + row));
+    return {RunFinished::Reason::NonFinite,
+            when + ": the training data itself holds NaN or infinite values: sample " +
+                std::to_string(sample) + (train.source.empty() ? "" : " of " + train.source) +
+                " (counting from 0) is the first in this batch. Correct or leave out such samples "
+                "(for a CSV file, set the data section's non_finite to drop)",
+            layer};
+}
+
+bool Trainer::divergenceStops(EpochState& state, int64_t batchIndex, double loss) {
+    const DivergenceGuardConfig& guard = m_config.divergenceGuard;
+    double& start = m_position.startingLoss;
+    if (std::isnan(start)) {
+        start = loss;
+    }
+    if (guard.action == "off") {
+        return false;
+    }
+    if (state.startScales.empty()) {
+        state.startScales = outputScales();
+    }
+    // A loss that starts at zero has no size to grow from.
+    if (state.warnedOfDivergence || !(start > 0 && loss > guard.factor * start)) {
+        return false;
+    }
+    const std::string layer = firstExplodedLayer(state.startScales);
+    const std::string what =
+        "the loss grew from " + shortNumber(start) + " to " + shortNumber(loss) + ", more than " +
+        shortNumber(guard.factor) + " times where the run started, at epoch " +
+        std::to_string(state.epoch + 1) + ", batch " + std::to_string(batchIndex) +
+        (layer.empty() ? "" : "; the outputs of layer '" + layer + "' exploded first");
+    if (guard.action == "warn") {
+        state.warnedOfDivergence = true;
+        state.report(LogMessage{"warning: " + what + " (the divergence guard only warns)"});
+        return false;
+    }
+    state.finished = RunFinished{RunFinished::Reason::NonFinite,
+                                 "the divergence guard stopped training: " + what +
+                                     ". The weights are those from the start of this epoch; "
+                                     "try a lower learning rate",
+                                 layer};
+    return true;
+}
+
 void Trainer::finishEpoch(EpochState& state, const Dataset* validation) {
     if (state.finished) {
         return;
@@ -168,6 +239,10 @@ void Trainer::finishEpoch(EpochState& state, const Dataset* validation) {
 
 TrainingHistory Trainer::fit(const Dataset& train, const Dataset* validation, ProgressSink* sink,
                              RunControl* control) {
+    if (train.size() == 0) {
+        throw DataError("the training data" + (train.source.empty() ? "" : " " + train.source) +
+                        " holds no samples: there is nothing to train on");
+    }
     checkCompatible(train);
     if (validation != nullptr) {
         checkCompatible(*validation);

@@ -1,5 +1,6 @@
 #include <loom/Devices.h>
 #include <loom/Error.h>
+#include <loom/Json.h>
 #include <loom/TrainingConfig.h>
 
 #include <cmath>
@@ -54,11 +55,11 @@ T wholeNumberOr(const nlohmann::json& json, const char* key, T fallback, const s
             return T(d);
         }
     } else {
-        throw ConfigError(where + ": '" + key + "' must be a number, not " + v.dump());
+        throw ConfigError(where + ": '" + key + "' must be a number, not " + jsonExcerpt(v));
     }
     throw ConfigError(where + ": '" + key + "' must be a whole number from " +
                       std::to_string(Limits::min()) + " to " + std::to_string(Limits::max()) +
-                      ", not " + v.dump());
+                      ", not " + jsonExcerpt(v));
 }
 
 ScheduleConfig readSchedule(const nlohmann::json& json) {
@@ -100,10 +101,25 @@ EarlyStoppingConfig readEarlyStopping(const nlohmann::json& json) {
     return e;
 }
 
+DivergenceGuardConfig readDivergenceGuard(const nlohmann::json& json) {
+    checkKeys(json, {"action", "factor"}, "divergence_guard");
+    DivergenceGuardConfig g;
+    g.action = json.value("action", g.action);
+    if (g.action != "stop" && g.action != "warn" && g.action != "off") {
+        throw ConfigError("divergence_guard: action must be stop, warn or off, not '" + g.action +
+                          "'");
+    }
+    g.factor = json.value("factor", g.factor);
+    if (!(g.factor > 1)) {
+        throw ConfigError("divergence_guard: factor must be above 1");
+    }
+    return g;
+}
+
 TrainingConfig readConfig(const nlohmann::json& json) {
     checkKeys(json,
               {"optimizer", "loss", "batch_size", "epochs", "seed", "shuffle", "top_k", "schedule",
-               "early_stopping", "metrics", "device"},
+               "early_stopping", "divergence_guard", "metrics", "device"},
               "training");
     TrainingConfig c;
     if (json.contains("optimizer")) {
@@ -137,6 +153,10 @@ TrainingConfig readConfig(const nlohmann::json& json) {
     }
     if (json.contains("early_stopping")) {
         c.earlyStopping = readEarlyStopping(json["early_stopping"]);
+    }
+    // Absent in files saved before the guard existed: they train with its defaults.
+    if (json.contains("divergence_guard")) {
+        c.divergenceGuard = readDivergenceGuard(json["divergence_guard"]);
     }
     return c;
 }
@@ -173,6 +193,8 @@ nlohmann::json TrainingConfig::toJson() const {
           {"patience", earlyStopping.patience},
           {"min_delta", earlyStopping.minDelta},
           {"restore_best_weights", earlyStopping.restoreBestWeights}}},
+        {"divergence_guard",
+         {{"action", divergenceGuard.action}, {"factor", divergenceGuard.factor}}},
     };
 }
 

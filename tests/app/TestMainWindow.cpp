@@ -17,10 +17,12 @@
 #include <QFile>
 #include <QLabel>
 #include <QMessageBox>
+#include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QUndoStack>
 
 using namespace loom;
 
@@ -44,6 +46,7 @@ private slots:
     void marksBadLayersOfAnOpenedGraph();
     void trainsSavesAndReopens();
     void opensArtExamplesInTheirTabs();
+    void saysBeforeARunWhenSavesWillFail();
 
 private:
     static QString example(const QString& name);
@@ -298,6 +301,34 @@ void TestMainWindow::opensArtExamplesInTheirTabs() {
 
     QVERIFY(!window.openArtExample(example(QStringLiteral("missing.art.json"))));
     QVERIFY(window.findChild<QMessageBox*>(QStringLiteral("errorBox")));
+}
+
+/// The project's folder went away (a USB stick pulled, a folder renamed): said when Train is
+/// pressed, not at the first save after the run.
+void TestMainWindow::saysBeforeARunWhenSavesWillFail() {
+    if (!QFile::exists(QStringLiteral("/usr/share/datasets/fashion-mnist"))) {
+        QSKIP("Fashion-MNIST is not installed (Debian package dataset-fashion-mnist)");
+    }
+    QTemporaryDir dir;
+    QVERIFY(QDir(dir.path()).mkdir(QStringLiteral("stick")));
+    MainWindow window;
+    QVERIFY(window.openProject(example(QStringLiteral("w1_softmax.json"))));
+    QVERIFY(window.saveProjectAs(dir.filePath(QStringLiteral("stick/w1.loom"))));
+    QVERIFY(QDir(dir.filePath(QStringLiteral("stick"))).removeRecursively());
+    QAction* train = nullptr;
+    for (QAction* action : window.findChildren<QAction*>()) {
+        train = action->shortcut() == QKeySequence(Qt::Key_F5) ? action : train;
+    }
+    QVERIFY(train);
+    train->trigger();
+    TrainingController& controller = window.trainingPage()->controller();
+    QCOMPARE(controller.state(), TrainingController::State::Running);
+    controller.stopAndWait();
+    const QString log = window.findChild<QPlainTextEdit*>(QStringLiteral("log"))->toPlainText();
+    QVERIFY2(
+        log.contains(QStringLiteral("does not exist")) && log.contains(QStringLiteral("Save As")),
+        qPrintable(log));
+    window.document().undoStack().setClean();
 }
 
 QTEST_MAIN(TestMainWindow)

@@ -2,6 +2,9 @@
 #include "NetworkModel.h"
 #include "ProjectDocument.h"
 
+#include "../engine/support/Expect.h"
+#include "../engine/support/NestedJson.h"
+
 #include <loom/Error.h>
 #include <loom/ModelFile.h>
 
@@ -30,6 +33,7 @@ private slots:
     void undoesDataSectionEdits();
     void savesAndReopensTheSameProject();
     void keepsTheDocumentWhenAFileCannotBeOpened();
+    void keepsTheDocumentWhenAFileNestsTooDeep();
     void tracksUnsavedChanges();
     void exportsANetworkNeverTrained_data();
     void exportsANetworkNeverTrained();
@@ -225,6 +229,23 @@ void TestProjectDocument::keepsTheDocumentWhenAFileCannotBeOpened() {
     QVERIFY_THROWS_EXCEPTION(IoError, document.open(notAGraph.fileName()));
     QCOMPARE(snapshot(document).dump(2), before.dump(2));
     QCOMPARE(document.undoStack().count(), 1);
+    QCOMPARE(document.displayName(), QStringLiteral("w2_mlp"));
+}
+
+void TestProjectDocument::keepsTheDocumentWhenAFileNestsTooDeep() {
+    QTemporaryDir dir;
+    ProjectDocument document;
+    document.open(example("w2_mlp.json"));
+    const nlohmann::json before = snapshot(document);
+    QFile deep(dir.filePath("deep.json"));
+    QVERIFY(deep.open(QIODevice::WriteOnly));
+    deep.write(testing::modelWithNestedInputs(100000));
+    deep.close();
+    const QString message = testing::messageOf<IoError>([&] { document.open(deep.fileName()); });
+    QVERIFY2(message.contains("deep.json") && message.contains("nested deeper than") &&
+                 message.size() < 300,
+             qPrintable(message.left(500)));
+    QCOMPARE(snapshot(document).dump(2), before.dump(2));
     QCOMPARE(document.displayName(), QStringLiteral("w2_mlp"));
 }
 

@@ -207,6 +207,8 @@ void TestTrainingController::reportsNonFiniteLoss() {
     json["training"]["loss"] = "mean_squared_error";
     json["training"]["optimizer"]["params"]["learning_rate"] = 10;
     json["data"]["normalization"] = "none";
+    // The divergence guard would stop it first (engine_TestTraining covers that path).
+    json["training"]["divergence_guard"] = {{"action", "off"}};
     Project project = w1Project(1, json);
     TrainingController controller(project);
     QSignalSpy failed(&controller, &TrainingController::trainingFailed);

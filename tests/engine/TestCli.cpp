@@ -2,6 +2,9 @@
 // source, never split), predict (preprocessed as training was), and clear errors (non-zero
 // exit, a message) for bad input.
 
+#include "support/NestedJson.h"
+
+#include <QDir>
 #include <QImage>
 #include <QProcess>
 #include <QRegularExpression>
@@ -9,6 +12,8 @@
 #include <QtTest>
 
 #include <csignal>
+#include <limits>
+#include <vector>
 
 namespace {
 
@@ -61,7 +66,11 @@ private slots:
     void trainEvaluateAndPredictOnCsv();
     void trainsTheW1ExampleOnFashionMnist();
     void badInputGivesClearErrors();
-    void ctrlCStopsWithinABatchAndStillSaves();
+    void deeplyNestedJsonIsRefused();
+    void damagedWeightsAreRefusedAndANonFiniteLossFails();
+    void stopSignalsStopWithinABatchAndStillSave_data();
+    void stopSignalsStopWithinABatchAndStillSave();
+    void savePlacesAreCheckedBeforeTraining();
     void projectsResumeTrainingAndConvert();
     void evaluateReadsAWholeFolderAndPredictNormalisesAsTraining();
 
@@ -157,24 +166,97 @@ void TestCli::badInputGivesClearErrors() {
     QCOMPARE(r.exitCode, 2);
 }
 
-void TestCli::ctrlCStopsWithinABatchAndStillSaves() {
+void TestCli::deeplyNestedJsonIsRefused() {
+    const QString path = m_dir.filePath("deep.json");
+    writeText(path, loom::testing::modelWithNestedInputs(100000));
+    Run r = loomCli({"summary", path});
+    QVERIFY2(r.exitCode == 1 && r.output.contains("nested deeper than") && r.output.size() < 500,
+             qPrintable(r.output.left(500)));
+}
+
+void TestCli::damagedWeightsAreRefusedAndANonFiniteLossFails() {
+    writePointsModel();
+    const QString model = m_dir.filePath("tfjs/model.json");
+    QVERIFY(QDir().mkpath(m_dir.filePath("tfjs")));
+    Run convert = loomCli({"convert", m_dir.filePath("model.json"), model});
+    QVERIFY2(convert.exitCode == 0, qPrintable(convert.output));
+    // The shard holds the weights as float32 in manifest order: "out"'s kernel [inputs, units],
+    // then its bias.
+    const auto setWeights = [&](const std::vector<float>& values) {
+        QFile shard(m_dir.filePath("tfjs/group1-shard1of1.bin"));
+        QVERIFY(shard.open(QIODevice::ReadWrite));
+        shard.write(reinterpret_cast<const char*>(values.data()), qint64(values.size() * 4));
+    };
+    setWeights({std::numeric_limits<float>::quiet_NaN()});
+    const QString data = "csv:" + m_dir.filePath("points.csv");
+    Run refused = loomCli({"evaluate", model, "--data", data});
+    QVERIFY2(refused.exitCode == 1 && refused.output.contains("layer 'out'") &&
+                 refused.output.contains("weight 'kernel' holds NaN") &&
+                 refused.output.contains("--allow-non-finite-weights"),
+             qPrintable(refused.output));
+    Run allowed = loomCli({"evaluate", model, "--data", data, "--allow-non-finite-weights"});
+    QVERIFY2(allowed.exitCode == 1 && allowed.output.contains("error: the loss is NaN"),
+             qPrintable(allowed.output));
+    // Finite weights too large for float32 arithmetic: loaded, but the first unit's output
+    // overflows to infinity.
+    const float huge = std::numeric_limits<float>::max();
+    setWeights({huge, 0, huge, 0, huge});
+    Run overflowed = loomCli({"evaluate", model, "--data", data});
+    QVERIFY2(overflowed.exitCode == 1 && overflowed.output.contains("error: the loss is"),
+             qPrintable(overflowed.output));
+}
+
+void TestCli::stopSignalsStopWithinABatchAndStillSave_data() {
+    QTest::addColumn<int>("signal");
+    QTest::addColumn<QString>("file");
+    QTest::newRow("Ctrl-C") << SIGINT << "interrupted.h5";
+    QTest::newRow("SIGTERM") << SIGTERM << "terminated.loom";
+    QTest::newRow("SIGHUP") << SIGHUP << "hung-up.loom";
+}
+
+void TestCli::stopSignalsStopWithinABatchAndStillSave() {
+    QFETCH(int, signal);
+    QFETCH(QString, file);
     if (!QFile::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")) {
         QSKIP("Fashion-MNIST is not installed");
     }
-    const QString weights = m_dir.filePath("interrupted.h5");
+    const QString saved = m_dir.filePath(file);
     QProcess p;
     p.setProcessChannelMode(QProcess::MergedChannels);
     p.start(LOOM_CLI_PATH,
-            {"train", example("w2_mlp_fashion.json"), "--epochs", "50", "--save", weights});
+            {"train", example("w2_mlp_fashion.json"), "--epochs", "50", "--save", saved});
     QString output;
     QTRY_VERIFY_WITH_TIMEOUT((output += QString::fromUtf8(p.readAll())).contains("batch"), 60000);
-    ::kill(static_cast<pid_t>(p.processId()), SIGINT);
+    ::kill(static_cast<pid_t>(p.processId()), signal);
     QVERIFY(p.waitForFinished(60000));
     output += QString::fromUtf8(p.readAll());
-    QCOMPARE(p.exitCode(), 130);
-    QVERIFY2(output.contains("stopped by request") && output.contains("weights saved"),
+    QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(p.exitCode(), 128 + signal);
+    QVERIFY2(output.contains("stopped by request") && output.contains(" saved to "),
              qPrintable(output));
-    QVERIFY(QFile::exists(weights));
+    if (file.endsWith(".loom")) {
+        const Run evaluate = loomCli({"evaluate", saved});
+        QVERIFY2(evaluate.exitCode == 0 && evaluate.output.contains("accuracy"),
+                 qPrintable(evaluate.output));
+    } else {
+        QVERIFY(QFile::exists(saved));
+    }
+}
+
+/// A place a save cannot write to is found before training, not after it (when the training
+/// would be lost).
+void TestCli::savePlacesAreCheckedBeforeTraining() {
+    const QString missing = m_dir.filePath("no-such-folder/w1.h5");
+    for (const char* option : {"--save", "--checkpoint"}) {
+        const Run r = loomCli({"train", example("w1_softmax.json"), option, missing});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.output.contains("does not exist") && r.output.contains("no-such-folder"),
+                 qPrintable(r.output));
+        QVERIFY2(!r.output.contains("model:") && !r.output.contains("epoch"), qPrintable(r.output));
+    }
+    const Run folder = loomCli({"train", example("w1_softmax.json"), "--save", m_dir.path()});
+    QVERIFY2(folder.exitCode == 1 && folder.output.contains("it is a folder"),
+             qPrintable(folder.output));
 }
 
 void TestCli::projectsResumeTrainingAndConvert() {

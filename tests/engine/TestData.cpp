@@ -1,10 +1,11 @@
-// Data: IDX files (real Fashion-MNIST and corrupt ones), CSV, seeded splits, normalisation
-// and the prefetching batch loader.
+// Data: IDX files (real Fashion-MNIST, corrupt and empty ones), CSV (NaN and infinite cells
+// reported or dropped), seeded splits, normalisation and the prefetching batch loader.
 
 #include "support/Expect.h"
 
 #include <loom/BatchLoader.h>
 #include <loom/Csv.h>
+#include <loom/DataSource.h>
 #include <loom/Error.h>
 #include <loom/Idx.h>
 
@@ -61,6 +62,8 @@ private slots:
     void corruptIdxFilesAreClearErrors();
     void csvWithHeaderAndStringLabels();
     void csvErrorsNameLineAndColumn();
+    void csvNonFiniteCellsAreReportedOrDropped();
+    void idxWithNoSamplesIsAnError();
     void tutorialHoldoutIsReproducible();
     void batchLoaderCoversEverySampleOnce();
     void perChannelNormalisation();
@@ -120,7 +123,7 @@ void TestData::csvWithHeaderAndStringLabels() {
                "4.9,1.4,setosa\n");
     CsvOptions options;
     options.labelColumn = "species";
-    Dataset d = readCsv((m_dir->path() + "/iris.csv").toStdString(), options);
+    Dataset d = readCsv((m_dir->path() + "/iris.csv").toStdString(), options).data;
     QCOMPARE(d.samples.shape(), (Shape{4, 2}));
     QCOMPARE(d.classNames, (std::vector<std::string>{"setosa", "versicolor", "virginica"}));
     QCOMPARE(d.targets.toVector(), (std::vector<float>{0, 1, 2, 0}));
@@ -128,12 +131,12 @@ void TestData::csvWithHeaderAndStringLabels() {
 
     writeBytes(m_dir->path() + "/numeric.csv", "10,1\n2,2\n10,3\n1,4\n");
     options.labelColumn = "0";
-    Dataset n = readCsv((m_dir->path() + "/numeric.csv").toStdString(), options);
+    Dataset n = readCsv((m_dir->path() + "/numeric.csv").toStdString(), options).data;
     QCOMPARE(n.classNames, (std::vector<std::string>{"1", "2", "10"}));
     QCOMPARE(n.targets.toVector(), (std::vector<float>{2, 1, 2, 0}));
 
     options.regression = true;
-    Dataset r = readCsv((m_dir->path() + "/numeric.csv").toStdString(), options);
+    Dataset r = readCsv((m_dir->path() + "/numeric.csv").toStdString(), options).data;
     QVERIFY(!r.isClassification());
     QCOMPARE(r.targets.toVector(), (std::vector<float>{10, 2, 10, 1}));
 }
@@ -148,6 +151,43 @@ void TestData::csvErrorsNameLineAndColumn() {
     message = messageOf<DataError>(
         [&] { readCsv((m_dir->path() + "/ragged.csv").toStdString(), CsvOptions{}); });
     QVERIFY2(message.contains("line 2"), qPrintable(message));
+}
+
+void TestData::csvNonFiniteCellsAreReportedOrDropped() {
+    // A blank line, so that line numbers are the file's, not the row count's.
+    writeBytes(m_dir->path() + "/nan.csv", "a,b,label\n1,2,x\n\n3,nan,y\n4,5,x\n-inf,6,y\n");
+    const std::string spec = "csv:" + (m_dir->path() + "/nan.csv").toStdString();
+    nlohmann::json section = {{"normalization", "none"}};
+    QString message = messageOf<DataError>([&] { loadData(spec, section, Shape{2}); });
+    QVERIFY2(
+        message.contains("line 4") && message.contains("column 2") && message.contains("'nan'"),
+        qPrintable(message));
+    section["non_finite"] = "drop";
+    LoadedData d = loadData(spec, section, Shape{2});
+    QCOMPARE(d.train.samples.toVector(), (std::vector<float>{1, 2, 4, 5}));
+    QCOMPARE(d.notes.size(), size_t{1});
+    QVERIFY2(QString::fromStdString(d.notes[0]).contains("lines 4, 6"), d.notes[0].c_str());
+    // A regression target is a number too.
+    writeBytes(m_dir->path() + "/target.csv", "1,2,0.5\n3,4,inf\n");
+    CsvOptions regression;
+    regression.regression = true;
+    message = messageOf<DataError>(
+        [&] { readCsv((m_dir->path() + "/target.csv").toStdString(), regression); });
+    QVERIFY2(message.contains("line 2") && message.contains("column 3"), qPrintable(message));
+    section["non_finite"] = "ignore";
+    QVERIFY(messageOf<DataError>([&] { loadData(spec, section, Shape{2}); }).contains("drop"));
+}
+
+void TestData::idxWithNoSamplesIsAnError() {
+    const QString images = m_dir->path() + "/images", labels = m_dir->path() + "/labels";
+    writeBytes(images, idxHeader({0, 28, 28}));
+    writeBytes(labels, idxHeader({0}));
+    QString message = messageOf<DataError>(
+        [&] { loadIdxDataset(images.toStdString(), labels.toStdString(), false); });
+    QVERIFY2(message.contains(images) && message.contains("no samples"), qPrintable(message));
+    const std::string spec = "idx:" + images.toStdString() + "," + labels.toStdString();
+    message = messageOf<DataError>([&] { loadData(spec, nlohmann::json::object(), Shape{784}); });
+    QVERIFY2(message.contains(images), qPrintable(message));
 }
 
 void TestData::tutorialHoldoutIsReproducible() {

@@ -3,6 +3,7 @@
 // give clean errors.
 
 #include "support/Expect.h"
+#include "support/NestedJson.h"
 
 #include <loom/Error.h>
 #include <loom/Idx.h>
@@ -158,16 +159,25 @@ std::string readBytes(const std::string& path) {
 }
 
 // Whether an unfinished save (path.saving-PID) lies beside path.
-bool temporaryFileBeside(const std::string& path) {
+/// The temporary files of saves of `path` beside it.
+int temporaryFilesBeside(const std::string& path) {
     auto folder = std::filesystem::path(path).parent_path();
     const std::string prefix = std::filesystem::path(path).filename().string() + ".saving-";
+    int count = 0;
     for (const auto& entry : std::filesystem::directory_iterator(folder)) {
-        if (entry.path().filename().string().rfind(prefix, 0) == 0) {
-            std::filesystem::remove(entry.path());
-            return true;
-        }
+        count += int(entry.path().filename().string().rfind(prefix, 0) == 0);
     }
-    return false;
+    return count;
+}
+
+/// The id of a process that has ended.
+pid_t endedProcess() {
+    const pid_t child = fork();
+    if (child == 0) {
+        _exit(0);
+    }
+    waitpid(child, nullptr, 0);
+    return child;
 }
 
 void writeBytes(const std::string& path, const std::string& bytes) {
@@ -293,7 +303,7 @@ private slots:
             }
             std::this_thread::sleep_for(std::chrono::milliseconds(delayMs));
             kill(child, SIGKILL);
-            killedMidSave += int(temporaryFileBeside(path));
+            killedMidSave += int(temporaryFilesBeside(path) > 0);
             int status = 0;
             waitpid(child, &status, 0);
             // The file is either the old project or a complete new one, never a torn one.
@@ -305,6 +315,24 @@ private slots:
         }
         qInfo("%d of 5 kills landed while a save was being written", killedMidSave);
         QVERIFY2(killedMidSave > 0, "no kill landed mid-save; the test proved nothing");
+        // The next save removes what the killed ones left beside the project.
+        saveProject(original, path);
+        QCOMPARE(temporaryFilesBeside(path), 0);
+    }
+
+    void aSaveRemovesOnlyTheTemporaryFilesOfEndedProcesses() {
+        const std::string path = file("stale.loom");
+        const std::string dead = path + ".saving-" + std::to_string(endedProcess());
+        const std::string alive = path + ".saving-" + std::to_string(getppid());
+        const std::string other = path + ".saving-notes";
+        for (const std::string& name : {dead, alive, other}) {
+            writeBytes(name, "partial");
+        }
+        saveProject(richProject(), path);
+        QVERIFY(!std::filesystem::exists(dead));
+        QVERIFY(std::filesystem::exists(alive));  // possibly another save under way
+        QVERIFY(std::filesystem::exists(other));  // not a save's temporary file
+        loadProject(path);
     }
 
     void newerFormatsSaySo() {
@@ -363,6 +391,9 @@ private slots:
                                                         << "out of range";
         QTest::newRow("model larger than the file")
             << "text /graph " + hugeGraph() << "larger than the file";
+        QTest::newRow("graph nested 100,000 deep")
+            << "text /graph " + QString::fromLatin1(testing::modelWithNestedInputs(100000))
+            << "nested deeper than";
     }
 
     void malformedContentsGiveCleanErrors() {

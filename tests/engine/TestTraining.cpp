@@ -80,6 +80,23 @@ Timed trainAndTest(Graph& g, const TrainingConfig& config, bool flatten) {
     return {r.metrics->accuracy(), seconds};
 }
 
+// W4: conv32-conv64-pool-dropout-dense128-dropout-dense10 on 1x28x28 pictures.
+Graph w4Cnn() {
+    Graph g;
+    g.add("Input", "input", {{"shape", {1, 28, 28}}});
+    g.add("Conv2D", "conv2d", {{"filters", 32}, {"kernel_size", {3, 3}}, {"activation", "relu"}},
+          {"input"});
+    g.add("Conv2D", "conv2d_1", {{"filters", 64}, {"kernel_size", {3, 3}}, {"activation", "relu"}},
+          {"conv2d"});
+    g.add("MaxPool2D", "pool", {{"pool_size", {2, 2}}}, {"conv2d_1"});
+    g.add("Dropout", "dropout", {{"rate", 0.25}}, {"pool"});
+    g.add("Flatten", "flatten", {}, {"dropout"});
+    g.add("Dense", "dense", {{"units", 128}, {"activation", "relu"}}, {"flatten"});
+    g.add("Dropout", "dropout_1", {{"rate", 0.5}}, {"dense"});
+    g.add("Dense", "dense_1", {{"units", 10}, {"activation", "softmax"}}, {"dropout_1"});
+    return g;
+}
+
 }  // namespace
 
 class TestTraining : public QObject {
@@ -99,6 +116,10 @@ private slots:
     void plateauScheduleLowersTheRate();
     void validationAndPerEpochMetricsAreReported();
     void backgroundRunStopsOnDestructionAndReportsErrors();
+    void nonFiniteInputNamesTheData();
+    void divergenceGuardStopsW4AtLearningRate10();
+    void divergenceGuardCanOnlyWarn();
+    void divergenceGuardSettingRoundTrips();
 };
 
 void TestTraining::initTestCase() {
@@ -133,19 +154,8 @@ void TestTraining::w2MlpReaches88Percent() {
 }
 
 void TestTraining::w4CnnReaches91Percent() {
-    Graph g;
+    Graph g = w4Cnn();
     g.setName("W4 CNN");
-    g.add("Input", "input", {{"shape", {1, 28, 28}}});
-    g.add("Conv2D", "conv2d", {{"filters", 32}, {"kernel_size", {3, 3}}, {"activation", "relu"}},
-          {"input"});
-    g.add("Conv2D", "conv2d_1", {{"filters", 64}, {"kernel_size", {3, 3}}, {"activation", "relu"}},
-          {"conv2d"});
-    g.add("MaxPool2D", "pool", {{"pool_size", {2, 2}}}, {"conv2d_1"});
-    g.add("Dropout", "dropout", {{"rate", 0.25}}, {"pool"});
-    g.add("Flatten", "flatten", {}, {"dropout"});
-    g.add("Dense", "dense", {{"units", 128}, {"activation", "relu"}}, {"flatten"});
-    g.add("Dropout", "dropout_1", {{"rate", 0.5}}, {"dense"});
-    g.add("Dense", "dense_1", {{"units", 10}, {"activation", "softmax"}}, {"dropout_1"});
     TrainingConfig c = sgd(0.001, 128, 5);
     c.optimizer = "adam";
     Timed t = trainAndTest(g, c, false);
@@ -370,6 +380,89 @@ void TestTraining::backgroundRunStopsOnDestructionAndReportsErrors() {
     } catch (const DataError& e) {
         QCOMPARE(QString(e.what()), QString("the data went away"));
     }
+}
+
+void TestTraining::nonFiniteInputNamesTheData() {
+    Dataset data = smallFlat();
+    data.source = "poisoned.csv";
+    data.samples.set(100 * 784 + 5, std::nan(""));
+    Graph g = softmaxRegression();
+    Trainer trainer(g, sgd(0.01, 32, 1));
+    TrainingHistory h = trainer.fit(data, nullptr);
+    const QString message = QString::fromStdString(h.finished.message);
+    QCOMPARE(h.finished.reason, RunFinished::Reason::NonFinite);
+    QCOMPARE(h.finished.layer, std::string("input"));
+    QVERIFY2(message.contains("training data itself holds NaN") &&
+                 message.contains("sample 100 of poisoned.csv") &&
+                 !message.contains("learning rate"),
+             qPrintable(message));
+}
+
+namespace {
+
+// Fashion-MNIST pictures for a short run of W4: a few dozen batches of 32.
+Dataset smallPictures(int64_t n) {
+    return fashionMnist().test.subset(shuffledIndices(n, 7));
+}
+
+}  // namespace
+
+void TestTraining::divergenceGuardStopsW4AtLearningRate10() {
+    // W4 with SGD at learning rate 10 diverges (to a loss of 2.6e19 over the whole set) without
+    // becoming NaN: the guard stops it within the first epoch and keeps that epoch's weights.
+    Graph g = w4Cnn();
+    g.build(1);
+    const std::vector<float> start = g.layer("conv2d").parameters()[0].value.toVector();
+    Trainer trainer(g, sgd(10, 32, 1));
+    TrainingHistory h = trainer.fit(smallPictures(2048), nullptr);
+    const QString message = QString::fromStdString(h.finished.message);
+    qInfo("%s", qPrintable(message));
+    QCOMPARE(h.finished.reason, RunFinished::Reason::NonFinite);
+    QVERIFY2(message.contains("divergence guard") && message.contains("learning rate"),
+             qPrintable(message));
+    QVERIFY2(!h.finished.layer.empty() && h.finished.layer != "input", h.finished.layer.c_str());
+    QVERIFY(message.contains(QString::fromStdString("'" + h.finished.layer + "'")));
+    QVERIFY(h.epochs.empty());
+    QCOMPARE(g.layer("conv2d").parameters()[0].value.toVector(), start);
+}
+
+void TestTraining::divergenceGuardCanOnlyWarn() {
+    Graph g = w4Cnn();
+    TrainingConfig config = sgd(10, 32, 1);
+    config.divergenceGuard.action = "warn";
+    Trainer trainer(g, config);
+    ProgressQueue queue;
+    TrainingHistory h = trainer.fit(smallPictures(512), nullptr, &queue, nullptr);
+    int warnings = 0;
+    for (const ProgressEvent& e : queue.drain()) {
+        const auto* log = std::get_if<LogMessage>(&e);
+        warnings += log != nullptr && log->text.find("divergence guard") != std::string::npos;
+    }
+    QCOMPARE(warnings, 1);
+    QVERIFY2(h.finished.message.find("divergence guard") == std::string::npos,
+             h.finished.message.c_str());
+}
+
+void TestTraining::divergenceGuardSettingRoundTrips() {
+    TrainingConfig config;
+    QCOMPARE(config.divergenceGuard.action, std::string("stop"));
+    config.divergenceGuard = {"warn", 50};
+    const TrainingConfig back = TrainingConfig::fromJson(config.toJson());
+    QCOMPARE(back.divergenceGuard.action, std::string("warn"));
+    QCOMPARE(back.divergenceGuard.factor, 50.0);
+    // Files saved before the guard existed train with its defaults.
+    nlohmann::json old = config.toJson();
+    old.erase("divergence_guard");
+    QCOMPARE(TrainingConfig::fromJson(old).divergenceGuard.action, std::string("stop"));
+    QVERIFY_THROWS_EXCEPTION(
+        ConfigError, TrainingConfig::fromJson({{"divergence_guard", {{"action", "maybe"}}}}));
+    QVERIFY_THROWS_EXCEPTION(ConfigError,
+                             TrainingConfig::fromJson({{"divergence_guard", {{"factor", 1}}}}));
+    // A resumed run measures growth from where the run, not the resumption, started.
+    TrainingPosition position;
+    position.startingLoss = 2.3;
+    QCOMPARE(TrainingPosition::fromJson(position.toJson()).startingLoss, 2.3);
+    QVERIFY(std::isnan(TrainingPosition::fromJson(nlohmann::json::object()).startingLoss));
 }
 
 QTEST_APPLESS_MAIN(TestTraining)

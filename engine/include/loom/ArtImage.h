@@ -13,7 +13,8 @@
 namespace loom {
 
 /// The image file at its own size, RGB (grey images repeated over three channels). Throws
-/// DataError naming the file when it cannot be read.
+/// DataError naming the file when it cannot be read or is above the pixel budget
+/// (kDefaultMaxImagePixels in ImageHeader.h).
 Tensor readRgbImage(const std::string& path);
 
 /// Writes [3, H, W] (values clipped to 0..255 and rounded) as PNG, or JPEG (quality 95) when

@@ -42,8 +42,13 @@ nlohmann::json defaultDataSection();
 /// spec: "fashion-mnist[:DIR]", "idx:IMAGES,LABELS", "folder:DIR", "csv:FILE"; empty: the
 /// section's "source". The data section supplies preprocessing: normalization (divide_255,
 /// mean_std, none), validation_split, test_split (for sources without a test set), split_seed,
-/// labels (subfolder, prefix), grayscale, size, label_column, regression. Samples are reshaped
-/// to the model's input when only the layout differs. Throws DataError saying what is wrong.
+/// labels (subfolder, prefix), grayscale, size, label_column, regression; max_image_pixels
+/// (the pixel budget of one image file, kDefaultMaxImagePixels by default) and large_images
+/// (reduce: a JPEG above it is decoded at 1/2, 1/4 or 1/8 of its size, the default; refuse:
+/// skipped like every other file above it); non_finite (error: a NaN or infinite CSV cell is an
+/// error naming its line and column, the default; drop: its row is left out, with a note).
+/// Samples are reshaped to the model's input when only the layout differs. Throws DataError
+/// saying what is wrong, also for a source with no samples.
 LoadedData loadData(const std::string& spec, const nlohmann::json& section,
                     const Shape& modelInput);
 

@@ -14,7 +14,8 @@ Tensor readIdx(const std::string& path);
 
 /// An image file [N, rows, cols] and a label file [N] as a data set of [N, 1, rows, cols]
 /// samples (pixel values 0..255) with class names (Fashion-MNIST's when there are 10
-/// classes and `fashion`, else "0".."9").
+/// classes and `fashion`, else "0".."9"). Throws DataError for files that do not match or
+/// hold no samples.
 Dataset loadIdxDataset(const std::string& imagesPath, const std::string& labelsPath, bool fashion);
 
 /// Fashion-MNIST's ten class names, in label order.

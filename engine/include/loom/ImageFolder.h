@@ -3,6 +3,7 @@
 /// where it was not found) every function here throws DataError saying so.
 
 #include <loom/Dataset.h>
+#include <loom/ImageHeader.h>
 
 #include <string>
 #include <vector>
@@ -21,7 +22,8 @@ struct ImageFolderOptions {
     LabelSource labels = LabelSource::SubFolder;
     int height = 32, width = 32;
     bool grayscale = false;
-    int threads = 0;  ///< 0: as many as the machine has
+    int threads = 0;     ///< 0: as many as the machine has
+    ImageLimits limits;  ///< files above the pixel budget are skipped (or decoded reduced)
 };
 
 /// Files that could not be used, with the reason for each.
@@ -35,11 +37,14 @@ struct ImageFolderResult {
     std::vector<SkippedFile> skipped;
 };
 
-/// Reads every image below `folder`; unreadable and non-image files are skipped and listed,
-/// never fatal. Throws DataError when no image at all could be read.
+/// Reads every image below `folder`; unreadable and non-image files, and those above the pixel
+/// budget, are skipped and listed, never fatal. Throws DataError when no image at all could be
+/// read.
 ImageFolderResult readImageFolder(const std::string& folder, const ImageFolderOptions& options);
 
-/// One image as [C, H, W] (0..255), resized to height x width.
-Tensor readImage(const std::string& path, int height, int width, bool grayscale);
+/// One image as [C, H, W] (0..255), resized to height x width. Throws DataError naming the file
+/// when it cannot be read or the pixel budget refuses it.
+Tensor readImage(const std::string& path, int height, int width, bool grayscale,
+                 const ImageLimits& limits = {});
 
 }  // namespace loom

@@ -3,6 +3,7 @@
 /// a .loom project, or an imported model (Keras .h5/.keras, TF.js model.json, ONNX). All
 /// become a Project; only a project or an import carries weights.
 
+#include <loom/FiniteWeights.h>
 #include <loom/Project.h>
 
 #include <string>
@@ -17,8 +18,9 @@ struct ModelFile : Project {
 };
 
 /// Reads and checks a model in any supported format (chosen by the file name); errors name
-/// the file.
-ModelFile readModelFile(const std::string& path);
+/// the file. Weights that are NaN or infinite are refused unless `nonFinite` allows them.
+ModelFile readModelFile(const std::string& path,
+                        NonFiniteWeights nonFinite = NonFiniteWeights::Refuse);
 
 /// Writes the model in the format the name asks for: .loom (everything), model.json (a TF.js
 /// layers model), other .json (graph and settings), .h5 (Keras 2 model with training config

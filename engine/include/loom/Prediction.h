@@ -6,6 +6,7 @@
 /// thread can run it on its own snapshot of a project.
 
 #include <loom/Dataset.h>
+#include <loom/ImageHeader.h>
 #include <loom/Trainer.h>
 
 #include <nlohmann/json.hpp>
@@ -33,6 +34,7 @@ struct SamplePreprocessing {
     Shape picture;                ///< [C, H, W]: the size and colour the file is read at
     Shape modelInput;             ///< the sample's layout: the picture itself, or flat
     Normalization normalization;  ///< the training data's
+    ImageLimits limits;           ///< the data section's pixel budget for an image file
 
     /// For a model trained on the data `section` describes; `normalization` is the training
     /// data's (LoadedData::normalization, or trainingNormalization). The picture is the
@@ -43,7 +45,8 @@ struct SamplePreprocessing {
     static SamplePreprocessing forModel(const nlohmann::json& section, const Shape& modelInput,
                                         Normalization normalization);
 
-    /// The image file as one sample [1, ...modelInput]. Throws DataError naming the file.
+    /// The image file as one sample [1, ...modelInput]. Throws DataError naming the file, also
+    /// when its header declares more pixels than `limits` allow.
     Tensor read(const std::string& path) const;
 };
 

@@ -42,7 +42,8 @@ struct EpochProgress {
 struct RunFinished {
     enum class Reason { Completed, Stopped, EarlyStopped, NonFinite, Failed } reason;
     std::string message;
-    std::string layer;  ///< for NonFinite: the first layer whose output was NaN or Inf
+    /// NonFinite: the loss became NaN or infinite, or the divergence guard saw it explode.
+    std::string layer;  ///< for NonFinite: the first layer whose output was NaN, Inf or exploded
 };
 
 struct LogMessage {

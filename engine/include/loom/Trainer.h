@@ -26,8 +26,9 @@ struct EvaluationResult {
 };
 
 /// Where a training run stands, so that a saved project resumes exactly: the next epoch (from
-/// 0), the steps taken (they advance dropout masks) and the schedule's and early stopping's
-/// memory. Together with the weights and the optimizer state this is all a resume needs.
+/// 0), the steps taken (they advance dropout masks) and the schedule's, early stopping's and
+/// the divergence guard's memory. Together with the weights and the optimizer state this is all a
+/// resume needs.
 struct TrainingPosition {
     int epoch = 0;
     int64_t step = 0;
@@ -36,6 +37,7 @@ struct TrainingPosition {
     double plateauRate = NAN;  ///< NaN: the optimizer's base rate
     double earlyStoppingBest = INFINITY;
     int earlyStoppingWait = 0;
+    double startingLoss = NAN;  ///< the run's first batch loss, the divergence guard's reference
 
     nlohmann::json toJson() const;
     /// Throws ConfigError for a malformed or out-of-range position.
@@ -84,7 +86,16 @@ private:
     std::vector<int64_t> epochOrder(int64_t size, int epoch) const;
     TargetForm targetForm(const Dataset& data) const;
     bool fusesWithOutput() const;
+    RunFinished nonFiniteStop(const EpochState& state, const Dataset& train, const Batch& batch,
+                              int64_t batchIndex, double loss) const;
+    bool divergenceStops(EpochState& state, int64_t batchIndex, double loss);
+    /// The first layer, in the order the graph runs, whose output `faulty` picks (given the
+    /// node's index and its output); empty when none does.
+    std::string firstLayerWhere(
+        const std::function<bool(size_t node, const Tensor& output)>& faulty) const;
     std::string firstNonFiniteLayer() const;
+    std::string firstExplodedLayer(const std::vector<double>& startScales) const;
+    std::vector<double> outputScales() const;
     void checkCompatible(const Dataset& data) const;
 
     Graph& m_graph;

@@ -29,6 +29,15 @@ struct EarlyStoppingConfig {
     bool restoreBestWeights = true;
 };
 
+/// The divergence guard: a learning rate too high for the network makes the loss explode
+/// (W4 with SGD at 10 reaches 2.6e19) long before it becomes NaN. A batch whose loss is more
+/// than `factor` times the run's first batch loss stops the run (with the weights of the last
+/// good epoch and the first layer whose outputs exploded named), or only warns once.
+struct DivergenceGuardConfig {
+    std::string action = "stop";  ///< stop, warn, off
+    double factor = 100;
+};
+
 struct TrainingConfig {
     std::string optimizer = "sgd";
     nlohmann::json optimizerParams = nlohmann::json::object();
@@ -44,6 +53,7 @@ struct TrainingConfig {
     std::string device = "auto";
     ScheduleConfig schedule;
     EarlyStoppingConfig earlyStopping;
+    DivergenceGuardConfig divergenceGuard;
 
     /// Reads a "training" section; unknown keys and bad values throw ConfigError.
     static TrainingConfig fromJson(const nlohmann::json& json);
