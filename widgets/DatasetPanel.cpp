@@ -89,6 +89,7 @@ QWidget* DatasetPanel::createSettings() {
     auto* settings = new QWidget(this);
     m_form = new QFormLayout(settings);
     m_source = new QComboBox(settings);
+    m_source->setObjectName(QStringLiteral("dataSource"));
     m_source->addItems(
         {tr("Fashion-MNIST"), tr("IDX files (MNIST format)"), tr("Image folder"), tr("CSV file")});
     m_form->addRow(tr("Source"), m_source);
@@ -277,12 +278,18 @@ QString DatasetPanel::sourceSpec() const {
 }
 
 nlohmann::json DatasetPanel::dataSection() const {
-    nlohmann::json section = {
-        {"source", sourceSpec().toStdString()},
-        {"normalization", kNormalizations[m_normalization->currentIndex()]},
-        {"validation_split", m_validationSplit->value()},
-        {"split_seed", m_splitSeed->value()},
-    };
+    // Settings this panel has no field for (an image budget, how to treat NaN cells) stay as
+    // the project has them; those it shows are written afresh.
+    nlohmann::json section = m_shownSection;
+    for (const char* shown :
+         {"source", "path", "normalization", "validation_split", "split_seed", "test_split",
+          "labels", "size", "grayscale", "label_column", "regression"}) {
+        section.erase(shown);
+    }
+    section["source"] = sourceSpec().toStdString();
+    section["normalization"] = kNormalizations[m_normalization->currentIndex()];
+    section["validation_split"] = m_validationSplit->value();
+    section["split_seed"] = m_splitSeed->value();
     if (source() != Source::FashionMnist) {
         section["test_split"] = m_testSplit->value();
     }
@@ -300,6 +307,7 @@ nlohmann::json DatasetPanel::dataSection() const {
 
 void DatasetPanel::setDataSection(const nlohmann::json& section) {
     m_updating = true;
+    m_shownSection = section.is_object() ? section : nlohmann::json::object();
     const QString spec = QString::fromStdString(section.value("source", "fashion-mnist"));
     const QString kind = spec.section(':', 0, 0);
     const QString where = spec.section(':', 1);

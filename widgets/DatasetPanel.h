@@ -40,7 +40,7 @@ public:
     explicit DatasetPanel(QWidget* parent = nullptr);
     ~DatasetPanel() override;
 
-    /// The data section the settings describe.
+    /// The data section the settings describe, with the shown section's other settings.
     nlohmann::json dataSection() const;
     /// Shows a project's data section; keys it does not know keep their defaults.
     void setDataSection(const nlohmann::json& section);
@@ -101,6 +101,7 @@ private:
     std::optional<DataFacts> m_facts;
     nlohmann::json m_factsSource;  ///< the settings the facts depend on, when they were loaded
     bool m_updating = false;       ///< setDataSection is filling in the widgets
+    nlohmann::json m_shownSection = nlohmann::json::object();  ///< as setDataSection gave it
 };
 
 }  // namespace loom

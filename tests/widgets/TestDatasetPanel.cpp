@@ -1,5 +1,6 @@
 #include "DatasetPanel.h"
 
+#include <QComboBox>
 #include <QDir>
 #include <QFile>
 #include <QImage>
@@ -25,6 +26,7 @@ private slots:
     void reportsASourceThatCannotBeRead();
     void dataSectionRoundTrips_data();
     void dataSectionRoundTrips();
+    void keepsSettingsItHasNoFieldFor();
 
 private:
     static bool load(DatasetPanel& panel);
@@ -141,6 +143,22 @@ void TestDatasetPanel::dataSectionRoundTrips() {
     QCOMPARE(changed.count(), 0);  // showing a project is no edit
     QCOMPARE(QString::fromStdString(panel.dataSection().dump()),
              QString::fromStdString(json.dump()));
+}
+
+/// Settings the panel shows no field for survive an edit of one it shows.
+void TestDatasetPanel::keepsSettingsItHasNoFieldFor() {
+    DatasetPanel panel;
+    panel.setDataSection({{"source", "folder:/photos"},
+                          {"labels", "prefix"},
+                          {"max_image_pixels", 1000000},
+                          {"large_images", "refuse"}});
+    auto* source = panel.findChild<QComboBox*>(QStringLiteral("dataSource"));
+    QVERIFY(source);
+    source->setCurrentIndex(3);  // a CSV file now: the folder's settings go, the others stay
+    const nlohmann::json section = panel.dataSection();
+    QCOMPARE(section.value("max_image_pixels", 0), 1000000);
+    QCOMPARE(section.value("large_images", ""), std::string("refuse"));
+    QVERIFY(!section.contains("labels"));
 }
 
 QTEST_MAIN(TestDatasetPanel)
