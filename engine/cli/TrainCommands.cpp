@@ -10,6 +10,7 @@
 #include <loom/Devices.h>
 #include <loom/Error.h>
 #include <loom/Evaluation.h>
+#include <loom/NetworkChecks.h>
 #include <loom/Trainer.h>
 #include <loom/WeightsFile.h>
 
@@ -265,6 +266,9 @@ int runSummary(int argc, char** argv) {
         model.graph.build();
     }
     std::fputs(modelSummary(model.graph).c_str(), stdout);
+    if (auto shortfall = trainingMemoryShortfall(model.graph, model.training)) {
+        std::printf("warning: %s\n", shortfall->c_str());
+    }
     return 0;
 }
 
@@ -278,6 +282,12 @@ int runTrain(int argc, char** argv) {
     applyOverrides(args, model.training);
     if (auto split = args.number("validation-split")) {
         model.data["validation_split"] = *split;
+    }
+    if (model.graph.validate().empty()) {
+        // Refused from shapes, before the first weight is allocated.
+        if (auto shortfall = trainingMemoryShortfall(model.graph, model.training)) {
+            throw Error(*shortfall);
+        }
     }
     prepareWeights(model, args, false, "train");
     for (const char* target : {"save", "checkpoint"}) {

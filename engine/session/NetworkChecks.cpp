@@ -4,6 +4,7 @@
 #include <loom/Devices.h>
 #include <loom/Error.h>
 #include <loom/Json.h>
+#include <loom/LayerCosts.h>
 #include <loom/Loss.h>
 #include <loom/NetworkChecks.h>
 #include <loom/Optimizer.h>
@@ -236,26 +237,37 @@ std::optional<NetworkWarning> sampleShapeWarning(const Graph& graph, const DataF
         std::nullopt};
 }
 
+/// What training needs against what the device has free, when it does not fit; `where` says
+/// where the batch size is set.
+std::optional<std::string> memoryShortfall(const Graph& graph, const TrainingConfig& training,
+                                           const std::map<std::string, int64_t>& parameterCounts,
+                                           const std::optional<DeviceMemory>& memory,
+                                           const std::string& where) {
+    if (!memory || memory->freeBytes == 0) {
+        return std::nullopt;
+    }
+    const TrainingMemory need = estimateTrainingMemory(graph, training, parameterCounts);
+    if (need.total() <= memory->freeBytes) {
+        return std::nullopt;
+    }
+    return "Training needs about " + bytesInWords(need.total()) + " at batch size " +
+           std::to_string(training.batchSize) + " (" + bytesInWords(need.weights) +
+           " for the weights, their gradients and the optimizer's state; " +
+           bytesInWords(need.activations) + " for the layers' outputs and their gradients), but " +
+           memory->device + " has " + bytesInWords(memory->freeBytes) +
+           " free. The largest part is layer " + quoted(need.largestLayer) + " (" +
+           bytesInWords(need.largestLayerBytes) + "). Lower the batch size" + where +
+           ", or make the largest layers smaller.";
+}
+
 std::optional<NetworkWarning> memoryWarning(const Graph& graph, const NetworkCheckInputs& inputs) {
-    if (!inputs.memory || inputs.memory->freeBytes == 0) {
+    const std::optional<std::string> shortfall =
+        memoryShortfall(graph, inputs.training, inputs.parameterCounts, inputs.memory,
+                        std::string(" in ") + kTrainingSettings);
+    if (!shortfall) {
         return std::nullopt;
     }
-    const TrainingMemory need =
-        estimateTrainingMemory(graph, inputs.training, inputs.parameterCounts);
-    if (need.total() <= inputs.memory->freeBytes) {
-        return std::nullopt;
-    }
-    return NetworkWarning{
-        "",
-        "Training needs about " + bytesInWords(need.total()) + " at batch size " +
-            std::to_string(inputs.training.batchSize) + " (" + bytesInWords(need.weights) +
-            " for the weights, their gradients and the optimizer's state; " +
-            bytesInWords(need.activations) + " for the layers' outputs and their gradients), but " +
-            inputs.memory->device + " has " + bytesInWords(inputs.memory->freeBytes) +
-            " free. The largest part is layer " + quoted(need.largestLayer) + " (" +
-            bytesInWords(need.largestLayerBytes) + "). Lower the batch size in " +
-            kTrainingSettings + ", or make the largest layers smaller.",
-        std::nullopt};
+    return NetworkWarning{"", *shortfall, std::nullopt};
 }
 
 /// The optimizer knows its own state: one step on a one-element parameter shows how many
@@ -400,6 +412,15 @@ TrainingMemory estimateTrainingMemory(const Graph& graph, const TrainingConfig& 
         }
     }
     return memory;
+}
+
+std::optional<std::string> trainingMemoryShortfall(const Graph& graph,
+                                                   const TrainingConfig& training) {
+    std::map<std::string, int64_t> parameterCounts;
+    for (const auto& [layer, cost] : networkCosts(graph).layers) {
+        parameterCounts[layer] = cost.parameters;
+    }
+    return memoryShortfall(graph, training, parameterCounts, freeMemoryFor(training.device), "");
 }
 
 }  // namespace loom

@@ -71,6 +71,7 @@ private slots:
     void stopSignalsStopWithinABatchAndStillSave_data();
     void stopSignalsStopWithinABatchAndStillSave();
     void savePlacesAreCheckedBeforeTraining();
+    void trainingThatCannotFitIsMarkedAndRefused();
     void projectsResumeTrainingAndConvert();
     void evaluateReadsAWholeFolderAndPredictNormalisesAsTraining();
 
@@ -241,6 +242,30 @@ void TestCli::stopSignalsStopWithinABatchAndStillSave() {
     } else {
         QVERIFY(QFile::exists(saved));
     }
+}
+
+/// A model far larger than memory: summary marks it, train refuses it, both from shapes alone
+/// (allocating its 31 GB of weights would end the process long before any message).
+void TestCli::trainingThatCannotFitIsMarkedAndRefused() {
+    writeText(m_dir.filePath("huge.json"), R"({
+      "format": "loom-graph", "version": 1, "name": "huge",
+      "layers": [{"name": "in", "type": "Input", "params": {"shape": [784]}},
+                 {"name": "wide", "type": "Dense", "params": {"units": 10000000},
+                  "inputs": ["in"]},
+                 {"name": "out", "type": "Dense", "params": {"units": 10, "activation": "softmax"},
+                  "inputs": ["wide"]}],
+      "training": {"optimizer": "adam", "batch_size": 32, "device": "cpu"},
+      "data": {"source": "fashion-mnist"}
+    })");
+    const Run summary = loomCli({"summary", m_dir.filePath("huge.json")});
+    QCOMPARE(summary.exitCode, 0);
+    QVERIFY2(summary.output.contains("warning: Training needs about") &&
+                 summary.output.contains("'wide'"),
+             qPrintable(summary.output));
+    const Run train = loomCli({"train", m_dir.filePath("huge.json")});
+    QCOMPARE(train.exitCode, 1);
+    QVERIFY2(train.output.contains("Training needs about") && !train.output.contains("data:"),
+             qPrintable(train.output));
 }
 
 /// A place a save cannot write to is found before training, not after it (when the training

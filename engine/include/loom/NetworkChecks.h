@@ -109,4 +109,11 @@ struct TrainingMemory {
 TrainingMemory estimateTrainingMemory(const Graph& graph, const TrainingConfig& training,
                                       const std::map<std::string, int64_t>& parameterCounts);
 
+/// For a validated graph, from shapes alone (nothing is allocated): a message saying what
+/// training needs and what the device the settings name has free, when it will not fit; empty
+/// when it fits or the free memory is unknown. loom-cli's train refuses such a model, and its
+/// summary marks it.
+std::optional<std::string> trainingMemoryShortfall(const Graph& graph,
+                                                   const TrainingConfig& training);
+
 }  // namespace loom
