@@ -4,6 +4,7 @@
 #include <zlib.h>
 
 #include <array>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 
@@ -61,6 +62,21 @@ std::vector<int64_t> readHeader(gzFile file, const std::string& path) {
     return dims;
 }
 
+/// The number of elements the dims declare, UINT64_MAX (refused as too many) once a partial
+/// product passes INT64_MAX: 32-bit dims can, and Shape::numel, which multiplies them in the
+/// same order, would overflow (undefined behaviour) even where a later dim of 0 makes the
+/// product 0.
+uint64_t declaredElements(const std::vector<int64_t>& dims) {
+    int64_t count = 1;
+    for (int64_t dim : dims) {
+        if (dim != 0 && count > INT64_MAX / dim) {
+            return UINT64_MAX;
+        }
+        count *= dim;
+    }
+    return static_cast<uint64_t>(count);
+}
+
 }  // namespace
 
 Tensor readIdx(const std::string& path) {
@@ -73,8 +89,9 @@ Tensor readIdx(const std::string& path) {
     if (!file) {
         throw IoError(path + ": cannot open");
     }
-    Shape shape(readHeader(file.get(), path));
-    const auto declared = static_cast<uint64_t>(shape.numel());
+    const std::vector<int64_t> dims = readHeader(file.get(), path);
+    const Shape shape(dims);
+    const uint64_t declared = declaredElements(dims);
     const bool compressed = gzdirect(file.get()) == 0;
     const uint64_t limit = compressed ? fileSize * kMaxDeflateRatio : fileSize;
     if (declared > limit) {

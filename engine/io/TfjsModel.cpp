@@ -229,29 +229,47 @@ void assignAll(KerasModel& model, LayerWeights& layers) {
     }
 }
 
+/// What build may create for a model whose shards hold `supplied`: that, or a little more
+/// (1 M elements, 4 MB), so that a weight missing from a small model is reported by name when
+/// the weights are assigned; a topology asking for more than that is refused before build
+/// allocates it (a few edited characters in model.json could ask for any amount of memory).
+int64_t parameterBudget(const LayerWeights& supplied) {
+    int64_t elements = 0;
+    for (const auto& [layer, tensors] : supplied) {
+        for (const auto& [name, tensor] : tensors) {
+            elements += tensor.numel();
+        }
+    }
+    return std::max<int64_t>(elements, int64_t{1} << 20);
+}
+
+KerasModel modelFromJson(const json& root, const std::string& modelJsonPath) {
+    const json& topology = root.at("modelTopology");
+    KerasModel model = kerasModelFromConfig(
+        topology.contains("model_config") ? topology["model_config"] : topology);
+    // Read first: each shard is checked against the manifest and the file's size as it is read.
+    LayerWeights weights =
+        readWeights(root.at("weightsManifest"), fs::path(modelJsonPath).parent_path());
+    model.graph.build(0, DType::F32, parameterBudget(weights));
+    assignAll(model, weights);
+    if (topology.contains("training_config")) {
+        model.training = trainingFromKeras(topology["training_config"], model.warnings);
+    }
+    return model;
+}
+
 }  // namespace
 
 KerasModel loadTfjsKerasModel(const std::string& modelJsonPath) {
     const json root = parseJson(readText(modelJsonPath), "TF.js model '" + modelJsonPath + "'");
     try {
-        const json& topology = root.at("modelTopology");
-        KerasModel model = kerasModelFromConfig(
-            topology.contains("model_config") ? topology["model_config"] : topology);
-        try {
-            model.graph.build();
-        } catch (const Error& e) {
-            // A topology Loom's layers reject (a Dense on images, say) is a bad file here.
-            throw IoError("TF.js model '" + modelJsonPath + "': " + e.what());
-        }
-        LayerWeights weights =
-            readWeights(root.at("weightsManifest"), fs::path(modelJsonPath).parent_path());
-        assignAll(model, weights);
-        if (topology.contains("training_config")) {
-            model.training = trainingFromKeras(topology["training_config"], model.warnings);
-        }
-        return model;
+        return modelFromJson(root, modelJsonPath);
     } catch (const json::exception& e) {
         throw IoError("TF.js model '" + modelJsonPath + "' is malformed: " + e.what());
+    } catch (const Error& e) {
+        // Whatever the topology, the manifest or the shards get wrong (a Dense on images, a
+        // short shard), the file is named: readModelFile's callers show it as it is.
+        throw IoError("TF.js model '" + modelJsonPath + "': " + e.what());
     }
 }
 

@@ -613,6 +613,15 @@ private slots:
         write(imagesIntoDense, json::array(), "");
         expectContains(expectIoError([&] { loadTfjsModel(path); }), {"model.json", "'d'"});
 
+        // A topology asking for 7.8 G weights beside an 8-weight shard: refused before any
+        // allocation, not after 31 GB.
+        json huge = denseSequential();
+        huge["config"][0]["config"]["batch_input_shape"] = {nullptr, 784};
+        huge["config"][1]["config"]["units"] = 10000000;
+        write(huge, denseWeights(), kDenseBytes);
+        expectContains(expectIoError([&] { loadTfjsModel(path); }),
+                       {"model.json", "dense", "larger than the file"});
+
         for (const char* outside : {"../w.bin", "/etc/passwd"}) {
             writeFile(dir.filePath("model.json"),
                       modelJson(denseSequential(), denseWeights(), {outside}).dump());

@@ -5,8 +5,7 @@
 #include "FuzzHarness.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-    const std::string path = loom::fuzz::writeInput(data, size, "input.h5");
-    loom::fuzz::readJudged(loom::fuzz::Reader::KerasHdf5, path);
-    loom::fuzz::readJudged(loom::fuzz::Reader::KerasWeights, path);
-    return 0;
+    using loom::fuzz::Reader;
+    return loom::fuzz::judgeInput(data, size, "input.h5",
+                                  {Reader::KerasHdf5, Reader::KerasWeights});
 }

@@ -5,8 +5,6 @@
 #include "FuzzHarness.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-    const std::string path = loom::fuzz::writeInput(data, size, "input.loom");
-    loom::fuzz::readJudged(loom::fuzz::Reader::Project, path);
-    loom::fuzz::readJudged(loom::fuzz::Reader::Weights, path);
-    return 0;
+    using loom::fuzz::Reader;
+    return loom::fuzz::judgeInput(data, size, "input.loom", {Reader::Project, Reader::Weights});
 }
