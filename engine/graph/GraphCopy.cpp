@@ -82,7 +82,8 @@ size_t Graph::takeWeightsFrom(Graph& trained) {
     const bool outputsExist =
         std::all_of(m_explicitOutputs.begin(), m_explicitOutputs.end(),
                     [this](const std::string& name) { return contains(name); });
-    if (wellFormed && outputsExist && taken == m_nodes.size()) {
+    // An empty graph (every layer deleted during the run) is never built: build refuses it.
+    if (wellFormed && outputsExist && !m_nodes.empty() && taken == m_nodes.size()) {
         resolveInputsAndOutputs();
         m_built = true;
     }

@@ -11,6 +11,8 @@
 #include <loom/Graph.h>
 #include <loom/ImageFolder.h>
 #include <loom/Prediction.h>
+#include <loom/Project.h>
+#include <loom/RunSnapshot.h>
 #include <loom/Trainer.h>
 
 #include <QTemporaryDir>
@@ -95,6 +97,7 @@ private slots:
     void flatInputsReadTheirPicture();
     void softmaxOutputsPassThroughAndLogitsAreSoftmaxed();
     void evaluationCountsRightAndWrong();
+    void aRunEndingOnAnEmptiedNetworkLeavesNoWeights();
 
 private:
     QTemporaryDir m_dir;
@@ -271,6 +274,24 @@ void TestSession::evaluationCountsRightAndWrong() {
     QCOMPARE(all.misclassified[2].trueClass, int64_t{2});
     QCOMPARE(all.misclassified[2].predictedClass, int64_t{0});
     QVERIFY(evaluateModel(trainer, data).misclassified.empty());
+}
+
+/// Every layer deleted while the run trained: the run's weights have nowhere to go, and the
+/// project (saved by autosave a moment later) still loads.
+void TestSession::aRunEndingOnAnEmptiedNetworkLeavesNoWeights() {
+    Project project;
+    project.graph.add("Input", "in", {{"shape", {4}}});
+    project.graph.add("Dense", "out", {{"units", 2}}, {"in"});
+    project.graph.build(1);
+    TrainingCheckpoint trained{project.graph.copy(), std::nullopt, TrainingPosition{}};
+    project.graph.remove("out");
+    project.graph.remove("in");
+    QCOMPARE(adoptRun(project, trained), size_t(0));
+    QVERIFY(!project.hasWeights);
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("emptied.loom").toStdString();
+    saveProject(project, path);
+    QVERIFY(loadProject(path).graph.nodes().empty());
 }
 
 QTEST_GUILESS_MAIN(TestSession)
