@@ -81,7 +81,9 @@ DatasetPanel::DatasetPanel(QWidget* parent) : QWidget(parent) {
 
 DatasetPanel::~DatasetPanel() {
     if (m_loader) {
+        // Its finished() handler, which would delete it, no longer runs once this is gone.
         m_loader->wait();
+        delete m_loader;
     }
 }
 
