@@ -11,6 +11,7 @@
 
 #include <QFile>
 
+#include <chrono>
 #include <exception>
 #include <mutex>
 
@@ -242,6 +243,15 @@ void TrainingController::setPaused(bool paused) {
     }
     m_run->control().setPaused(paused);
     setState(paused ? State::Paused : State::Running);
+}
+
+bool TrainingController::waitUntilPaused(int timeoutMs) {
+    if (!m_run || m_state != State::Paused ||
+        !m_run->control().waitUntilHeld(std::chrono::milliseconds(timeoutMs))) {
+        return false;
+    }
+    m_pump.drainNow();
+    return true;
 }
 
 void TrainingController::stop() {

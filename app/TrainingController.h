@@ -77,6 +77,10 @@ public:
     /// Stops the run, if any, within one batch and waits for it: when this returns the run's
     /// results are in the project (as after runRecorded) and the state is Idle.
     void stopAndWait();
+    /// Waits, up to timeoutMs, until a pause has taken effect: the worker is held between two
+    /// batches, and every batch it reported before has been passed on (batchesReported). False
+    /// when no run is paused or its worker was not held in time.
+    bool waitUntilPaused(int timeoutMs);
 
 public slots:
     /// Starts training; false (and trainingFailed) when it cannot start.

@@ -32,8 +32,19 @@ void RunControl::setPaused(bool paused) {
 
 bool RunControl::checkpoint() {
     std::unique_lock lock(m_mutex);
-    m_resumed.wait(lock, [this] { return !m_paused.load() || m_stop.load(); });
+    const auto free = [this] { return !m_paused.load() || m_stop.load(); };
+    if (!free()) {
+        ++m_held;
+        m_heldChanged.notify_all();
+        m_resumed.wait(lock, free);
+        --m_held;
+    }
     return !m_stop.load();
+}
+
+bool RunControl::waitUntilHeld(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(m_mutex);
+    return m_heldChanged.wait_for(lock, timeout, [this] { return m_held > 0; });
 }
 
 }  // namespace loom

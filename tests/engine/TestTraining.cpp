@@ -12,8 +12,11 @@
 
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstring>
+#include <mutex>
 #include <thread>
+#include <variant>
 
 using namespace loom;
 
@@ -42,6 +45,52 @@ Dataset flattened(const Dataset& d) {
     f.samples = d.samples.reshape(Shape{d.size(), d.sampleShape().numel()});
     return f;
 }
+
+/// A progress sink that counts the worker's batches; the test can wait for them, with a deadline.
+class BatchCounter : public ProgressSink {
+public:
+    void report(const ProgressEvent& event) override {
+        {
+            std::lock_guard lock(m_mutex);
+            m_batches += std::holds_alternative<BatchProgress>(event) ? 1 : 0;
+        }
+        m_reported.notify_all();
+    }
+    /// True once at least n batches were reported; false when `timeout` passed first.
+    bool waitForBatches(int64_t n, std::chrono::milliseconds timeout) {
+        std::unique_lock lock(m_mutex);
+        return m_reported.wait_for(lock, timeout, [&] { return m_batches >= n; });
+    }
+    int64_t batches() {
+        std::lock_guard lock(m_mutex);
+        return m_batches;
+    }
+
+private:
+    std::mutex m_mutex;
+    std::condition_variable m_reported;
+    int64_t m_batches = 0;
+};
+
+/// Joins a worker thread when the test leaves early (a failed QVERIFY), stopping its run first.
+class StopAndJoin {
+public:
+    StopAndJoin(std::thread& worker, RunControl& control) : m_worker(worker), m_control(control) {}
+    ~StopAndJoin() {
+        if (m_worker.joinable()) {
+            m_control.requestStop();
+            m_worker.join();
+        }
+    }
+    StopAndJoin(const StopAndJoin&) = delete;
+    StopAndJoin& operator=(const StopAndJoin&) = delete;
+
+private:
+    std::thread& m_worker;
+    RunControl& m_control;
+};
+
+constexpr std::chrono::seconds kDeadline{60};
 
 Graph softmaxRegression() {
     Graph g;
@@ -167,27 +216,22 @@ void TestTraining::stopAndPauseTakeEffectWithinABatch() {
     Trainer trainer(g, sgd(0.01, 32, 5));
     Dataset train = flattened(fashionMnist().train);
     RunControl control;
-    ProgressQueue queue;
+    BatchCounter counter;
     control.setPaused(true);
     TrainingHistory history;
-    std::thread worker([&] { history = trainer.fit(train, nullptr, &queue, &control); });
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    QVERIFY(queue.drain().empty());  // paused before the first batch
+    std::thread worker([&] { history = trainer.fit(train, nullptr, &counter, &control); });
+    StopAndJoin joinOnExit(worker, control);
+    // Held at its first checkpoint, which comes before the first batch: nothing reported.
+    QVERIFY(control.waitUntilHeld(kDeadline));
+    QCOMPARE(counter.batches(), int64_t{0});
     control.setPaused(false);
-    int64_t batches = 0;
-    while (batches < 10) {
-        for (const ProgressEvent& e : queue.drain()) {
-            batches += std::holds_alternative<BatchProgress>(e) ? 1 : 0;
-        }
-    }
+    QVERIFY(counter.waitForBatches(10, kDeadline));
+    const int64_t atStop = counter.batches();
     control.requestStop();
     worker.join();
     QCOMPARE(history.finished.reason, RunFinished::Reason::Stopped);
     QVERIFY(history.epochs.empty());
-    int64_t after = 0;
-    for (const ProgressEvent& e : queue.drain()) {
-        after += std::holds_alternative<BatchProgress>(e) ? 1 : 0;
-    }
+    const int64_t after = counter.batches() - atStop;
     QVERIFY2(after <= 2, qPrintable(QString("%1 batches after the stop").arg(after)));
 }
 
@@ -365,10 +409,12 @@ void TestTraining::backgroundRunStopsOnDestructionAndReportsErrors() {
     Trainer trainer(g, sgd(0.01, 32, 1000));
     Dataset train = smallFlat();
     TrainingHistory history;
+    BatchCounter counter;
     {
-        BackgroundRun run(
-            [&](RunControl& control) { history = trainer.fit(train, nullptr, nullptr, &control); });
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        BackgroundRun run([&](RunControl& control) {
+            history = trainer.fit(train, nullptr, &counter, &control);
+        });
+        QVERIFY(counter.waitForBatches(1, kDeadline));  // the run is under way
     }  // the destructor stops the 1000-epoch run and waits for it
     QCOMPARE(history.finished.reason, RunFinished::Reason::Stopped);
     QVERIFY(history.epochs.size() < 1000);

@@ -6,6 +6,7 @@
 #include <loom/Tensor.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -92,12 +93,17 @@ public:
     bool paused() const { return m_paused.load(); }
     /// Blocks while paused; returns false when a stop was requested.
     bool checkpoint();
+    /// Waits until the pause has taken effect: a job is held in checkpoint(), so it reports
+    /// nothing more until it is resumed or stopped. False when none was within `timeout`.
+    bool waitUntilHeld(std::chrono::milliseconds timeout);
 
 private:
     std::atomic<bool> m_stop{false};
     std::atomic<bool> m_paused{false};
     std::mutex m_mutex;
     std::condition_variable m_resumed;
+    int m_held = 0;  ///< jobs blocked in checkpoint() by the pause, under m_mutex
+    std::condition_variable m_heldChanged;
 };
 
 }  // namespace loom
