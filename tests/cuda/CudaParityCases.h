@@ -1,13 +1,16 @@
 #pragma once
 // CPU-vs-CUDA parity cases, free of Qt so that they run both as the Qt Test suite
 // TestCudaParity (which skips without a GPU) and as the plain program loom-cuda-parity (for
-// GPU machines without Qt). Each case runs one op, forward and backward, on both backends from
-// the same random inputs (seeded, random shapes) and compares every output; training cases
-// train W2 and W4 for 50 steps from the same initial weights and compare the losses.
+// GPU machines without Qt). The op cases are the rows of the one Backend op case table
+// (tests/support/BackendOpCases.h), each run on both backends from the same seeded inputs with
+// every output compared; device cases check copies, errors and graphs moving between devices;
+// training cases train W2 and W4 for 50 steps from the same initial weights and compare the
+// losses.
 //
-// Errors are measured as max |cuda - cpu| / max(1, max |cpu|): absolute for values up to 1 and
-// relative beyond, so one tolerance per op fits inputs of any scale. TF32 is off while the
-// cases run.
+// Errors are the table's normalised error, max |cuda - cpu| / max(1, max |cpu|). TF32 is off
+// while the cases run. A case that records no comparison fails.
+
+#include "BackendOpCases.h"
 
 #include <loom/Backend.h>
 
@@ -17,29 +20,12 @@
 
 namespace loom::test {
 
-/// One comparison inside a case.
-struct ParityCheck {
-    std::string what;
-    double error = 0;
-    double tolerance = 0;
-    bool passed() const { return error <= tolerance; }
-};
-
-struct ParityResult {
-    std::vector<ParityCheck> checks;
-    std::string failure;  ///< an exception or a broken expectation, empty when none
-
-    bool passed() const;
-    /// "y 3.1e-07 <= 1e-05; dx 2.0e-07 <= 1e-05", failures first.
-    std::string summary() const;
-};
-
 struct ParityCase {
     std::string name;
-    std::function<void(Backend& gpu, ParityResult& result)> run;
+    std::function<void(Backend& gpu, CaseResult& result)> run;
 };
 
-/// Every op of the Backend interface, float32 (and float64 where it is cheap).
+/// One case per row of the op case table: every op of the Backend interface.
 std::vector<ParityCase> opParityCases();
 /// Memory, transfers and error handling on the device (copies, out of memory, bad labels).
 std::vector<ParityCase> deviceParityCases();
@@ -47,7 +33,7 @@ std::vector<ParityCase> deviceParityCases();
 std::vector<ParityCase> trainingParityCases();
 
 /// Runs one case with TF32 off, catching what it throws into the result.
-ParityResult runParityCase(const ParityCase& c, Backend& gpu);
+CaseResult runParityCase(const ParityCase& c, Backend& gpu);
 
 /// Empty when a CUDA GPU can be used; else why not.
 std::string parityGpuUnavailable();

@@ -63,7 +63,7 @@ int main(int argc, char** argv) {
             continue;
         }
         const auto start = std::chrono::steady_clock::now();
-        const ParityResult result = runParityCase(c, gpu);
+        const CaseResult result = runParityCase(c, gpu);
         const double ms =
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
                 .count();

@@ -23,42 +23,42 @@ namespace {
 
 // ---- device plumbing ----------------------------------------------------------------------
 
-void copies(Backend& gpu, ParityResult& r) {
+void copies(Backend& gpu, CaseResult& r) {
     const Tensor x32 = randomTensor({17, 33}, 1);
     const Tensor x64 = randomTensor({17, 33}, 2, -1, 1, DType::F64);
     // host -> device -> host, same type.
-    compare(r, "float32 round trip", x32, toGpu(gpu, x32).toHost(), kExact);
-    compare(r, "float64 round trip", x64, toGpu(gpu, x64).toHost(), kExact);
+    compareWithCpu(r, "float32 round trip", x32, toGpu(gpu, x32).toHost(), kExact);
+    compareWithCpu(r, "float64 round trip", x64, toGpu(gpu, x64).toHost(), kExact);
     // Conversions: on the host on the way up, on the device between devices' tensors.
     Tensor up64 = gpu.allocate(x32.shape(), DType::F64);
     gpu.copy(x32, up64);
-    compare(r, "float32 -> device float64", x32, up64, kExact);
+    compareWithCpu(r, "float32 -> device float64", x32, up64, kExact);
     Tensor down32 = gpu.allocate(x32.shape(), DType::F32);
     gpu.copy(up64, down32);
-    compare(r, "device float64 -> device float32", x32, down32, kExact);
+    compareWithCpu(r, "device float64 -> device float32", x32, down32, kExact);
     Tensor host64 = Tensor::zeros(x32.shape(), DType::F64);
     gpu.copy(down32, host64);
-    compare(r, "device float32 -> host float64", x32, host64, kExact);
+    compareWithCpu(r, "device float32 -> host float64", x32, host64, kExact);
     // Device to device, and a reshaped destination of the same size.
     Tensor twin = gpu.allocate(Shape{33, 17});
     gpu.copy(down32, twin);
-    compare(r, "device -> device", x32, twin, kExact);
+    compareWithCpu(r, "device -> device", x32, twin, kExact);
     // Through Tensor and the CPU backend, which hand device memory to its backend.
     Tensor viaTensor = Tensor::zeros(x32.shape());
     viaTensor.copyFrom(twin);
-    compare(r, "Tensor::copyFrom(device)", x32, viaTensor, kExact);
+    compareWithCpu(r, "Tensor::copyFrom(device)", x32, viaTensor, kExact);
     Tensor viaCpu = Tensor::zeros(x32.shape());
     cpuBackend().copy(twin, viaCpu);
-    compare(r, "cpuBackend().copy(device -> host)", x32, viaCpu, kExact);
+    compareWithCpu(r, "cpuBackend().copy(device -> host)", x32, viaCpu, kExact);
     // A slice of a device tensor (an offset into its storage).
     Tensor rows = toGpu(gpu, x32).slice(5, 9);
-    compare(r, "slice", x32.slice(5, 9), rows.toHost(), kExact);
+    compareWithCpu(r, "slice", x32.slice(5, 9), rows.toHost(), kExact);
     // A large copy that goes through the staging buffers in several pieces.
     const Tensor big = randomTensor({int64_t(40) << 20}, 3);
-    compare(r, "160 MiB round trip", big, toGpu(gpu, big).toHost(), kExact);
+    compareWithCpu(r, "160 MiB round trip", big, toGpu(gpu, big).toHost(), kExact);
 }
 
-void outOfMemory(Backend& gpu, ParityResult& r) {
+void outOfMemory(Backend& gpu, CaseResult& r) {
     bool threw = false;
     try {
         // Far more than any GPU has: the allocator empties its cache, retries and reports.
@@ -78,10 +78,10 @@ void outOfMemory(Backend& gpu, ParityResult& r) {
     gpu.activationForward(ActivationKind::Relu, 0, toGpu(gpu, x), y);
     Tensor yc = Tensor::zeros({1000});
     cpuBackend().activationForward(ActivationKind::Relu, 0, x, yc);
-    compare(r, "an op after out of memory", yc, y, kExact);
+    compareWithCpu(r, "an op after out of memory", yc, y, kExact);
 }
 
-void badLabel(Backend& gpu, ParityResult& r) {
+void badLabel(Backend& gpu, CaseResult& r) {
     const Tensor logits = randomTensor({4, 3}, 5);
     Tensor labels = Tensor::fromVector({4}, std::vector<float>{0, 2, 3, 1});  // 3 is no class
     Tensor loss = gpu.allocate({1});
@@ -98,10 +98,10 @@ void badLabel(Backend& gpu, ParityResult& r) {
     Tensor lossCpu = Tensor::zeros({1});
     cpuBackend().sparseSoftmaxCrossEntropy(logits, labels, lossCpu, nullptr);
     gpu.sparseSoftmaxCrossEntropy(toGpu(gpu, logits), toGpu(gpu, labels), loss, nullptr);
-    compare(r, "a good call afterwards", lossCpu, loss, kReduction);
+    compareWithCpu(r, "a good call afterwards", lossCpu, loss, kReduction);
 }
 
-void argumentErrors(Backend& gpu, ParityResult& r) {
+void argumentErrors(Backend& gpu, CaseResult& r) {
     const Tensor host = randomTensor({4, 4}, 6);
     Tensor device = toGpu(gpu, host);
     bool hostRefused = false, shapeRefused = false;
@@ -130,7 +130,7 @@ nlohmann::json readJson(const std::string& relative) {
     return nlohmann::json::parse(in);
 }
 
-void graphMoves(Backend& gpu, ParityResult& r) {
+void graphMoves(Backend& gpu, CaseResult& r) {
     Graph graph = Graph::fromJson(readJson("examples/w4_cnn.json"));
     graph.build(7);
     const Tensor x = randomTensor({3, 1, 28, 28}, 8, 0, 1);
@@ -138,10 +138,11 @@ void graphMoves(Backend& gpu, ParityResult& r) {
     const Tensor expected = graph.forward(cpuCtx, {x})[0].clone();
     graph.moveTo(gpu);
     ExecutionContext gpuCtx{gpu, false, 0, 0, DType::F32};
-    compare(r, "forward on the GPU", expected, graph.forward(gpuCtx, {toGpu(gpu, x)})[0],
-            kConvolution);
+    compareWithCpu(r, "forward on the GPU", expected, graph.forward(gpuCtx, {toGpu(gpu, x)})[0],
+                   kConvolution);
     graph.moveTo(cpuBackend());
-    compare(r, "forward back on the CPU", expected, graph.forward(cpuCtx, {x})[0], kConvolution);
+    compareWithCpu(r, "forward back on the CPU", expected, graph.forward(cpuCtx, {x})[0],
+                   kConvolution);
 }
 
 // ---- training -----------------------------------------------------------------------------
@@ -201,7 +202,7 @@ TrainingRun train(Backend& backend, const std::string& model) {
 // Losses agree step by step to `tolerance` (relative, see CudaParityCases.h); the weights
 // after 50 steps are reported with a looser bound, since adaptive optimizers turn tiny
 // gradient differences into full-size steps for the few weights whose gradient is near 0.
-void trainingCase(Backend& gpu, ParityResult& r, const std::string& model, double tolerance) {
+void trainingCase(Backend& gpu, CaseResult& r, const std::string& model, double tolerance) {
     const TrainingRun onCpu = train(cpuBackend(), model);
     const TrainingRun onGpu = train(gpu, model);
     expect(r, onCpu.finished.reason == RunFinished::Reason::Completed,
@@ -214,11 +215,11 @@ void trainingCase(Backend& gpu, ParityResult& r, const std::string& model, doubl
     if (onCpu.losses.size() != onGpu.losses.size()) {
         return;
     }
-    compare(r, "losses of " + std::to_string(kSteps) + " steps",
-            Tensor::fromVector({int64_t(onCpu.losses.size())}, onCpu.losses),
-            Tensor::fromVector({int64_t(onGpu.losses.size())}, onGpu.losses), tolerance);
+    compareWithCpu(r, "losses of " + std::to_string(kSteps) + " steps",
+                   Tensor::fromVector({int64_t(onCpu.losses.size())}, onCpu.losses),
+                   Tensor::fromVector({int64_t(onGpu.losses.size())}, onGpu.losses), tolerance);
     for (size_t i = 0; i < onCpu.weights.size() && i < onGpu.weights.size(); ++i) {
-        compare(r, "weights " + std::to_string(i), onCpu.weights[i], onGpu.weights[i], 5e-2);
+        compareWithCpu(r, "weights " + std::to_string(i), onCpu.weights[i], onGpu.weights[i], 5e-2);
     }
 }
 
@@ -237,11 +238,11 @@ std::vector<ParityCase> deviceParityCases() {
 std::vector<ParityCase> trainingParityCases() {
     return {
         {"W2 MLP 784-768-384-10, RMSprop, batch 128, 50 steps",
-         [](Backend& gpu, ParityResult& r) {
+         [](Backend& gpu, CaseResult& r) {
              trainingCase(gpu, r, "examples/w2_mlp_fashion.json", 2e-3);
          }},
         {"W4 CNN (examples/w4_cnn.json), Adam, batch 128, 50 steps",
-         [](Backend& gpu, ParityResult& r) { trainingCase(gpu, r, "examples/w4_cnn.json", 2e-3); }},
+         [](Backend& gpu, CaseResult& r) { trainingCase(gpu, r, "examples/w4_cnn.json", 2e-3); }},
     };
 }
 

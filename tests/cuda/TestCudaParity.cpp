@@ -40,7 +40,7 @@ private:
             QSKIP(qPrintable(QString::fromStdString("no GPU to compare with: " + why)));
         }
         const ParityCase& c = casesOf(group).at(size_t(index));
-        const ParityResult result = runParityCase(c, parityGpu());
+        const CaseResult result = runParityCase(c, parityGpu());
         if (!result.passed()) {
             QFAIL(qPrintable(QString::fromStdString(result.summary())));
         }

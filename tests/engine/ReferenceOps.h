@@ -1,15 +1,14 @@
 #pragma once
 /// Test support shared by the backend suites: seeded random tensors, a tolerance comparison
-/// that says where two tensors differ, a central-difference gradient checker (float64), and
-/// direct-loop reference implementations of convolution and pooling to check the fast
-/// kernels against. Header-only; no Qt.
+/// that says where two tensors differ, and a central-difference gradient checker (float64).
+/// (The direct float64 references of the ops live with the op case table, tests/support.)
+/// Header-only; no Qt.
 
 #include <loom/Backend.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <limits>
 #include <string>
 #include <vector>
 
@@ -82,67 +81,6 @@ Tensor numericGradient(Tensor& t, F&& f, double h = 1e-6) {
         g.set(i, (up - down) / (2 * h));
     }
     return g;
-}
-
-/// Direct 2-D convolution (cross-correlation, as every framework computes it), in double.
-/// With groups, output channel k reads the C/groups input channels of its group only.
-inline Tensor referenceConv(const Tensor& x, const Tensor& w, const Conv2DGeometry& g) {
-    Shape out = g.outputShape(x.shape(), w.shape());
-    Tensor y = Tensor::zeros(out, x.dtype());
-    const int64_t N = x.dim(0), C = x.dim(1), H = x.dim(2), W = x.dim(3);
-    const int64_t K = w.dim(0), R = w.dim(2), S = w.dim(3), P = out[2], Q = out[3];
-    const int64_t groupChannels = w.dim(1), groupFilters = K / g.groups;
-    for (int64_t n = 0; n < N; ++n)
-        for (int64_t k = 0; k < K; ++k)
-            for (int64_t p = 0; p < P; ++p)
-                for (int64_t q = 0; q < Q; ++q) {
-                    double s = 0.0;
-                    for (int64_t c = 0; c < groupChannels; ++c)
-                        for (int64_t r = 0; r < R; ++r)
-                            for (int64_t t = 0; t < S; ++t) {
-                                int64_t h = p * g.strideH - g.padTop + r * g.dilationH;
-                                int64_t v = q * g.strideW - g.padLeft + t * g.dilationW;
-                                int64_t channel = k / groupFilters * groupChannels + c;
-                                if (h >= 0 && h < H && v >= 0 && v < W) {
-                                    s += x.at(((n * C + channel) * H + h) * W + v) *
-                                         w.at(((k * groupChannels + c) * R + r) * S + t);
-                                }
-                            }
-                    y.set(((n * K + k) * P + p) * Q + q, s);
-                }
-    return y;
-}
-
-/// Direct pooling, in double. Padded cells are skipped (and counted only when mode is
-/// AverageIncludePadding).
-inline Tensor referencePool(PoolMode mode, const Tensor& x, const Pool2DGeometry& g) {
-    Shape out = g.outputShape(x.shape());
-    Tensor y = Tensor::zeros(out, x.dtype());
-    const int64_t planes = x.dim(0) * x.dim(1), H = x.dim(2), W = x.dim(3);
-    const int64_t P = out[2], Q = out[3];
-    for (int64_t i = 0; i < planes; ++i)
-        for (int64_t p = 0; p < P; ++p)
-            for (int64_t q = 0; q < Q; ++q) {
-                double best = -std::numeric_limits<double>::infinity(), sum = 0.0;
-                int64_t cells = 0;
-                for (int64_t r = 0; r < g.kernelH; ++r)
-                    for (int64_t s = 0; s < g.kernelW; ++s) {
-                        int64_t h = p * g.strideH - g.padTop + r;
-                        int64_t v = q * g.strideW - g.padLeft + s;
-                        if (h >= 0 && h < H && v >= 0 && v < W) {
-                            double value = x.at((i * H + h) * W + v);
-                            best = std::max(best, value);
-                            sum += value;
-                            ++cells;
-                        }
-                    }
-                double result = mode == PoolMode::Max ? best
-                                : mode == PoolMode::AverageExcludePadding
-                                    ? sum / double(cells)
-                                    : sum / double(g.kernelH * g.kernelW);
-                y.set((i * P + p) * Q + q, result);
-            }
-    return y;
 }
 
 }  // namespace loom::test

@@ -161,13 +161,8 @@ void softmaxBackward(const T* y, const T* dy, T* dx, const SoftmaxDims& d) {
 
 }  // namespace
 
-void CpuBackend::activationForward(ActivationKind kind, double alpha, const Tensor& x, Tensor& y) {
-    const char* op = "activationForward";
-    checkArgs(op, {{"x", &x}, {"y", &y}});
-    checkSameShape(op, {"x", &x}, {"y", &y});
-    if (kind == ActivationKind::Softmax) {
-        checkRank("activationForward(softmax)", {"x", &x}, 2, true);
-    }
+void CpuBackend::activationForwardImpl(ActivationKind kind, double alpha, const Tensor& x,
+                                       Tensor& y) {
     dispatch(x.dtype(), [&](auto tag) {
         using T = decltype(tag);
         if (kind == ActivationKind::Softmax) {
@@ -178,16 +173,8 @@ void CpuBackend::activationForward(ActivationKind kind, double alpha, const Tens
     });
 }
 
-void CpuBackend::activationBackward(ActivationKind kind, double alpha, const Tensor& x,
-                                    const Tensor& y, const Tensor& dy, Tensor& dx) {
-    const char* op = "activationBackward";
-    checkArgs(op, {{"x", &x}, {"y", &y}, {"dy", &dy}, {"dx", &dx}});
-    checkSameShape(op, {"x", &x}, {"y", &y});
-    checkSameShape(op, {"y", &y}, {"dy", &dy});
-    checkSameShape(op, {"dy", &dy}, {"dx", &dx});
-    if (kind == ActivationKind::Softmax) {
-        checkRank("activationBackward(softmax)", {"y", &y}, 2, true);
-    }
+void CpuBackend::activationBackwardImpl(ActivationKind kind, double alpha, const Tensor& x,
+                                        const Tensor& y, const Tensor& dy, Tensor& dx) {
     dispatch(x.dtype(), [&](auto tag) {
         using T = decltype(tag);
         if (kind == ActivationKind::Softmax) {

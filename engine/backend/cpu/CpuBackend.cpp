@@ -1,5 +1,5 @@
 // The CPU backend's memory ops, the process-wide instance, and the helpers every kernel file
-// shares (argument checks, the OpenBLAS thread guard).
+// shares (the OpenBLAS thread guard, per-thread scratch memory).
 
 #include "backend/cpu/CpuBackend.h"
 #include "backend/cpu/CpuSupport.h"
@@ -13,65 +13,6 @@
 namespace loom {
 
 namespace cpu {
-
-namespace {
-
-std::string describe(const Arg& arg) {
-    return std::string(arg.name) + " " + arg.tensor->shape().str();
-}
-
-}  // namespace
-
-void checkArgs(const char* op, std::initializer_list<Arg> args) {
-    const Tensor* first = nullptr;
-    const char* firstName = "";
-    for (const Arg& arg : args) {
-        if (!arg.tensor->defined()) {
-            throw ShapeError(std::string(op) + ": " + arg.name + " is an undefined tensor");
-        }
-        if (arg.tensor->device().kind != DeviceKind::CPU) {
-            throw BackendError(std::string(op) + ": " + arg.name + " lives on " +
-                               arg.tensor->device().str() + ", the cpu backend needs host tensors");
-        }
-        if (first == nullptr) {
-            first = arg.tensor;
-            firstName = arg.name;
-        } else if (arg.tensor->dtype() != first->dtype()) {
-            throw ShapeError(std::string(op) + ": " + arg.name + " is " +
-                             dtypeName(arg.tensor->dtype()) + " but " + firstName + " is " +
-                             dtypeName(first->dtype()));
-        }
-    }
-}
-
-void checkShape(const char* op, const Arg& arg, const Shape& expected) {
-    if (arg.tensor->shape() != expected) {
-        throw ShapeError(std::string(op) + ": " + describe(arg) + " should have shape " +
-                         expected.str());
-    }
-}
-
-void checkSameShape(const char* op, const Arg& a, const Arg& b) {
-    if (a.tensor->shape() != b.tensor->shape()) {
-        throw ShapeError(std::string(op) + ": " + describe(a) + " and " + describe(b) +
-                         " must have the same shape");
-    }
-}
-
-void checkNumel(const char* op, const Arg& arg, int64_t n, const std::string& what) {
-    if (arg.tensor->numel() != n) {
-        throw ShapeError(std::string(op) + ": " + describe(arg) + " should have " +
-                         std::to_string(n) + " elements (" + what + ")");
-    }
-}
-
-void checkRank(const char* op, const Arg& arg, size_t rank, bool orMore) {
-    bool ok = orMore ? arg.tensor->rank() >= rank : arg.tensor->rank() == rank;
-    if (!ok) {
-        throw ShapeError(std::string(op) + ": " + describe(arg) + " should have rank " +
-                         (orMore ? "at least " : "") + std::to_string(rank));
-    }
-}
 
 namespace {
 
@@ -142,26 +83,18 @@ Backend& cpuBackend() {
     return backend;
 }
 
-Tensor CpuBackend::allocate(const Shape& shape, DType dtype) {
+Tensor CpuBackend::allocateImpl(const Shape& shape, DType dtype) {
     return Tensor::empty(shape, dtype);
 }
 
-void CpuBackend::copy(const Tensor& src, Tensor& dst) {
-    // Tensor::copyFrom checks the sizes, converts between float32 and float64 and hands a
-    // copy to or from a device to that device's backend (Graph::moveTo(cpuBackend()) brings
-    // weights back from a GPU this way).
-    if (!src.defined() || !dst.defined()) {
-        throw ShapeError("copy: source and destination must be defined tensors");
-    }
-    if (src.numel() != dst.numel()) {
-        throw ShapeError("copy: source " + src.shape().str() + " and destination " +
-                         dst.shape().str() + " differ in size");
-    }
+void CpuBackend::copyImpl(const Tensor& src, Tensor& dst) {
+    // Tensor::copyFrom converts between float32 and float64 and hands a copy to or from a
+    // device to that device's backend (Graph::moveTo(cpuBackend()) brings weights back from a
+    // GPU this way).
     dst.copyFrom(src);
 }
 
-void CpuBackend::fill(Tensor& t, double value) {
-    checkArgs("fill", {{"t", &t}});
+void CpuBackend::fillImpl(Tensor& t, double value) {
     dispatch(t.dtype(), [&](auto tag) {
         using T = decltype(tag);
         T* p = t.data<T>();

@@ -21,18 +21,12 @@ struct BnDims {
     int64_t count() const { return n * inner; }
 };
 
-BnDims bnDims(const char* op, const Arg& x, std::initializer_list<Arg> perChannel) {
-    checkRank(op, x, 2, true);
-    const Tensor& t = *x.tensor;
+BnDims bnDims(const Tensor& x) {
     int64_t inner = 1;
-    for (size_t axis = 2; axis < t.rank(); ++axis) {
-        inner *= t.dim(axis);
+    for (size_t axis = 2; axis < x.rank(); ++axis) {
+        inner *= x.dim(axis);
     }
-    for (const Arg& arg : perChannel) {
-        checkNumel(op, arg, t.dim(1),
-                   "one per channel of " + std::string(x.name) + " " + t.shape().str());
-    }
-    return {t.dim(0), t.dim(1), inner};
+    return {x.dim(0), x.dim(1), inner};
 }
 
 // Calls f(value index) for every element of channel c.
@@ -113,32 +107,22 @@ void bnBackward(const Tensor& xt, const Tensor& dyt, const Tensor& gamma, const 
 
 }  // namespace
 
-void CpuBackend::batchNormForwardTraining(const Tensor& x, const Tensor& gamma, const Tensor& beta,
-                                          double momentum, double epsilon, Tensor& runningMean,
-                                          Tensor& runningVar, Tensor& y, Tensor& savedMean,
-                                          Tensor& savedInvStd) {
-    const char* op = "batchNormForwardTraining";
-    Arg xa{"x", &x}, ga{"gamma", &gamma}, ba{"beta", &beta}, rma{"runningMean", &runningMean},
-        rva{"runningVar", &runningVar}, ya{"y", &y}, sma{"savedMean", &savedMean},
-        sia{"savedInvStd", &savedInvStd};
-    checkArgs(op, {xa, ga, ba, rma, rva, ya, sma, sia});
-    checkSameShape(op, xa, ya);
-    BnDims d = bnDims(op, xa, {ga, ba, rma, rva, sma, sia});
+void CpuBackend::batchNormForwardTrainingImpl(const Tensor& x, const Tensor& gamma,
+                                              const Tensor& beta, double momentum, double epsilon,
+                                              Tensor& runningMean, Tensor& runningVar, Tensor& y,
+                                              Tensor& savedMean, Tensor& savedInvStd) {
+    BnDims d = bnDims(x);
     dispatch(x.dtype(), [&](auto tag) {
         bnTraining<decltype(tag)>(x, gamma, beta, momentum, epsilon, runningMean, runningVar, y,
                                   savedMean, savedInvStd, d);
     });
 }
 
-void CpuBackend::batchNormForwardInference(const Tensor& x, const Tensor& gamma, const Tensor& beta,
-                                           const Tensor& runningMean, const Tensor& runningVar,
-                                           double epsilon, Tensor& y) {
-    const char* op = "batchNormForwardInference";
-    Arg xa{"x", &x}, ga{"gamma", &gamma}, ba{"beta", &beta}, rma{"runningMean", &runningMean},
-        rva{"runningVar", &runningVar}, ya{"y", &y};
-    checkArgs(op, {xa, ga, ba, rma, rva, ya});
-    checkSameShape(op, xa, ya);
-    BnDims d = bnDims(op, xa, {ga, ba, rma, rva});
+void CpuBackend::batchNormForwardInferenceImpl(const Tensor& x, const Tensor& gamma,
+                                               const Tensor& beta, const Tensor& runningMean,
+                                               const Tensor& runningVar, double epsilon,
+                                               Tensor& y) {
+    BnDims d = bnDims(x);
     dispatch(x.dtype(), [&](auto tag) {
         using T = decltype(tag);
         const T *xp = x.data<T>(), *g = gamma.data<T>(), *b = beta.data<T>();
@@ -153,17 +137,10 @@ void CpuBackend::batchNormForwardInference(const Tensor& x, const Tensor& gamma,
     });
 }
 
-void CpuBackend::batchNormBackward(const Tensor& x, const Tensor& dy, const Tensor& gamma,
-                                   const Tensor& savedMean, const Tensor& savedInvStd, Tensor& dx,
-                                   Tensor& dgamma, Tensor& dbeta) {
-    const char* op = "batchNormBackward";
-    Arg xa{"x", &x}, dya{"dy", &dy}, ga{"gamma", &gamma}, sma{"savedMean", &savedMean},
-        sia{"savedInvStd", &savedInvStd}, dxa{"dx", &dx}, dga{"dgamma", &dgamma},
-        dba{"dbeta", &dbeta};
-    checkArgs(op, {xa, dya, ga, sma, sia, dxa, dga, dba});
-    checkSameShape(op, xa, dya);
-    checkSameShape(op, xa, dxa);
-    BnDims d = bnDims(op, xa, {ga, sma, sia, dga, dba});
+void CpuBackend::batchNormBackwardImpl(const Tensor& x, const Tensor& dy, const Tensor& gamma,
+                                       const Tensor& savedMean, const Tensor& savedInvStd,
+                                       Tensor& dx, Tensor& dgamma, Tensor& dbeta) {
+    BnDims d = bnDims(x);
     dispatch(x.dtype(), [&](auto tag) {
         bnBackward<decltype(tag)>(x, dy, gamma, savedMean, savedInvStd, dx, dgamma, dbeta, d);
     });

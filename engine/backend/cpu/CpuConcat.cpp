@@ -13,43 +13,15 @@ using namespace cpu;
 
 namespace {
 
-// Checks the parts against the whole and returns each part's chunk (elements per outer row).
-std::vector<int64_t> partChunks(const char* op, const std::vector<Tensor>& parts, int axis,
-                                const Tensor& whole) {
-    checkArgs(op, {{"y", &whole}});
-    if (parts.empty()) {
-        throw ShapeError(std::string(op) + ": no tensors given");
-    }
-    if (axis < 1 || axis >= static_cast<int>(whole.rank())) {
-        throw ShapeError(std::string(op) + ": axis " + std::to_string(axis) +
-                         " must be between 1 and " + std::to_string(int(whole.rank()) - 1) +
-                         " for y " + whole.shape().str());
+// Each part's chunk: its elements per outer row (the product of the axes before `axis`).
+std::vector<int64_t> partChunks(const std::vector<Tensor>& parts, int axis, const Tensor& whole) {
+    int64_t outer = 1;
+    for (int a = 0; a < axis; ++a) {
+        outer *= whole.dim(a);
     }
     std::vector<int64_t> chunks;
-    int64_t axisTotal = 0;
-    for (size_t i = 0; i < parts.size(); ++i) {
-        std::string name = "xs[" + std::to_string(i) + "]";
-        checkArgs(op, {{"y", &whole}, {name.c_str(), &parts[i]}});
-        std::vector<int64_t> dims = parts[i].shape().dims();
-        if (dims.size() == whole.rank()) {
-            axisTotal += dims[axis];
-            dims[axis] = whole.dim(axis);
-        }
-        if (Shape(dims) != whole.shape()) {
-            throw ShapeError(std::string(op) + ": " + name + " " + parts[i].shape().str() +
-                             " does not match y " + whole.shape().str() + " on every axis but " +
-                             std::to_string(axis));
-        }
-        int64_t outer = 1;
-        for (int a = 0; a < axis; ++a) {
-            outer *= whole.dim(a);
-        }
-        chunks.push_back(outer == 0 ? 0 : parts[i].numel() / outer);
-    }
-    if (axisTotal != whole.dim(axis)) {
-        throw ShapeError(std::string(op) + ": the parts add up to " + std::to_string(axisTotal) +
-                         " along axis " + std::to_string(axis) + " but y " + whole.shape().str() +
-                         " has " + std::to_string(whole.dim(axis)));
+    for (const Tensor& part : parts) {
+        chunks.push_back(outer == 0 ? 0 : part.numel() / outer);
     }
     return chunks;
 }
@@ -80,13 +52,13 @@ void copyParts(const std::vector<Tensor>& parts, const std::vector<int64_t>& chu
 
 }  // namespace
 
-void CpuBackend::concat(const std::vector<Tensor>& xs, int axis, Tensor& y) {
-    std::vector<int64_t> chunks = partChunks("concat", xs, axis, y);
+void CpuBackend::concatImpl(const std::vector<Tensor>& xs, int axis, Tensor& y) {
+    std::vector<int64_t> chunks = partChunks(xs, axis, y);
     dispatch(y.dtype(), [&](auto tag) { copyParts<decltype(tag)>(xs, chunks, axis, y, true); });
 }
 
-void CpuBackend::split(const Tensor& y, int axis, std::vector<Tensor>& xs) {
-    std::vector<int64_t> chunks = partChunks("split", xs, axis, y);
+void CpuBackend::splitImpl(const Tensor& y, int axis, std::vector<Tensor>& xs) {
+    std::vector<int64_t> chunks = partChunks(xs, axis, y);
     dispatch(y.dtype(), [&](auto tag) { copyParts<decltype(tag)>(xs, chunks, axis, y, false); });
 }
 

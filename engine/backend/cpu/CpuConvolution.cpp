@@ -79,27 +79,13 @@ void forEachBand(const ConvDims& d, int64_t rows, F&& f) {
     }
 }
 
-// Checks x, w and y against each other (y is the output or its gradient) and returns the
-// dimensions.
-ConvDims convDims(const char* op, const Arg& x, const Arg& w, const Arg& y,
-                  const Conv2DGeometry& g) {
-    checkArgs(op, {x, w, y});
-    checkRank(op, x, 4);
-    checkRank(op, w, 4);
-    Shape expected;
-    try {
-        expected = g.outputShape(x.tensor->shape(), w.tensor->shape());
-    } catch (const ShapeError& e) {
-        throw ShapeError(std::string(op) + ": " + e.what());
-    }
-    if (y.tensor->shape() != expected) {
-        throw ShapeError(std::string(op) + ": " + y.name + " " + y.tensor->shape().str() +
-                         " should have shape " + expected.str() + " for " + x.name + " " +
-                         x.tensor->shape().str() + " and " + w.name + " " +
-                         w.tensor->shape().str());
-    }
-    const Shape& xs = x.tensor->shape();
-    const Shape& ws = w.tensor->shape();
+// The dimensions of a checked convolution: x [N,C,H,W], w [K,C/G,R,S], output [N,K,P,Q]. BLAS
+// indexes with int, so a larger column matrix (one image's) is refused rather than wrapped.
+ConvDims convDims(const char* op, const char* xName, const Tensor& x, const char* wName,
+                  const Tensor& w, const Conv2DGeometry& g) {
+    const Shape& xs = x.shape();
+    const Shape& ws = w.shape();
+    const Shape out = g.outputShape(xs, ws);
     ConvDims d{.n = xs[0],
                .c = ws[1],
                .h = xs[2],
@@ -107,14 +93,12 @@ ConvDims convDims(const char* op, const Arg& x, const Arg& w, const Arg& y,
                .k = ws[0] / g.groups,
                .r = ws[2],
                .s = ws[3],
-               .p = expected[2],
-               .q = expected[3],
+               .p = out[2],
+               .q = out[3],
                .g = g};
-    // BLAS indexes with int: a larger column matrix would wrap around silently.
     if (d.colRows() > INT_MAX || d.colCols() > INT_MAX || d.k > INT_MAX) {
-        throw ShapeError(std::string(op) + ": " + x.name + " " + x.tensor->shape().str() + " and " +
-                         w.name + " " + w.tensor->shape().str() +
-                         " are too large for one image's GEMM");
+        throw ShapeError(std::string(op) + ": " + xName + " " + xs.str() + " and " + wName + " " +
+                         ws.str() + " are too large for one image's GEMM");
     }
     return d;
 }
@@ -373,33 +357,21 @@ void convBackwardFilter(const Tensor& xt, const Tensor& dyt, const ConvDims& d, 
 
 }  // namespace
 
-void CpuBackend::conv2dForward(const Tensor& x, const Tensor& w, const Conv2DGeometry& g,
-                               Tensor& y) {
-    ConvDims d = convDims("conv2dForward", {"x", &x}, {"w", &w}, {"y", &y}, g);
-    if (d.n == 0 || d.c == 0 || d.k == 0) {
-        fill(y, 0.0);  // an empty sum; BLAS rejects empty extents
-        return;
-    }
+void CpuBackend::conv2dForwardImpl(const Tensor& x, const Tensor& w, const Conv2DGeometry& g,
+                                   Tensor& y) {
+    ConvDims d = convDims("conv2dForward", "x", x, "w", w, g);
     dispatch(x.dtype(), [&](auto tag) { convForward<decltype(tag)>(x, w, d, y); });
 }
 
-void CpuBackend::conv2dBackwardData(const Tensor& dy, const Tensor& w, const Conv2DGeometry& g,
-                                    Tensor& dx) {
-    ConvDims d = convDims("conv2dBackwardData", {"dx", &dx}, {"w", &w}, {"dy", &dy}, g);
-    if (d.n == 0 || d.c == 0 || d.k == 0) {
-        fill(dx, 0.0);
-        return;
-    }
+void CpuBackend::conv2dBackwardDataImpl(const Tensor& dy, const Tensor& w, const Conv2DGeometry& g,
+                                        Tensor& dx) {
+    ConvDims d = convDims("conv2dBackwardData", "dx", dx, "w", w, g);
     dispatch(dx.dtype(), [&](auto tag) { convBackwardData<decltype(tag)>(dy, w, d, dx); });
 }
 
-void CpuBackend::conv2dBackwardFilter(const Tensor& x, const Tensor& dy, const Conv2DGeometry& g,
-                                      Tensor& dw) {
-    ConvDims d = convDims("conv2dBackwardFilter", {"x", &x}, {"dw", &dw}, {"dy", &dy}, g);
-    if (d.n == 0 || d.c == 0 || d.k == 0) {
-        fill(dw, 0.0);
-        return;
-    }
+void CpuBackend::conv2dBackwardFilterImpl(const Tensor& x, const Tensor& dy,
+                                          const Conv2DGeometry& g, Tensor& dw) {
+    ConvDims d = convDims("conv2dBackwardFilter", "x", x, "dw", dw, g);
     dispatch(x.dtype(), [&](auto tag) { convBackwardFilter<decltype(tag)>(x, dy, d, dw); });
 }
 

@@ -20,12 +20,7 @@ struct BiasDims {
     int64_t n, channels, inner;
 };
 
-BiasDims biasDims(const char* op, const Arg& y, const Arg& bias) {
-    checkArgs(op, {y, bias});
-    checkRank(op, y, 2, true);
-    const Tensor& t = *y.tensor;
-    checkNumel(op, bias, t.dim(1),
-               "one per channel of " + std::string(y.name) + " " + t.shape().str());
+BiasDims biasDims(const Tensor& t) {
     return {t.dim(0), t.dim(1), t.numel() / std::max<int64_t>(t.dim(0) * t.dim(1), 1)};
 }
 
@@ -61,14 +56,10 @@ void biasBackwardSpatial(const T* dy, const BiasDims& d, T* db) {
     });
 }
 
-void checkScalar(const char* op, const Arg& result) {
-    checkNumel(op, result, 1, "a one-element result");
-}
-
 }  // namespace
 
-void CpuBackend::addBias(Tensor& y, const Tensor& bias) {
-    BiasDims d = biasDims("addBias", {"y", &y}, {"bias", &bias});
+void CpuBackend::addBiasImpl(Tensor& y, const Tensor& bias) {
+    BiasDims d = biasDims(y);
     dispatch(y.dtype(), [&](auto tag) {
         using T = decltype(tag);
         T* yp = y.data<T>();
@@ -92,8 +83,8 @@ void CpuBackend::addBias(Tensor& y, const Tensor& bias) {
     });
 }
 
-void CpuBackend::biasBackward(const Tensor& dy, Tensor& db) {
-    BiasDims d = biasDims("biasBackward", {"dy", &dy}, {"db", &db});
+void CpuBackend::biasBackwardImpl(const Tensor& dy, Tensor& db) {
+    BiasDims d = biasDims(dy);
     dispatch(dy.dtype(), [&](auto tag) {
         using T = decltype(tag);
         if (d.inner == 1) {
@@ -104,15 +95,8 @@ void CpuBackend::biasBackward(const Tensor& dy, Tensor& db) {
     });
 }
 
-void CpuBackend::dropoutForward(const Tensor& x, double rate, uint64_t seed, uint64_t offset,
-                                Tensor& mask, Tensor& y) {
-    const char* op = "dropoutForward";
-    checkArgs(op, {{"x", &x}, {"mask", &mask}, {"y", &y}});
-    checkSameShape(op, {"x", &x}, {"mask", &mask});
-    checkSameShape(op, {"x", &x}, {"y", &y});
-    if (!(rate >= 0.0 && rate <= 1.0)) {
-        throw ConfigError("dropoutForward: rate " + std::to_string(rate) + " is outside [0, 1]");
-    }
+void CpuBackend::dropoutForwardImpl(const Tensor& x, double rate, uint64_t seed, uint64_t offset,
+                                    Tensor& mask, Tensor& y) {
     dispatch(x.dtype(), [&](auto tag) {
         using T = decltype(tag);
         const T* xp = x.data<T>();
@@ -133,9 +117,7 @@ void CpuBackend::dropoutForward(const Tensor& x, double rate, uint64_t seed, uin
     });
 }
 
-void CpuBackend::axpby(double alpha, const Tensor& x, double beta, Tensor& y) {
-    checkArgs("axpby", {{"x", &x}, {"y", &y}});
-    checkSameShape("axpby", {"x", &x}, {"y", &y});
+void CpuBackend::axpbyImpl(double alpha, const Tensor& x, double beta, Tensor& y) {
     dispatch(x.dtype(), [&](auto tag) {
         using T = decltype(tag);
         const T* xp = x.data<T>();
@@ -149,10 +131,7 @@ void CpuBackend::axpby(double alpha, const Tensor& x, double beta, Tensor& y) {
     });
 }
 
-void CpuBackend::add(const Tensor& a, const Tensor& b, Tensor& y) {
-    checkArgs("add", {{"a", &a}, {"b", &b}, {"y", &y}});
-    checkSameShape("add", {"a", &a}, {"b", &b});
-    checkSameShape("add", {"a", &a}, {"y", &y});
+void CpuBackend::addImpl(const Tensor& a, const Tensor& b, Tensor& y) {
     dispatch(a.dtype(), [&](auto tag) {
         using T = decltype(tag);
         const T *ap = a.data<T>(), *bp = b.data<T>();
@@ -161,10 +140,7 @@ void CpuBackend::add(const Tensor& a, const Tensor& b, Tensor& y) {
     });
 }
 
-void CpuBackend::multiply(const Tensor& a, const Tensor& b, Tensor& y) {
-    checkArgs("multiply", {{"a", &a}, {"b", &b}, {"y", &y}});
-    checkSameShape("multiply", {"a", &a}, {"b", &b});
-    checkSameShape("multiply", {"a", &a}, {"y", &y});
+void CpuBackend::multiplyImpl(const Tensor& a, const Tensor& b, Tensor& y) {
     dispatch(a.dtype(), [&](auto tag) {
         using T = decltype(tag);
         const T *ap = a.data<T>(), *bp = b.data<T>();
@@ -173,9 +149,7 @@ void CpuBackend::multiply(const Tensor& a, const Tensor& b, Tensor& y) {
     });
 }
 
-void CpuBackend::sum(const Tensor& x, Tensor& result) {
-    checkArgs("sum", {{"x", &x}, {"result", &result}});
-    checkScalar("sum", {"result", &result});
+void CpuBackend::sumImpl(const Tensor& x, Tensor& result) {
     dispatch(x.dtype(), [&](auto tag) {
         using T = decltype(tag);
         const T* xp = x.data<T>();
@@ -184,9 +158,7 @@ void CpuBackend::sum(const Tensor& x, Tensor& result) {
     });
 }
 
-void CpuBackend::sumSquares(const Tensor& x, Tensor& result) {
-    checkArgs("sumSquares", {{"x", &x}, {"result", &result}});
-    checkScalar("sumSquares", {"result", &result});
+void CpuBackend::sumSquaresImpl(const Tensor& x, Tensor& result) {
     dispatch(x.dtype(), [&](auto tag) {
         using T = decltype(tag);
         const T* xp = x.data<T>();
@@ -195,8 +167,7 @@ void CpuBackend::sumSquares(const Tensor& x, Tensor& result) {
     });
 }
 
-int64_t CpuBackend::countNonFinite(const Tensor& x) {
-    checkArgs("countNonFinite", {{"x", &x}});
+int64_t CpuBackend::countNonFiniteImpl(const Tensor& x) {
     return dispatch(x.dtype(), [&](auto tag) {
         using T = decltype(tag);
         const T* xp = x.data<T>();

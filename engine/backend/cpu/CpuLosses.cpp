@@ -16,28 +16,6 @@ using namespace cpu;
 
 namespace {
 
-// Logits [N, C] with at least one class.
-void checkLogits(const char* op, const Tensor& logits) {
-    checkRank(op, {"logits", &logits}, 2);
-    if (logits.dim(1) < 1) {
-        throw ShapeError(std::string(op) + ": logits " + logits.shape().str() + " have no classes");
-    }
-}
-
-// Checks the prediction, its target, the loss and the optional gradient.
-void checkLossArgs(const char* op, const Arg& pred, const Arg& target, const Tensor& loss,
-                   const Tensor* grad, bool sameShape) {
-    checkArgs(op, {pred, target, {"loss", &loss}});
-    if (sameShape) {
-        checkSameShape(op, pred, target);
-    }
-    checkNumel(op, {"loss", &loss}, 1, "a one-element result");
-    if (grad != nullptr) {
-        checkArgs(op, {pred, {"gradient", grad}});
-        checkSameShape(op, pred, {"gradient", grad});
-    }
-}
-
 double mean(double total, int64_t count) {
     return count == 0 ? 0.0 : total / double(count);
 }
@@ -110,11 +88,8 @@ bool insideClip(T p, double epsilon) {
 
 }  // namespace
 
-void CpuBackend::softmaxCrossEntropy(const Tensor& logits, const Tensor& target, Tensor& loss,
-                                     Tensor* dLogits) {
-    const char* op = "softmaxCrossEntropy";
-    checkLossArgs(op, {"logits", &logits}, {"target", &target}, loss, dLogits, true);
-    checkLogits(op, logits);
+void CpuBackend::softmaxCrossEntropyImpl(const Tensor& logits, const Tensor& target, Tensor& loss,
+                                         Tensor* dLogits) {
     const int64_t n = logits.dim(0), classes = logits.dim(1);
     dispatch(logits.dtype(), [&](auto tag) {
         using T = decltype(tag);
@@ -128,14 +103,9 @@ void CpuBackend::softmaxCrossEntropy(const Tensor& logits, const Tensor& target,
     });
 }
 
-void CpuBackend::sparseSoftmaxCrossEntropy(const Tensor& logits, const Tensor& labels, Tensor& loss,
-                                           Tensor* dLogits) {
-    const char* op = "sparseSoftmaxCrossEntropy";
-    checkLossArgs(op, {"logits", &logits}, {"labels", &labels}, loss, dLogits, false);
-    checkLogits(op, logits);
+void CpuBackend::sparseSoftmaxCrossEntropyImpl(const Tensor& logits, const Tensor& labels,
+                                               Tensor& loss, Tensor* dLogits) {
     const int64_t n = logits.dim(0), classes = logits.dim(1);
-    checkNumel(op, {"labels", &labels}, n,
-               "one class index per sample of logits " + logits.shape().str());
     dispatch(logits.dtype(), [&](auto tag) {
         using T = decltype(tag);
         std::vector<int64_t> label = classLabels<T>(labels, classes);
@@ -149,11 +119,8 @@ void CpuBackend::sparseSoftmaxCrossEntropy(const Tensor& logits, const Tensor& l
     });
 }
 
-void CpuBackend::crossEntropy(const Tensor& probs, const Tensor& target, double epsilon,
-                              Tensor& loss, Tensor* dProbs) {
-    const char* op = "crossEntropy";
-    checkLossArgs(op, {"probs", &probs}, {"target", &target}, loss, dProbs, true);
-    checkRank(op, {"probs", &probs}, 2);
+void CpuBackend::crossEntropyImpl(const Tensor& probs, const Tensor& target, double epsilon,
+                                  Tensor& loss, Tensor* dProbs) {
     const int64_t n = probs.dim(0);
     dispatch(probs.dtype(), [&](auto tag) {
         using T = decltype(tag);
@@ -168,10 +135,8 @@ void CpuBackend::crossEntropy(const Tensor& probs, const Tensor& target, double 
     });
 }
 
-void CpuBackend::sigmoidBinaryCrossEntropy(const Tensor& logits, const Tensor& target, Tensor& loss,
-                                           Tensor* dLogits) {
-    checkLossArgs("sigmoidBinaryCrossEntropy", {"logits", &logits}, {"target", &target}, loss,
-                  dLogits, true);
+void CpuBackend::sigmoidBinaryCrossEntropyImpl(const Tensor& logits, const Tensor& target,
+                                               Tensor& loss, Tensor* dLogits) {
     const int64_t count = logits.numel();
     dispatch(logits.dtype(), [&](auto tag) {
         using T = decltype(tag);
@@ -188,9 +153,8 @@ void CpuBackend::sigmoidBinaryCrossEntropy(const Tensor& logits, const Tensor& t
     });
 }
 
-void CpuBackend::binaryCrossEntropy(const Tensor& probs, const Tensor& target, double epsilon,
-                                    Tensor& loss, Tensor* dProbs) {
-    checkLossArgs("binaryCrossEntropy", {"probs", &probs}, {"target", &target}, loss, dProbs, true);
+void CpuBackend::binaryCrossEntropyImpl(const Tensor& probs, const Tensor& target, double epsilon,
+                                        Tensor& loss, Tensor* dProbs) {
     const int64_t count = probs.numel();
     dispatch(probs.dtype(), [&](auto tag) {
         using T = decltype(tag);
@@ -207,9 +171,8 @@ void CpuBackend::binaryCrossEntropy(const Tensor& probs, const Tensor& target, d
     });
 }
 
-void CpuBackend::meanSquaredError(const Tensor& pred, const Tensor& target, Tensor& loss,
-                                  Tensor* dPred) {
-    checkLossArgs("meanSquaredError", {"pred", &pred}, {"target", &target}, loss, dPred, true);
+void CpuBackend::meanSquaredErrorImpl(const Tensor& pred, const Tensor& target, Tensor& loss,
+                                      Tensor* dPred) {
     const int64_t count = pred.numel();
     dispatch(pred.dtype(), [&](auto tag) {
         using T = decltype(tag);

@@ -24,29 +24,10 @@ T flushSubnormal(T v) {
     return std::abs(v) < std::numeric_limits<T>::min() ? T(0) : v;
 }
 
-void checkState(const char* op, const Arg& w, const Arg& g, std::initializer_list<Arg> state) {
-    checkArgs(op, {w, g});
-    checkSameShape(op, w, g);
-    for (const Arg& s : state) {
-        checkArgs(op, {w, s});
-        checkSameShape(op, w, s);
-    }
-}
-
 }  // namespace
 
-void CpuBackend::sgdUpdate(Tensor& w, const Tensor& g, Tensor* velocity, double lr, double momentum,
-                           bool nesterov) {
-    const char* op = "sgdUpdate";
-    if (velocity == nullptr && (momentum != 0.0 || nesterov)) {
-        throw ConfigError("sgdUpdate: momentum " + std::to_string(momentum) +
-                          " needs a velocity tensor");
-    }
-    if (velocity != nullptr) {
-        checkState(op, {"w", &w}, {"g", &g}, {{"velocity", velocity}});
-    } else {
-        checkState(op, {"w", &w}, {"g", &g}, {});
-    }
+void CpuBackend::sgdUpdateImpl(Tensor& w, const Tensor& g, Tensor* velocity, double lr,
+                               double momentum, bool nesterov) {
     dispatch(w.dtype(), [&](auto tag) {
         using T = decltype(tag);
         T* wp = w.data<T>();
@@ -65,9 +46,8 @@ void CpuBackend::sgdUpdate(Tensor& w, const Tensor& g, Tensor* velocity, double 
     });
 }
 
-void CpuBackend::rmspropUpdate(Tensor& w, const Tensor& g, Tensor& accumulator, double lr,
-                               double rho, double epsilon) {
-    checkState("rmspropUpdate", {"w", &w}, {"g", &g}, {{"accumulator", &accumulator}});
+void CpuBackend::rmspropUpdateImpl(Tensor& w, const Tensor& g, Tensor& accumulator, double lr,
+                                   double rho, double epsilon) {
     dispatch(w.dtype(), [&](auto tag) {
         using T = decltype(tag);
         T *wp = w.data<T>(), *a = accumulator.data<T>();
@@ -80,9 +60,8 @@ void CpuBackend::rmspropUpdate(Tensor& w, const Tensor& g, Tensor& accumulator, 
     });
 }
 
-void CpuBackend::adagradUpdate(Tensor& w, const Tensor& g, Tensor& accumulator, double lr,
-                               double epsilon) {
-    checkState("adagradUpdate", {"w", &w}, {"g", &g}, {{"accumulator", &accumulator}});
+void CpuBackend::adagradUpdateImpl(Tensor& w, const Tensor& g, Tensor& accumulator, double lr,
+                                   double epsilon) {
     dispatch(w.dtype(), [&](auto tag) {
         using T = decltype(tag);
         T *wp = w.data<T>(), *a = accumulator.data<T>();
@@ -95,13 +74,9 @@ void CpuBackend::adagradUpdate(Tensor& w, const Tensor& g, Tensor& accumulator, 
     });
 }
 
-void CpuBackend::adamUpdate(Tensor& w, const Tensor& g, Tensor& m, Tensor& v, double lr,
-                            double beta1, double beta2, double epsilon, int64_t step,
-                            double weightDecay) {
-    checkState("adamUpdate", {"w", &w}, {"g", &g}, {{"m", &m}, {"v", &v}});
-    if (step < 1) {
-        throw ConfigError("adamUpdate: step " + std::to_string(step) + " must be 1 or more");
-    }
+void CpuBackend::adamUpdateImpl(Tensor& w, const Tensor& g, Tensor& m, Tensor& v, double lr,
+                                double beta1, double beta2, double epsilon, int64_t step,
+                                double weightDecay) {
     const double t = double(step);
     const double lrT = lr * std::sqrt(1.0 - std::pow(beta2, t)) / (1.0 - std::pow(beta1, t));
     dispatch(w.dtype(), [&](auto tag) {

@@ -26,21 +26,9 @@ struct Window {
     int64_t cells() const { return (h1 - h0) * (w1 - w0); }
 };
 
-PoolDims poolDims(const char* op, const Arg& x, const Arg& y, const Pool2DGeometry& g) {
-    checkArgs(op, {x, y});
-    Shape expected;
-    try {
-        expected = g.outputShape(x.tensor->shape());
-    } catch (const ShapeError& e) {
-        throw ShapeError(std::string(op) + ": " + e.what());
-    }
-    if (y.tensor->shape() != expected) {
-        throw ShapeError(std::string(op) + ": " + y.name + " " + y.tensor->shape().str() +
-                         " should have shape " + expected.str() + " for " + x.name + " " +
-                         x.tensor->shape().str());
-    }
-    const Shape& xs = x.tensor->shape();
-    return {xs[0] * xs[1], xs[2], xs[3], expected[2], expected[3], g};
+// x [N,C,H,W] pooled into y [N,C,P,Q] (or dy, its gradient).
+PoolDims poolDims(const Tensor& x, const Tensor& y, const Pool2DGeometry& g) {
+    return {x.dim(0) * x.dim(1), x.dim(2), x.dim(3), y.dim(2), y.dim(3), g};
 }
 
 Window window(const PoolDims& d, int64_t p, int64_t q) {
@@ -194,26 +182,6 @@ void poolBackwardPlane(PoolMode mode, const T* x, const T* dy, const PoolDims& d
     }
 }
 
-// [N,C] or [N,C,1,1] for input [N,C,H,W].
-void checkGlobalPoolShapes(const char* op, const Arg& x, const Arg& y) {
-    checkArgs(op, {x, y});
-    checkRank(op, x, 4);
-    const Shape& xs = x.tensor->shape();
-    const Shape& ys = y.tensor->shape();
-    if (ys != Shape{xs[0], xs[1]} && ys != Shape{xs[0], xs[1], 1, 1}) {
-        throw ShapeError(std::string(op) + ": " + y.name + " " + ys.str() + " should be " +
-                         Shape{xs[0], xs[1]}.str() + " or " + Shape{xs[0], xs[1], 1, 1}.str() +
-                         " for " + x.name + " " + xs.str());
-    }
-}
-
-Shape paddedShape(const char* op, const Shape& x, const Padding2D& p) {
-    if (p.top < 0 || p.bottom < 0 || p.left < 0 || p.right < 0) {
-        throw ShapeError(std::string(op) + ": padding must not be negative");
-    }
-    return Shape{x[0], x[1], x[2] + p.top + p.bottom, x[3] + p.left + p.right};
-}
-
 // Copies the interior of the padded plane to or from the unpadded one.
 template <typename T, bool ToPadded>
 void copyInterior(T* padded, T* plain, int64_t h, int64_t w, int64_t paddedW, const Padding2D& p) {
@@ -229,8 +197,9 @@ void copyInterior(T* padded, T* plain, int64_t h, int64_t w, int64_t paddedW, co
 
 }  // namespace
 
-void CpuBackend::pool2dForward(PoolMode mode, const Tensor& x, const Pool2DGeometry& g, Tensor& y) {
-    PoolDims d = poolDims("pool2dForward", {"x", &x}, {"y", &y}, g);
+void CpuBackend::pool2dForwardImpl(PoolMode mode, const Tensor& x, const Pool2DGeometry& g,
+                                   Tensor& y) {
+    PoolDims d = poolDims(x, y, g);
     dispatch(x.dtype(), [&](auto tag) {
         using T = decltype(tag);
         const T* xp = x.data<T>();
@@ -241,13 +210,9 @@ void CpuBackend::pool2dForward(PoolMode mode, const Tensor& x, const Pool2DGeome
     });
 }
 
-void CpuBackend::pool2dBackward(PoolMode mode, const Tensor& x, const Tensor& y, const Tensor& dy,
-                                const Pool2DGeometry& g, Tensor& dx) {
-    const char* op = "pool2dBackward";
-    PoolDims d = poolDims(op, {"x", &x}, {"dy", &dy}, g);
-    checkArgs(op, {{"x", &x}, {"y", &y}, {"dx", &dx}});
-    checkSameShape(op, {"y", &y}, {"dy", &dy});
-    checkSameShape(op, {"x", &x}, {"dx", &dx});
+void CpuBackend::pool2dBackwardImpl(PoolMode mode, const Tensor& x, const Tensor& /*y*/,
+                                    const Tensor& dy, const Pool2DGeometry& g, Tensor& dx) {
+    PoolDims d = poolDims(x, dy, g);
     dispatch(x.dtype(), [&](auto tag) {
         using T = decltype(tag);
         const T* xp = x.data<T>();
@@ -260,8 +225,7 @@ void CpuBackend::pool2dBackward(PoolMode mode, const Tensor& x, const Tensor& y,
     });
 }
 
-void CpuBackend::globalAveragePoolForward(const Tensor& x, Tensor& y) {
-    checkGlobalPoolShapes("globalAveragePoolForward", {"x", &x}, {"y", &y});
+void CpuBackend::globalAveragePoolForwardImpl(const Tensor& x, Tensor& y) {
     const int64_t planes = x.dim(0) * x.dim(1), cells = x.dim(2) * x.dim(3);
     dispatch(x.dtype(), [&](auto tag) {
         using T = decltype(tag);
@@ -273,8 +237,7 @@ void CpuBackend::globalAveragePoolForward(const Tensor& x, Tensor& y) {
     });
 }
 
-void CpuBackend::globalAveragePoolBackward(const Tensor& dy, Tensor& dx) {
-    checkGlobalPoolShapes("globalAveragePoolBackward", {"dx", &dx}, {"dy", &dy});
+void CpuBackend::globalAveragePoolBackwardImpl(const Tensor& dy, Tensor& dx) {
     const int64_t planes = dx.dim(0) * dx.dim(1), cells = dx.dim(2) * dx.dim(3);
     dispatch(dx.dtype(), [&](auto tag) {
         using T = decltype(tag);
@@ -287,10 +250,7 @@ void CpuBackend::globalAveragePoolBackward(const Tensor& dy, Tensor& dx) {
     });
 }
 
-void CpuBackend::pad2dForward(const Tensor& x, const Padding2D& p, Tensor& y) {
-    checkArgs("pad2dForward", {{"x", &x}, {"y", &y}});
-    checkRank("pad2dForward", {"x", &x}, 4);
-    checkShape("pad2dForward", {"y", &y}, paddedShape("pad2dForward", x.shape(), p));
+void CpuBackend::pad2dForwardImpl(const Tensor& x, const Padding2D& p, Tensor& y) {
     const int64_t h = x.dim(2), w = x.dim(3), ph = y.dim(2), pw = y.dim(3);
     dispatch(x.dtype(), [&](auto tag) {
         using T = decltype(tag);
@@ -304,10 +264,7 @@ void CpuBackend::pad2dForward(const Tensor& x, const Padding2D& p, Tensor& y) {
     });
 }
 
-void CpuBackend::pad2dBackward(const Tensor& dy, const Padding2D& p, Tensor& dx) {
-    checkArgs("pad2dBackward", {{"dy", &dy}, {"dx", &dx}});
-    checkRank("pad2dBackward", {"dx", &dx}, 4);
-    checkShape("pad2dBackward", {"dy", &dy}, paddedShape("pad2dBackward", dx.shape(), p));
+void CpuBackend::pad2dBackwardImpl(const Tensor& dy, const Padding2D& p, Tensor& dx) {
     const int64_t h = dx.dim(2), w = dx.dim(3), ph = dy.dim(2), pw = dy.dim(3);
     dispatch(dx.dtype(), [&](auto tag) {
         using T = decltype(tag);

@@ -1,5 +1,5 @@
 #pragma once
-/// Helpers shared by the CPU kernels: argument checks that name the op and the shapes, dtype
+/// Helpers shared by the CPU kernels (whose arguments Backend's public ops have checked): dtype
 /// dispatch to templated kernels, typed BLAS wrappers, OpenMP loops that stay serial when the
 /// work is too small to pay for a fork, and reductions whose result does not depend on the
 /// thread count.
@@ -12,7 +12,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -21,23 +20,6 @@ namespace loom::cpu {
 /// Work (in elements touched) below which a loop stays on one thread: forking and joining the
 /// OpenMP team costs a few microseconds, more than a small loop takes.
 constexpr int64_t kParallelGrain = 1 << 15;
-
-/// A named tensor argument, so that error messages can say which one is wrong.
-struct Arg {
-    const char* name;
-    const Tensor* tensor;
-};
-
-/// Every tensor is defined, on the host, and of the first one's dtype.
-void checkArgs(const char* op, std::initializer_list<Arg> args);
-/// The tensor has exactly the expected shape.
-void checkShape(const char* op, const Arg& arg, const Shape& expected);
-/// Both tensors have the same shape.
-void checkSameShape(const char* op, const Arg& a, const Arg& b);
-/// The tensor has n elements (any shape): used for per-channel vectors and scalar results.
-void checkNumel(const char* op, const Arg& arg, int64_t n, const std::string& what);
-/// The tensor has rank `rank` (or at least `rank` when orMore).
-void checkRank(const char* op, const Arg& arg, size_t rank, bool orMore = false);
 
 /// Calls f with a value of the element type of dtype (float or double).
 template <typename F>

@@ -185,13 +185,8 @@ __global__ void softmaxBackwardKernel(const T* y, const T* dy, T* dx, SoftmaxDim
 
 }  // namespace
 
-void CudaBackend::activationForward(ActivationKind kind, double alpha, const Tensor& x, Tensor& y) {
-    const char* op = "activationForward";
-    checkArgs(op, device(), {{"x", &x}, {"y", &y}});
-    checkSameShape(op, {"x", &x}, {"y", &y});
-    if (kind == ActivationKind::Softmax) {
-        checkRank("activationForward(softmax)", {"x", &x}, 2, true);
-    }
+void CudaBackend::activationForwardImpl(ActivationKind kind, double alpha, const Tensor& x,
+                                        Tensor& y) {
     Scope scope(*this);
     dispatch(x.dtype(), [&](auto tag) {
         using T = decltype(tag);
@@ -210,16 +205,8 @@ void CudaBackend::activationForward(ActivationKind kind, double alpha, const Ten
     });
 }
 
-void CudaBackend::activationBackward(ActivationKind kind, double alpha, const Tensor& x,
-                                     const Tensor& y, const Tensor& dy, Tensor& dx) {
-    const char* op = "activationBackward";
-    checkArgs(op, device(), {{"x", &x}, {"y", &y}, {"dy", &dy}, {"dx", &dx}});
-    checkSameShape(op, {"x", &x}, {"y", &y});
-    checkSameShape(op, {"y", &y}, {"dy", &dy});
-    checkSameShape(op, {"dy", &dy}, {"dx", &dx});
-    if (kind == ActivationKind::Softmax) {
-        checkRank("activationBackward(softmax)", {"y", &y}, 2, true);
-    }
+void CudaBackend::activationBackwardImpl(ActivationKind kind, double alpha, const Tensor& x,
+                                         const Tensor& y, const Tensor& dy, Tensor& dx) {
     Scope scope(*this);
     dispatch(x.dtype(), [&](auto tag) {
         using T = decltype(tag);

@@ -110,12 +110,7 @@ void CudaBackend::setTensorCoreMath(bool convolutions, bool gemm) {
     m_gemmTf32 = gemm;
 }
 
-Tensor CudaBackend::allocate(const Shape& shape, DType dtype) {
-    for (int64_t d : shape.dims()) {
-        if (d < 0) {
-            throw ShapeError("tensor shape " + shape.str() + " has a negative size");
-        }
-    }
+Tensor CudaBackend::allocateImpl(const Shape& shape, DType dtype) {
     Scope scope(*this);
     const size_t bytes = static_cast<size_t>(shape.numel()) * dtypeSize(dtype);
     return Tensor(m_allocator->allocate(bytes), shape, dtype);
@@ -186,20 +181,13 @@ void CudaBackend::raiseDeviceErrors() {
                     std::to_string(classes) + ")");
 }
 
-void CudaBackend::synchronize() {
+void CudaBackend::synchronizeImpl() {
     Scope scope(*this);
     LOOM_CUDA_CHECK(cudaStreamSynchronize(m_stream));
     raiseDeviceErrors();
 }
 
-void CudaBackend::copy(const Tensor& src, Tensor& dst) {
-    if (!src.defined() || !dst.defined()) {
-        throw ShapeError("copy: source and destination must be defined tensors");
-    }
-    if (src.numel() != dst.numel()) {
-        throw ShapeError("copy: source " + src.shape().str() + " and destination " +
-                         dst.shape().str() + " differ in size");
-    }
+void CudaBackend::copyImpl(const Tensor& src, Tensor& dst) {
     const Device from = src.device(), to = dst.device();
     const bool fromHost = from.kind == DeviceKind::CPU, toHost = to.kind == DeviceKind::CPU;
     if ((!fromHost && from != device()) || (!toHost && to != device())) {

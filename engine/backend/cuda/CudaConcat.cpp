@@ -17,43 +17,15 @@ struct PartLayout {
     std::vector<int64_t> chunks;  ///< each part's elements per outer row
 };
 
-// Checks the parts against the whole, as the CPU backend does.
-PartLayout partLayout(const char* op, Device device, const std::vector<Tensor>& parts, int axis,
-                      const Tensor& whole) {
-    checkArgs(op, device, {{"y", &whole}});
-    if (parts.empty()) {
-        throw ShapeError(std::string(op) + ": no tensors given");
-    }
-    if (axis < 1 || axis >= static_cast<int>(whole.rank())) {
-        throw ShapeError(std::string(op) + ": axis " + std::to_string(axis) +
-                         " must be between 1 and " + std::to_string(int(whole.rank()) - 1) +
-                         " for y " + whole.shape().str());
-    }
+// The layout of checked parts along `axis` of the whole.
+PartLayout partLayout(const std::vector<Tensor>& parts, int axis, const Tensor& whole) {
     PartLayout layout;
     for (int a = 0; a < axis; ++a) {
         layout.outer *= whole.dim(a);
     }
     layout.row = layout.outer == 0 ? 0 : whole.numel() / layout.outer;
-    int64_t axisTotal = 0;
-    for (size_t i = 0; i < parts.size(); ++i) {
-        std::string name = "xs[" + std::to_string(i) + "]";
-        checkArgs(op, device, {{"y", &whole}, {name.c_str(), &parts[i]}});
-        std::vector<int64_t> dims = parts[i].shape().dims();
-        if (dims.size() == whole.rank()) {
-            axisTotal += dims[axis];
-            dims[axis] = whole.dim(axis);
-        }
-        if (Shape(dims) != whole.shape()) {
-            throw ShapeError(std::string(op) + ": " + name + " " + parts[i].shape().str() +
-                             " does not match y " + whole.shape().str() + " on every axis but " +
-                             std::to_string(axis));
-        }
-        layout.chunks.push_back(layout.outer == 0 ? 0 : parts[i].numel() / layout.outer);
-    }
-    if (axisTotal != whole.dim(axis)) {
-        throw ShapeError(std::string(op) + ": the parts add up to " + std::to_string(axisTotal) +
-                         " along axis " + std::to_string(axis) + " but y " + whole.shape().str() +
-                         " has " + std::to_string(whole.dim(axis)));
+    for (const Tensor& part : parts) {
+        layout.chunks.push_back(layout.outer == 0 ? 0 : part.numel() / layout.outer);
     }
     return layout;
 }
@@ -85,14 +57,14 @@ void copyParts(cudaStream_t stream, const std::vector<Tensor>& parts, const Part
 
 }  // namespace
 
-void CudaBackend::concat(const std::vector<Tensor>& xs, int axis, Tensor& y) {
-    PartLayout layout = partLayout("concat", device(), xs, axis, y);
+void CudaBackend::concatImpl(const std::vector<Tensor>& xs, int axis, Tensor& y) {
+    PartLayout layout = partLayout(xs, axis, y);
     Scope scope(*this);
     copyParts(m_stream, xs, layout, y, true);
 }
 
-void CudaBackend::split(const Tensor& y, int axis, std::vector<Tensor>& xs) {
-    PartLayout layout = partLayout("split", device(), xs, axis, y);
+void CudaBackend::splitImpl(const Tensor& y, int axis, std::vector<Tensor>& xs) {
+    PartLayout layout = partLayout(xs, axis, y);
     Scope scope(*this);
     copyParts(m_stream, xs, layout, y, false);
 }

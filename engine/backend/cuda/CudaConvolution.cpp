@@ -86,26 +86,11 @@ int checkedInt(int64_t v, const char* op, const Shape& shape) {
     return static_cast<int>(v);
 }
 
-// Checks x, w and y (the output or its gradient) against each other like the CPU backend and
-// works out the cuDNN problem.
-ConvShapes convShapes(const char* op, Device device, const Arg& x, const Arg& w, const Arg& y,
-                      const Conv2DGeometry& g, bool tf32) {
-    checkArgs(op, device, {x, w, y});
-    checkRank(op, x, 4);
-    checkRank(op, w, 4);
-    Shape expected;
-    try {
-        expected = g.outputShape(x.tensor->shape(), w.tensor->shape());
-    } catch (const ShapeError& e) {
-        throw ShapeError(std::string(op) + ": " + e.what());
-    }
-    if (y.tensor->shape() != expected) {
-        throw ShapeError(std::string(op) + ": " + y.name + " " + y.tensor->shape().str() +
-                         " should have shape " + expected.str() + " for " + x.name + " " +
-                         x.tensor->shape().str() + " and " + w.name + " " +
-                         w.tensor->shape().str());
-    }
-    ConvShapes s{x.tensor->shape(), w.tensor->shape(), expected, {}, false, {}};
+// The cuDNN problem of a checked convolution: x (or dx) [N,C,H,W], w and the output y (or dy).
+ConvShapes convShapes(const char* op, const Tensor& x, const Tensor& w, const Conv2DGeometry& g,
+                      bool tf32) {
+    const Shape expected = g.outputShape(x.shape(), w.shape());
+    ConvShapes s{x.shape(), w.shape(), expected, {}, false, {}};
     s.padded = g.padTop != g.padBottom || g.padLeft != g.padRight;
     Shape xs = s.x;
     if (s.padded) {
@@ -116,7 +101,7 @@ ConvShapes convShapes(const char* op, Device device, const Arg& x, const Arg& w,
         checkedInt(shape->numel(), op, *shape);
     }
     ConvKey& k = s.key;
-    k.dtype = x.tensor->dtype() == DType::F32 ? 0 : 1;
+    k.dtype = x.dtype() == DType::F32 ? 0 : 1;
     k.n = int(xs[0]), k.c = int(xs[1]), k.h = int(xs[2]), k.w = int(xs[3]);
     k.k = int(s.w[0]), k.filterChannels = int(s.w[1]), k.r = int(s.w[2]), k.s = int(s.w[3]);
     k.padH = s.padded ? 0 : g.padTop;
@@ -274,20 +259,11 @@ ConvPlan& planFor(ConvolutionPlans& plans, const ConvShapes& s, const char* op) 
     return plan;
 }
 
-bool emptyProblem(const ConvShapes& s) {
-    return s.x[0] == 0 || s.x[1] == 0 || s.w[0] == 0;
-}
-
 }  // namespace
 
-void CudaBackend::conv2dForward(const Tensor& x, const Tensor& w, const Conv2DGeometry& g,
-                                Tensor& y) {
-    ConvShapes s =
-        convShapes("conv2dForward", device(), {"x", &x}, {"w", &w}, {"y", &y}, g, m_convTf32);
-    if (emptyProblem(s)) {
-        fill(y, 0.0);  // an empty sum
-        return;
-    }
+void CudaBackend::conv2dForwardImpl(const Tensor& x, const Tensor& w, const Conv2DGeometry& g,
+                                    Tensor& y) {
+    ConvShapes s = convShapes("conv2dForward", x, w, g, m_convTf32);
     Scope scope(*this);
     Tensor input = x;
     if (s.padded) {
@@ -306,14 +282,9 @@ void CudaBackend::conv2dForward(const Tensor& x, const Tensor& w, const Conv2DGe
         space, plan.forward.workspace, k.zero(s.key), plan.y, y.raw()));
 }
 
-void CudaBackend::conv2dBackwardData(const Tensor& dy, const Tensor& w, const Conv2DGeometry& g,
-                                     Tensor& dx) {
-    ConvShapes s = convShapes("conv2dBackwardData", device(), {"dx", &dx}, {"w", &w}, {"dy", &dy},
-                              g, m_convTf32);
-    if (emptyProblem(s)) {
-        fill(dx, 0.0);
-        return;
-    }
+void CudaBackend::conv2dBackwardDataImpl(const Tensor& dy, const Tensor& w, const Conv2DGeometry& g,
+                                         Tensor& dx) {
+    ConvShapes s = convShapes("conv2dBackwardData", dx, w, g, m_convTf32);
     Scope scope(*this);
     Tensor output = dx;
     if (s.padded) {
@@ -335,14 +306,9 @@ void CudaBackend::conv2dBackwardData(const Tensor& dy, const Tensor& w, const Co
     }
 }
 
-void CudaBackend::conv2dBackwardFilter(const Tensor& x, const Tensor& dy, const Conv2DGeometry& g,
-                                       Tensor& dw) {
-    ConvShapes s = convShapes("conv2dBackwardFilter", device(), {"x", &x}, {"dw", &dw}, {"dy", &dy},
-                              g, m_convTf32);
-    if (emptyProblem(s)) {
-        fill(dw, 0.0);
-        return;
-    }
+void CudaBackend::conv2dBackwardFilterImpl(const Tensor& x, const Tensor& dy,
+                                           const Conv2DGeometry& g, Tensor& dw) {
+    ConvShapes s = convShapes("conv2dBackwardFilter", x, dw, g, m_convTf32);
     Scope scope(*this);
     Tensor input = x;
     if (s.padded) {

@@ -18,12 +18,7 @@ struct BiasDims {
     int64_t n, channels, inner;
 };
 
-BiasDims biasDims(const char* op, Device device, const Arg& y, const Arg& bias) {
-    checkArgs(op, device, {y, bias});
-    checkRank(op, y, 2, true);
-    const Tensor& t = *y.tensor;
-    checkNumel(op, bias, t.dim(1),
-               "one per channel of " + std::string(y.name) + " " + t.shape().str());
+BiasDims biasDims(const Tensor& t) {
     const int64_t planes = t.dim(0) * t.dim(1);
     return {t.dim(0), t.dim(1), planes > 0 ? t.numel() / planes : 0};
 }
@@ -128,10 +123,6 @@ void countNonFiniteKernel(const CudaBackend& backend, const T* x, int64_t n, dou
         backend, n, [=] __device__(int64_t i) { return isfinite(x[i]) ? 0.0 : 1.0; }, 1.0, out);
 }
 
-void checkScalar(const char* op, const Arg& result) {
-    checkNumel(op, result, 1, "a one-element result");
-}
-
 __global__ void probeKernel() {}
 
 }  // namespace
@@ -150,8 +141,7 @@ cudaError_t probeKernelImage() {
 
 }  // namespace cuda
 
-void CudaBackend::fill(Tensor& t, double value) {
-    checkArgs("fill", device(), {{"t", &t}});
+void CudaBackend::fillImpl(Tensor& t, double value) {
     Scope scope(*this);
     if (value == 0.0 && !std::signbit(value)) {
         // All-zero bits are +0.0 in both float types.
@@ -172,8 +162,8 @@ void CudaBackend::convertOnDevice(const Tensor& src, Tensor& dst) {
     }
 }
 
-void CudaBackend::addBias(Tensor& y, const Tensor& bias) {
-    BiasDims d = biasDims("addBias", device(), {"y", &y}, {"bias", &bias});
+void CudaBackend::addBiasImpl(Tensor& y, const Tensor& bias) {
+    BiasDims d = biasDims(y);
     Scope scope(*this);
     dispatch(y.dtype(), [&](auto tag) {
         using T = decltype(tag);
@@ -181,8 +171,8 @@ void CudaBackend::addBias(Tensor& y, const Tensor& bias) {
     });
 }
 
-void CudaBackend::biasBackward(const Tensor& dy, Tensor& db) {
-    BiasDims d = biasDims("biasBackward", device(), {"dy", &dy}, {"db", &db});
+void CudaBackend::biasBackwardImpl(const Tensor& dy, Tensor& db) {
+    BiasDims d = biasDims(dy);
     if (d.channels == 0) {
         return;
     }
@@ -202,15 +192,8 @@ void CudaBackend::biasBackward(const Tensor& dy, Tensor& db) {
     });
 }
 
-void CudaBackend::dropoutForward(const Tensor& x, double rate, uint64_t seed, uint64_t offset,
-                                 Tensor& mask, Tensor& y) {
-    const char* op = "dropoutForward";
-    checkArgs(op, device(), {{"x", &x}, {"mask", &mask}, {"y", &y}});
-    checkSameShape(op, {"x", &x}, {"mask", &mask});
-    checkSameShape(op, {"x", &x}, {"y", &y});
-    if (!(rate >= 0.0 && rate <= 1.0)) {
-        throw ConfigError("dropoutForward: rate " + std::to_string(rate) + " is outside [0, 1]");
-    }
+void CudaBackend::dropoutForwardImpl(const Tensor& x, double rate, uint64_t seed, uint64_t offset,
+                                     Tensor& mask, Tensor& y) {
     Scope scope(*this);
     // Kept when uniform >= rate, i.e. bits >= ceil(rate * 2^53): see the CPU backend.
     const int64_t threshold = static_cast<int64_t>(std::ceil(rate * 0x1.0p53));
@@ -222,9 +205,7 @@ void CudaBackend::dropoutForward(const Tensor& x, double rate, uint64_t seed, ui
     });
 }
 
-void CudaBackend::axpby(double alpha, const Tensor& x, double beta, Tensor& y) {
-    checkArgs("axpby", device(), {{"x", &x}, {"y", &y}});
-    checkSameShape("axpby", {"x", &x}, {"y", &y});
+void CudaBackend::axpbyImpl(double alpha, const Tensor& x, double beta, Tensor& y) {
     Scope scope(*this);
     dispatch(x.dtype(), [&](auto tag) {
         using T = decltype(tag);
@@ -233,10 +214,7 @@ void CudaBackend::axpby(double alpha, const Tensor& x, double beta, Tensor& y) {
     });
 }
 
-void CudaBackend::add(const Tensor& a, const Tensor& b, Tensor& y) {
-    checkArgs("add", device(), {{"a", &a}, {"b", &b}, {"y", &y}});
-    checkSameShape("add", {"a", &a}, {"b", &b});
-    checkSameShape("add", {"a", &a}, {"y", &y});
+void CudaBackend::addImpl(const Tensor& a, const Tensor& b, Tensor& y) {
     Scope scope(*this);
     dispatch(a.dtype(), [&](auto tag) {
         using T = decltype(tag);
@@ -244,10 +222,7 @@ void CudaBackend::add(const Tensor& a, const Tensor& b, Tensor& y) {
     });
 }
 
-void CudaBackend::multiply(const Tensor& a, const Tensor& b, Tensor& y) {
-    checkArgs("multiply", device(), {{"a", &a}, {"b", &b}, {"y", &y}});
-    checkSameShape("multiply", {"a", &a}, {"b", &b});
-    checkSameShape("multiply", {"a", &a}, {"y", &y});
+void CudaBackend::multiplyImpl(const Tensor& a, const Tensor& b, Tensor& y) {
     Scope scope(*this);
     dispatch(a.dtype(), [&](auto tag) {
         using T = decltype(tag);
@@ -255,9 +230,7 @@ void CudaBackend::multiply(const Tensor& a, const Tensor& b, Tensor& y) {
     });
 }
 
-void CudaBackend::sum(const Tensor& x, Tensor& result) {
-    checkArgs("sum", device(), {{"x", &x}, {"result", &result}});
-    checkScalar("sum", {"result", &result});
+void CudaBackend::sumImpl(const Tensor& x, Tensor& result) {
     Scope scope(*this);
     dispatch(x.dtype(), [&](auto tag) {
         using T = decltype(tag);
@@ -265,9 +238,7 @@ void CudaBackend::sum(const Tensor& x, Tensor& result) {
     });
 }
 
-void CudaBackend::sumSquares(const Tensor& x, Tensor& result) {
-    checkArgs("sumSquares", device(), {{"x", &x}, {"result", &result}});
-    checkScalar("sumSquares", {"result", &result});
+void CudaBackend::sumSquaresImpl(const Tensor& x, Tensor& result) {
     Scope scope(*this);
     dispatch(x.dtype(), [&](auto tag) {
         using T = decltype(tag);
@@ -275,8 +246,7 @@ void CudaBackend::sumSquares(const Tensor& x, Tensor& result) {
     });
 }
 
-int64_t CudaBackend::countNonFinite(const Tensor& x) {
-    checkArgs("countNonFinite", device(), {{"x", &x}});
+int64_t CudaBackend::countNonFiniteImpl(const Tensor& x) {
     Scope scope(*this);
     double* slot = m_partials + kMaxPartials;
     dispatch(x.dtype(), [&](auto tag) {

@@ -7,40 +7,13 @@
 #include "backend/cuda/CudaBackend.h"
 #include "backend/cuda/CudaSupport.h"
 
-#include <climits>
-
 namespace loom {
 
 using namespace cuda;
 
-namespace {
-
-std::string opShape(const Tensor& t, bool transposed) {
-    return t.shape().str() + (transposed ? "^T" : "");
-}
-
-}  // namespace
-
-void CudaBackend::gemm(bool transA, bool transB, double alpha, const Tensor& a, const Tensor& b,
-                       double beta, Tensor& c) {
-    checkArgs("gemm", device(), {{"a", &a}, {"b", &b}, {"c", &c}});
-    checkRank("gemm", {"a", &a}, 2);
-    checkRank("gemm", {"b", &b}, 2);
-    checkRank("gemm", {"c", &c}, 2);
-    const int64_t m = transA ? a.dim(1) : a.dim(0);
-    const int64_t k = transA ? a.dim(0) : a.dim(1);
-    const int64_t kb = transB ? b.dim(1) : b.dim(0);
-    const int64_t n = transB ? b.dim(0) : b.dim(1);
-    if (k != kb || c.dim(0) != m || c.dim(1) != n) {
-        throw ShapeError("gemm: cannot multiply a " + opShape(a, transA) + " by b " +
-                         opShape(b, transB) + " into c " + c.shape().str());
-    }
-    for (int64_t extent : {m, n, k, a.dim(1), b.dim(1)}) {
-        if (extent > INT_MAX) {
-            throw ShapeError("gemm: an extent of " + std::to_string(extent) +
-                             " exceeds what cuBLAS can index");
-        }
-    }
+void CudaBackend::gemmImpl(bool transA, bool transB, double alpha, const Tensor& a, const Tensor& b,
+                           double beta, Tensor& c) {
+    const int64_t m = c.dim(0), n = c.dim(1), k = transA ? a.dim(0) : a.dim(1);
     if (m == 0 || n == 0) {
         return;
     }

@@ -17,26 +17,6 @@ using namespace cuda;
 
 namespace {
 
-void checkLogits(const char* op, const Tensor& logits) {
-    checkRank(op, {"logits", &logits}, 2);
-    if (logits.dim(1) < 1) {
-        throw ShapeError(std::string(op) + ": logits " + logits.shape().str() + " have no classes");
-    }
-}
-
-void checkLossArgs(const char* op, Device device, const Arg& pred, const Arg& target,
-                   const Tensor& loss, const Tensor* grad, bool sameShape) {
-    checkArgs(op, device, {pred, target, {"loss", &loss}});
-    if (sameShape) {
-        checkSameShape(op, pred, target);
-    }
-    checkNumel(op, {"loss", &loss}, 1, "a one-element result");
-    if (grad != nullptr) {
-        checkArgs(op, device, {pred, {"gradient", grad}});
-        checkSameShape(op, pred, {"gradient", grad});
-    }
-}
-
 // Row loss of softmax cross-entropy against target row t (or the one-hot row of `label` when t
 // is null), writing (softmax - target) * scale into g when g is given.
 template <typename T>
@@ -189,11 +169,8 @@ T* gradientPointer(Tensor* grad) {
 
 }  // namespace
 
-void CudaBackend::softmaxCrossEntropy(const Tensor& logits, const Tensor& target, Tensor& loss,
-                                      Tensor* dLogits) {
-    const char* op = "softmaxCrossEntropy";
-    checkLossArgs(op, device(), {"logits", &logits}, {"target", &target}, loss, dLogits, true);
-    checkLogits(op, logits);
+void CudaBackend::softmaxCrossEntropyImpl(const Tensor& logits, const Tensor& target, Tensor& loss,
+                                          Tensor* dLogits) {
     Scope scope(*this);
     dispatch(logits.dtype(), [&](auto tag) {
         using T = decltype(tag);
@@ -203,13 +180,8 @@ void CudaBackend::softmaxCrossEntropy(const Tensor& logits, const Tensor& target
     });
 }
 
-void CudaBackend::sparseSoftmaxCrossEntropy(const Tensor& logits, const Tensor& labels,
-                                            Tensor& loss, Tensor* dLogits) {
-    const char* op = "sparseSoftmaxCrossEntropy";
-    checkLossArgs(op, device(), {"logits", &logits}, {"labels", &labels}, loss, dLogits, false);
-    checkLogits(op, logits);
-    checkNumel(op, {"labels", &labels}, logits.dim(0),
-               "one class index per sample of logits " + logits.shape().str());
+void CudaBackend::sparseSoftmaxCrossEntropyImpl(const Tensor& logits, const Tensor& labels,
+                                                Tensor& loss, Tensor* dLogits) {
     Scope scope(*this);
     dispatch(logits.dtype(), [&](auto tag) {
         using T = decltype(tag);
@@ -219,11 +191,8 @@ void CudaBackend::sparseSoftmaxCrossEntropy(const Tensor& logits, const Tensor& 
     });
 }
 
-void CudaBackend::crossEntropy(const Tensor& probs, const Tensor& target, double epsilon,
-                               Tensor& loss, Tensor* dProbs) {
-    const char* op = "crossEntropy";
-    checkLossArgs(op, device(), {"probs", &probs}, {"target", &target}, loss, dProbs, true);
-    checkRank(op, {"probs", &probs}, 2);
+void CudaBackend::crossEntropyImpl(const Tensor& probs, const Tensor& target, double epsilon,
+                                   Tensor& loss, Tensor* dProbs) {
     Scope scope(*this);
     dispatch(probs.dtype(), [&](auto tag) {
         using T = decltype(tag);
@@ -232,10 +201,8 @@ void CudaBackend::crossEntropy(const Tensor& probs, const Tensor& target, double
     });
 }
 
-void CudaBackend::sigmoidBinaryCrossEntropy(const Tensor& logits, const Tensor& target,
-                                            Tensor& loss, Tensor* dLogits) {
-    checkLossArgs("sigmoidBinaryCrossEntropy", device(), {"logits", &logits}, {"target", &target},
-                  loss, dLogits, true);
+void CudaBackend::sigmoidBinaryCrossEntropyImpl(const Tensor& logits, const Tensor& target,
+                                                Tensor& loss, Tensor* dLogits) {
     Scope scope(*this);
     dispatch(logits.dtype(), [&](auto tag) {
         using T = decltype(tag);
@@ -245,10 +212,8 @@ void CudaBackend::sigmoidBinaryCrossEntropy(const Tensor& logits, const Tensor& 
     });
 }
 
-void CudaBackend::binaryCrossEntropy(const Tensor& probs, const Tensor& target, double epsilon,
-                                     Tensor& loss, Tensor* dProbs) {
-    checkLossArgs("binaryCrossEntropy", device(), {"probs", &probs}, {"target", &target}, loss,
-                  dProbs, true);
+void CudaBackend::binaryCrossEntropyImpl(const Tensor& probs, const Tensor& target, double epsilon,
+                                         Tensor& loss, Tensor* dProbs) {
     Scope scope(*this);
     dispatch(probs.dtype(), [&](auto tag) {
         using T = decltype(tag);
@@ -258,10 +223,8 @@ void CudaBackend::binaryCrossEntropy(const Tensor& probs, const Tensor& target, 
     });
 }
 
-void CudaBackend::meanSquaredError(const Tensor& pred, const Tensor& target, Tensor& loss,
-                                   Tensor* dPred) {
-    checkLossArgs("meanSquaredError", device(), {"pred", &pred}, {"target", &target}, loss, dPred,
-                  true);
+void CudaBackend::meanSquaredErrorImpl(const Tensor& pred, const Tensor& target, Tensor& loss,
+                                       Tensor* dPred) {
     Scope scope(*this);
     dispatch(pred.dtype(), [&](auto tag) {
         using T = decltype(tag);

@@ -19,16 +19,6 @@ __device__ T flushSubnormal(T v) {
     return dabs(v) < smallestNormal<T>() ? T(0) : v;
 }
 
-void checkState(const char* op, Device device, const Arg& w, const Arg& g,
-                std::initializer_list<Arg> state) {
-    checkArgs(op, device, {w, g});
-    checkSameShape(op, w, g);
-    for (const Arg& s : state) {
-        checkArgs(op, device, {w, s});
-        checkSameShape(op, w, s);
-    }
-}
-
 template <typename T>
 void sgdKernel(cudaStream_t s, int64_t n, T* w, const T* g, T* v, T rate, T m, bool nesterov) {
     if (v == nullptr) {
@@ -71,18 +61,8 @@ void adamKernel(cudaStream_t s, int64_t n, T* w, const T* g, T* m, T* v, T b1, T
 
 }  // namespace
 
-void CudaBackend::sgdUpdate(Tensor& w, const Tensor& g, Tensor* velocity, double lr,
-                            double momentum, bool nesterov) {
-    const char* op = "sgdUpdate";
-    if (velocity == nullptr && (momentum != 0.0 || nesterov)) {
-        throw ConfigError("sgdUpdate: momentum " + std::to_string(momentum) +
-                          " needs a velocity tensor");
-    }
-    if (velocity != nullptr) {
-        checkState(op, device(), {"w", &w}, {"g", &g}, {{"velocity", velocity}});
-    } else {
-        checkState(op, device(), {"w", &w}, {"g", &g}, {});
-    }
+void CudaBackend::sgdUpdateImpl(Tensor& w, const Tensor& g, Tensor* velocity, double lr,
+                                double momentum, bool nesterov) {
     Scope scope(*this);
     dispatch(w.dtype(), [&](auto tag) {
         using T = decltype(tag);
@@ -92,9 +72,8 @@ void CudaBackend::sgdUpdate(Tensor& w, const Tensor& g, Tensor* velocity, double
     });
 }
 
-void CudaBackend::rmspropUpdate(Tensor& w, const Tensor& g, Tensor& accumulator, double lr,
-                                double rho, double epsilon) {
-    checkState("rmspropUpdate", device(), {"w", &w}, {"g", &g}, {{"accumulator", &accumulator}});
+void CudaBackend::rmspropUpdateImpl(Tensor& w, const Tensor& g, Tensor& accumulator, double lr,
+                                    double rho, double epsilon) {
     Scope scope(*this);
     dispatch(w.dtype(), [&](auto tag) {
         using T = decltype(tag);
@@ -103,9 +82,8 @@ void CudaBackend::rmspropUpdate(Tensor& w, const Tensor& g, Tensor& accumulator,
     });
 }
 
-void CudaBackend::adagradUpdate(Tensor& w, const Tensor& g, Tensor& accumulator, double lr,
-                                double epsilon) {
-    checkState("adagradUpdate", device(), {"w", &w}, {"g", &g}, {{"accumulator", &accumulator}});
+void CudaBackend::adagradUpdateImpl(Tensor& w, const Tensor& g, Tensor& accumulator, double lr,
+                                    double epsilon) {
     Scope scope(*this);
     dispatch(w.dtype(), [&](auto tag) {
         using T = decltype(tag);
@@ -114,13 +92,9 @@ void CudaBackend::adagradUpdate(Tensor& w, const Tensor& g, Tensor& accumulator,
     });
 }
 
-void CudaBackend::adamUpdate(Tensor& w, const Tensor& g, Tensor& m, Tensor& v, double lr,
-                             double beta1, double beta2, double epsilon, int64_t step,
-                             double weightDecay) {
-    checkState("adamUpdate", device(), {"w", &w}, {"g", &g}, {{"m", &m}, {"v", &v}});
-    if (step < 1) {
-        throw ConfigError("adamUpdate: step " + std::to_string(step) + " must be 1 or more");
-    }
+void CudaBackend::adamUpdateImpl(Tensor& w, const Tensor& g, Tensor& m, Tensor& v, double lr,
+                                 double beta1, double beta2, double epsilon, int64_t step,
+                                 double weightDecay) {
     const double t = double(step);
     const double lrT = lr * std::sqrt(1.0 - std::pow(beta2, t)) / (1.0 - std::pow(beta1, t));
     Scope scope(*this);

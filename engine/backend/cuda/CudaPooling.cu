@@ -22,24 +22,20 @@ struct PoolDims {
     bool includePadding;
 };
 
-PoolDims poolDims(const char* op, Device device, const Arg& x, const Arg& y,
-                  const Pool2DGeometry& g, PoolMode mode) {
-    checkArgs(op, device, {x, y});
-    Shape expected;
-    try {
-        expected = g.outputShape(x.tensor->shape());
-    } catch (const ShapeError& e) {
-        throw ShapeError(std::string(op) + ": " + e.what());
-    }
-    if (y.tensor->shape() != expected) {
-        throw ShapeError(std::string(op) + ": " + y.name + " " + y.tensor->shape().str() +
-                         " should have shape " + expected.str() + " for " + x.name + " " +
-                         x.tensor->shape().str());
-    }
-    const Shape& xs = x.tensor->shape();
-    return {xs[0] * xs[1], xs[2],     xs[3],     expected[2],
-            expected[3],   g.kernelH, g.kernelW, g.strideH,
-            g.strideW,     g.padTop,  g.padLeft, mode == PoolMode::AverageIncludePadding};
+// x [N,C,H,W] pooled into y [N,C,P,Q] (or dy, its gradient).
+PoolDims poolDims(const Tensor& x, const Tensor& y, const Pool2DGeometry& g, PoolMode mode) {
+    return {x.dim(0) * x.dim(1),
+            x.dim(2),
+            x.dim(3),
+            y.dim(2),
+            y.dim(3),
+            g.kernelH,
+            g.kernelW,
+            g.strideH,
+            g.strideW,
+            g.padTop,
+            g.padLeft,
+            mode == PoolMode::AverageIncludePadding};
 }
 
 // The part of window (p, q) inside the input: rows [h0, h1), columns [w0, w1).
@@ -146,19 +142,6 @@ void poolBackward(cudaStream_t s, bool max, const T* x, const T* dy, T* dx, Pool
     });
 }
 
-// [N,C] or [N,C,1,1] for input [N,C,H,W].
-void checkGlobalPoolShapes(const char* op, Device device, const Arg& x, const Arg& y) {
-    checkArgs(op, device, {x, y});
-    checkRank(op, x, 4);
-    const Shape& xs = x.tensor->shape();
-    const Shape& ys = y.tensor->shape();
-    if (ys != Shape{xs[0], xs[1]} && ys != Shape{xs[0], xs[1], 1, 1}) {
-        throw ShapeError(std::string(op) + ": " + y.name + " " + ys.str() + " should be " +
-                         Shape{xs[0], xs[1]}.str() + " or " + Shape{xs[0], xs[1], 1, 1}.str() +
-                         " for " + x.name + " " + xs.str());
-    }
-}
-
 // One warp per plane: the lanes sum its cells (in double) and combine by shuffles.
 template <typename T>
 __global__ void globalAveragePoolKernel(const T* x, int64_t planes, int64_t cells, T* y) {
@@ -185,13 +168,6 @@ void globalAveragePoolBackwardKernel(cudaStream_t s, const T* dy, T* dx, int64_t
             [=] __device__(int64_t i) { dx[i] = static_cast<T>(dy[i / cells] / double(cells)); });
 }
 
-Shape paddedShape(const char* op, const Shape& x, const Padding2D& p) {
-    if (p.top < 0 || p.bottom < 0 || p.left < 0 || p.right < 0) {
-        throw ShapeError(std::string(op) + ": padding must not be negative");
-    }
-    return Shape{x[0], x[1], x[2] + p.top + p.bottom, x[3] + p.left + p.right};
-}
-
 // Unpadded [planes, h, w] inside padded [planes, ph, pw] at (top, left).
 struct PadDims {
     int64_t planes, h, w, ph, pw, top, left;
@@ -215,9 +191,9 @@ void padBackward(cudaStream_t s, const T* dy, T* dx, PadDims d) {
 
 }  // namespace
 
-void CudaBackend::pool2dForward(PoolMode mode, const Tensor& x, const Pool2DGeometry& g,
-                                Tensor& y) {
-    PoolDims d = poolDims("pool2dForward", device(), {"x", &x}, {"y", &y}, g, mode);
+void CudaBackend::pool2dForwardImpl(PoolMode mode, const Tensor& x, const Pool2DGeometry& g,
+                                    Tensor& y) {
+    PoolDims d = poolDims(x, y, g, mode);
     Scope scope(*this);
     dispatch(x.dtype(), [&](auto tag) {
         using T = decltype(tag);
@@ -225,13 +201,9 @@ void CudaBackend::pool2dForward(PoolMode mode, const Tensor& x, const Pool2DGeom
     });
 }
 
-void CudaBackend::pool2dBackward(PoolMode mode, const Tensor& x, const Tensor& y, const Tensor& dy,
-                                 const Pool2DGeometry& g, Tensor& dx) {
-    const char* op = "pool2dBackward";
-    PoolDims d = poolDims(op, device(), {"x", &x}, {"dy", &dy}, g, mode);
-    checkArgs(op, device(), {{"x", &x}, {"y", &y}, {"dx", &dx}});
-    checkSameShape(op, {"y", &y}, {"dy", &dy});
-    checkSameShape(op, {"x", &x}, {"dx", &dx});
+void CudaBackend::pool2dBackwardImpl(PoolMode mode, const Tensor& x, const Tensor& /*y*/,
+                                     const Tensor& dy, const Pool2DGeometry& g, Tensor& dx) {
+    PoolDims d = poolDims(x, dy, g, mode);
     Scope scope(*this);
     dispatch(x.dtype(), [&](auto tag) {
         using T = decltype(tag);
@@ -240,8 +212,7 @@ void CudaBackend::pool2dBackward(PoolMode mode, const Tensor& x, const Tensor& y
     });
 }
 
-void CudaBackend::globalAveragePoolForward(const Tensor& x, Tensor& y) {
-    checkGlobalPoolShapes("globalAveragePoolForward", device(), {"x", &x}, {"y", &y});
+void CudaBackend::globalAveragePoolForwardImpl(const Tensor& x, Tensor& y) {
     const int64_t planes = x.dim(0) * x.dim(1), cells = x.dim(2) * x.dim(3);
     if (planes == 0) {
         return;
@@ -255,8 +226,7 @@ void CudaBackend::globalAveragePoolForward(const Tensor& x, Tensor& y) {
     });
 }
 
-void CudaBackend::globalAveragePoolBackward(const Tensor& dy, Tensor& dx) {
-    checkGlobalPoolShapes("globalAveragePoolBackward", device(), {"dx", &dx}, {"dy", &dy});
+void CudaBackend::globalAveragePoolBackwardImpl(const Tensor& dy, Tensor& dx) {
     const int64_t cells = dx.dim(2) * dx.dim(3);
     Scope scope(*this);
     dispatch(dx.dtype(), [&](auto tag) {
@@ -265,10 +235,7 @@ void CudaBackend::globalAveragePoolBackward(const Tensor& dy, Tensor& dx) {
     });
 }
 
-void CudaBackend::pad2dForward(const Tensor& x, const Padding2D& p, Tensor& y) {
-    checkArgs("pad2dForward", device(), {{"x", &x}, {"y", &y}});
-    checkRank("pad2dForward", {"x", &x}, 4);
-    checkShape("pad2dForward", {"y", &y}, paddedShape("pad2dForward", x.shape(), p));
+void CudaBackend::pad2dForwardImpl(const Tensor& x, const Padding2D& p, Tensor& y) {
     PadDims d{x.dim(0) * x.dim(1), x.dim(2), x.dim(3), y.dim(2), y.dim(3), p.top, p.left};
     Scope scope(*this);
     dispatch(x.dtype(), [&](auto tag) {
@@ -277,10 +244,7 @@ void CudaBackend::pad2dForward(const Tensor& x, const Padding2D& p, Tensor& y) {
     });
 }
 
-void CudaBackend::pad2dBackward(const Tensor& dy, const Padding2D& p, Tensor& dx) {
-    checkArgs("pad2dBackward", device(), {{"dy", &dy}, {"dx", &dx}});
-    checkRank("pad2dBackward", {"dx", &dx}, 4);
-    checkShape("pad2dBackward", {"dy", &dy}, paddedShape("pad2dBackward", dx.shape(), p));
+void CudaBackend::pad2dBackwardImpl(const Tensor& dy, const Padding2D& p, Tensor& dx) {
     PadDims d{dx.dim(0) * dx.dim(1), dx.dim(2), dx.dim(3), dy.dim(2), dy.dim(3), p.top, p.left};
     Scope scope(*this);
     dispatch(dx.dtype(), [&](auto tag) {

@@ -1,4 +1,4 @@
-// Status checks and argument checks of the CUDA backend.
+// Status checks of the CUDA backend: a failed CUDA, cuBLAS or cuDNN call as a BackendError.
 
 #include "backend/cuda/CudaSupport.h"
 
@@ -18,10 +18,6 @@ std::string shortPath(const char* file) {
                        const std::string& reason) {
     throw BackendError(std::string(library) + " call " + call + " failed at " + shortPath(file) +
                        ":" + std::to_string(line) + ": " + reason);
-}
-
-std::string describe(const Arg& arg) {
-    return std::string(arg.name) + " " + arg.tensor->shape().str();
 }
 
 }  // namespace
@@ -44,59 +40,6 @@ void throwCudnnError(cudnnStatus_t status, const char* call, const char* file, i
         reason += " (" + std::string(detail) + ")";
     }
     fail("cuDNN", call, file, line, reason);
-}
-
-void checkArgs(const char* op, Device device, std::initializer_list<Arg> args) {
-    const Tensor* first = nullptr;
-    const char* firstName = "";
-    for (const Arg& arg : args) {
-        if (!arg.tensor->defined()) {
-            throw ShapeError(std::string(op) + ": " + arg.name + " is an undefined tensor");
-        }
-        if (arg.tensor->device() != device) {
-            throw BackendError(std::string(op) + ": " + arg.name + " lives on " +
-                               arg.tensor->device().str() + ", the " + device.str() +
-                               " backend needs tensors on " + device.str() +
-                               " (copy it there with Backend::copy)");
-        }
-        if (first == nullptr) {
-            first = arg.tensor;
-            firstName = arg.name;
-        } else if (arg.tensor->dtype() != first->dtype()) {
-            throw ShapeError(std::string(op) + ": " + arg.name + " is " +
-                             dtypeName(arg.tensor->dtype()) + " but " + firstName + " is " +
-                             dtypeName(first->dtype()));
-        }
-    }
-}
-
-void checkShape(const char* op, const Arg& arg, const Shape& expected) {
-    if (arg.tensor->shape() != expected) {
-        throw ShapeError(std::string(op) + ": " + describe(arg) + " should have shape " +
-                         expected.str());
-    }
-}
-
-void checkSameShape(const char* op, const Arg& a, const Arg& b) {
-    if (a.tensor->shape() != b.tensor->shape()) {
-        throw ShapeError(std::string(op) + ": " + describe(a) + " and " + describe(b) +
-                         " must have the same shape");
-    }
-}
-
-void checkNumel(const char* op, const Arg& arg, int64_t n, const std::string& what) {
-    if (arg.tensor->numel() != n) {
-        throw ShapeError(std::string(op) + ": " + describe(arg) + " should have " +
-                         std::to_string(n) + " elements (" + what + ")");
-    }
-}
-
-void checkRank(const char* op, const Arg& arg, size_t rank, bool orMore) {
-    bool ok = orMore ? arg.tensor->rank() >= rank : arg.tensor->rank() == rank;
-    if (!ok) {
-        throw ShapeError(std::string(op) + ": " + describe(arg) + " should have rank " +
-                         (orMore ? "at least " : "") + std::to_string(rank));
-    }
 }
 
 }  // namespace loom::cuda

@@ -1,7 +1,7 @@
 #pragma once
 // Host-side helpers shared by the CUDA backend's files: status checks that turn every failed
 // CUDA, cuBLAS and cuDNN call into a BackendError naming the call, where it was made and why,
-// and the argument checks every op starts with (the same messages as the CPU backend's).
+// and dtype dispatch. (Backend's public ops check every op's arguments before it gets here.)
 
 #include <loom/Error.h>
 #include <loom/Tensor.h>
@@ -10,7 +10,6 @@
 #include <cuda_runtime.h>
 #include <cudnn.h>
 
-#include <initializer_list>
 #include <string>
 
 namespace loom::cuda {
@@ -52,23 +51,6 @@ inline void checkCudnn(cudnnStatus_t status, const char* call, const char* file,
     ::loom::cuda::checkCuda(cudaGetLastError(), "launch of " kernel, __FILE__, __LINE__)
 
 namespace loom::cuda {
-
-/// A named tensor argument, so that error messages can say which one is wrong.
-struct Arg {
-    const char* name;
-    const Tensor* tensor;
-};
-
-/// Every tensor is defined, lives on `device` and has the first one's dtype.
-void checkArgs(const char* op, Device device, std::initializer_list<Arg> args);
-/// The tensor has exactly the expected shape.
-void checkShape(const char* op, const Arg& arg, const Shape& expected);
-/// Both tensors have the same shape.
-void checkSameShape(const char* op, const Arg& a, const Arg& b);
-/// The tensor has n elements (any shape): per-channel vectors and scalar results.
-void checkNumel(const char* op, const Arg& arg, int64_t n, const std::string& what);
-/// The tensor has rank `rank` (or at least `rank` when orMore).
-void checkRank(const char* op, const Arg& arg, size_t rank, bool orMore = false);
 
 /// Calls f with a value of the element type of dtype (float or double).
 template <typename F>
