@@ -37,7 +37,6 @@ private:
     bool isChain() const;
     void trackFlattened(const Graph::Node& node);
     nlohmann::json layerConfig(const Graph::Node& node) const;
-    nlohmann::json channelAxis(const Graph::Node& node, int64_t loomAxis) const;
 
     const Graph& m_graph;
     std::vector<const Graph::Node*> m_layers;

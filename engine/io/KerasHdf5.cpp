@@ -168,23 +168,6 @@ void assignKeras3Weights(KerasModel& model, const h5::File& file, KerasWeightRea
     checkAllAssigned(model.graph, assigned);
 }
 
-/// A layer's parameter names in Keras' weight order (assignKerasWeights' order).
-std::vector<std::string> kerasWeightOrder(Layer& layer) {
-    std::vector<std::string> names;
-    if (layer.type() == "BatchNormalization") {
-        for (const char* name : {"gamma", "beta", "moving_mean", "moving_variance"}) {
-            if (layer.findParameter(name) != nullptr) {
-                names.push_back(name);
-            }
-        }
-        return names;
-    }
-    for (const Parameter& p : layer.parameters()) {
-        names.push_back(p.name);
-    }
-    return names;
-}
-
 /// TensorFlow variable name (weight name without ":0") -> the Loom "layer/weight" it became.
 std::map<std::string, std::string> variableNames(KerasModel& model,
                                                  const std::vector<LayerWeights>& layers) {

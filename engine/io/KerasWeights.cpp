@@ -10,17 +10,6 @@ namespace loom {
 
 using nlohmann::json;
 
-Tensor oihwToHwio(const Tensor& w) {
-    const int64_t out = w.dim(0), in = w.dim(1), kh = w.dim(2), kw = w.dim(3);
-    std::vector<float> src = w.toVector(), dst(src.size());
-    for (int64_t o = 0; o < out; ++o)
-        for (int64_t i = 0; i < in; ++i)
-            for (int64_t y = 0; y < kh; ++y)
-                for (int64_t x = 0; x < kw; ++x)
-                    dst[((y * kw + x) * in + i) * out + o] = src[((o * in + i) * kh + y) * kw + x];
-    return Tensor::fromVector(Shape{kh, kw, in, out}, dst);
-}
-
 namespace {
 
 /// An HWIO kernel turned half a circle in its spatial axes: Theano's convolution with w is
@@ -114,8 +103,7 @@ std::map<std::string, std::string> denseLayersAfterFlatten(const Graph& graph) {
             continue;
         }
         const Graph::Node* from = &graph.node(node.inputs[0]);
-        while ((from->layer->type() == "Dropout" || from->layer->type() == "Activation") &&
-               from->inputs.size() == 1) {
+        while (from->layer->kind().keepsElementOrder && from->inputs.size() == 1) {
             from = &graph.node(from->inputs[0]);
         }
         if (from->layer->type() == "Flatten" &&

@@ -4,6 +4,7 @@
 // bringing Keras 1 and Theano kernels into Keras 2's layout before assignKerasWeights.
 
 #include "io/Hdf5File.h"
+#include "io/KerasLayerFormat.h"
 
 #include <loom/Error.h>
 #include <loom/KerasModel.h>
@@ -25,9 +26,6 @@ auto withFileName(const std::string& path, const Read& read) {
         throw IoError(message.rfind(path, 0) == 0 ? message : path + ": " + message);
     }
 }
-
-/// OIHW [O, I, kh, kw] (Loom's and Keras 1 'th' kernels) -> Keras 2's HWIO [kh, kw, I, O].
-Tensor oihwToHwio(const Tensor& w);
 
 /// How a file's weights were written, which decides how they become Keras 2's layout.
 struct KerasWeightOrigin {
@@ -75,7 +73,7 @@ std::vector<std::pair<std::string, std::string>> keras3VariablePaths(const nlohm
 std::vector<Tensor> readKeras3Variables(const h5::File& file, const std::string& vars,
                                         KerasWeightReader& reader);
 
-/// Dense layer -> the Flatten of an image it reads, through Dropout and Activation layers:
+/// Dense layer -> the Flatten of an image it reads, through element-wise layers (Dropout):
 /// the rows whose order differs between channels_last Keras and Loom. The graph is built.
 std::map<std::string, std::string> denseLayersAfterFlatten(const Graph& graph);
 

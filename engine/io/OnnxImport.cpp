@@ -1,5 +1,5 @@
 // ONNX model -> Loom graph: the driver (inputs, node order, outputs, weights) and the services
-// the op converters in OnnxImportOps.cpp use.
+// the op converters in the layer kinds' files use.
 
 #include <loom/OnnxImport.h>
 
@@ -348,11 +348,89 @@ const OnnxNode* OnnxImporter::soleConsumer(const std::string& tensor) const {
 
 Layer* OnnxImporter::fusableProducer(const OnnxNode& node, size_t index) {
     Layer& producer = m_graph.layer(layerInput(node, index));
-    static const std::set<std::string> fusable = {"Dense", "Conv2D", "DepthwiseConv2D"};
-    const bool free = fusable.count(producer.type()) != 0 &&
-                      producer.activation() == ActivationKind::Linear &&
+    // A layer with a bias and a fused activation (Dense, the convolutions).
+    const bool fusable = producer.params().has("use_bias") && producer.params().has("activation");
+    const bool free = fusable && producer.activation() == ActivationKind::Linear &&
                       soleConsumer(node.inputs[index]) == &node;
     return free ? &producer : nullptr;
+}
+
+void OnnxImporter::applyActivation(const OnnxNode& node, const std::string& activation,
+                                   std::optional<float> alpha) {
+    if (Layer* producer = fusableProducer(node, 0)) {
+        // A fused activation's alpha is Keras' default for its kind (leaky_relu 0.2, relu6 6):
+        // set it, and keep it only when that is the node's alpha.
+        producer->params().set("activation", activation);
+        if (!alpha || static_cast<float>(producer->activationAlpha()) == *alpha) {
+            bindLayer(output(node), producer->name());
+            return;
+        }
+        producer->params().set("activation", "linear");
+    }
+    const std::string input = layerInput(node, 0);
+    std::string layer;
+    if (activation == "leaky_relu") {
+        layer = addLayer(node, "LeakyReLU", {{"alpha", *alpha}}, {input});
+    } else if (activation == "elu") {
+        layer = addLayer(node, "ELU", {{"alpha", *alpha}}, {input});
+    } else if (activation == "relu6") {
+        layer = addLayer(node, "ReLU", {{"max_value", *alpha}}, {input});
+    } else {
+        layer = addLayer(node, "Activation", {{"activation", activation}}, {input});
+    }
+    bindLayer(output(node), layer);
+}
+
+int64_t OnnxImporter::axis(const OnnxNode& node, int64_t axis, int64_t rank) const {
+    const int64_t a = axis < 0 ? axis + rank : axis;
+    if (a < 0 || a >= rank) {
+        fail(node, "axis " + std::to_string(axis) + " does not exist in a tensor of rank " +
+                       std::to_string(rank));
+    }
+    if (a == 0) {
+        fail(node, "works along the batch axis, which Loom's layers leave alone");
+    }
+    return a;
+}
+
+std::optional<Tensor> channelBias(const Tensor& c, const Shape& sample,
+                                  std::optional<int64_t> legacyAxis) {
+    const auto rank = static_cast<int64_t>(sample.rank()) + 1;
+    const auto cRank = static_cast<int64_t>(c.rank());
+    const int64_t start = legacyAxis.value_or(rank - cRank);
+    if (start < 0 || start + cRank > rank) {
+        return std::nullopt;
+    }
+    const int64_t channels = sample[0];
+    bool perChannel = false;
+    for (int64_t j = 0; j < cRank; ++j) {
+        const int64_t axis = start + j, d = c.dim(static_cast<size_t>(j));
+        if (axis == 1 && d == channels) {
+            perChannel = true;
+        } else if (d != 1) {
+            return std::nullopt;
+        }
+    }
+    return perChannel ? c.reshape(Shape{channels}).clone()
+                      : Tensor::full(Shape{channels}, c.numel() == 1 ? c.at(0) : 0.0);
+}
+
+OnnxOpConverter findOnnxOpConverter(const std::string& opType) {
+    static const std::map<std::string, OnnxOpConverter> converters = [] {
+        std::map<std::string, OnnxOpConverter> all = {
+            {"Identity", convertOnnxIdentity},
+            {"Constant", convertOnnxConstant},
+            {"Transpose", convertOnnxTranspose},
+        };
+        for (const LayerKind* kind : LayerRegistry::instance().all()) {
+            for (const auto& [op, converter] : kind->onnx.readers) {
+                all.emplace(op, converter);
+            }
+        }
+        return all;
+    }();
+    auto it = converters.find(opType);
+    return it == converters.end() ? nullptr : it->second;
 }
 
 Graph graphFromOnnx(const OnnxModel& model, const std::string& source) {

@@ -1,7 +1,7 @@
 #pragma once
-/// Internal: the state of one ONNX import and the services its op converters use
-/// (OnnxImportOps.cpp holds one converter per ONNX op). Every ONNX tensor name is bound either
-/// to a constant (an initializer, a Constant node, a folded Transpose) or to the Loom layer
+/// Internal: the state of one ONNX import and the services its op converters use (each layer
+/// kind's file holds the converters of the ONNX ops it reads). Every ONNX tensor name is bound
+/// either to a constant (an initializer, a Constant node, a folded Transpose) or to the Loom layer
 /// whose output it is; converters read their inputs through those bindings, add layers, record
 /// the weights to assign once the graph is built, and bind their outputs.
 
@@ -10,6 +10,7 @@
 #include <loom/OnnxModel.h>
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -86,6 +87,19 @@ public:
     Layer* fusableProducer(const OnnxNode& node, size_t index);
     /// Marks a later node as converted already (fused into the current one).
     void absorb(const OnnxNode& node) { m_absorbed.insert(&node); }
+    /// An element-wise activation: fused into the Dense or convolution before it when that
+    /// layer's output feeds nothing else and the layer's fused form has this alpha; else a
+    /// layer of its own (LeakyReLU, ELU and a capped ReLU carry their alpha; the others are an
+    /// Activation layer).
+    void applyActivation(const OnnxNode& node, const std::string& activation,
+                         std::optional<float> alpha = std::nullopt);
+    /// The rank of a layer's output, batch axis included.
+    int64_t rankOf(const std::string& layer) const {
+        return static_cast<int64_t>(shapeOf(layer).rank()) + 1;
+    }
+    /// An axis of a tensor of the given rank (batch included), negative ones counted from the
+    /// end; fails when it does not exist or is the batch axis.
+    int64_t axis(const OnnxNode& node, int64_t axis, int64_t rank) const;
 
 private:
     struct Constant {
@@ -114,31 +128,20 @@ private:
     std::map<std::string, std::map<std::string, Tensor>> m_weights;
 };
 
-/// The converters of the ops that only move or reshape data (OnnxImportShapeOps.cpp); the
-/// table in OnnxImportOps.cpp lists them, and those below, with its own.
-void convertFlatten(OnnxImporter& imp, const OnnxNode& node);
-void convertReshape(OnnxImporter& imp, const OnnxNode& node);
-void convertSqueeze(OnnxImporter& imp, const OnnxNode& node);
-void convertUnsqueeze(OnnxImporter& imp, const OnnxNode& node);
-void convertConcat(OnnxImporter& imp, const OnnxNode& node);
-void convertPad(OnnxImporter& imp, const OnnxNode& node);
-void convertIdentity(OnnxImporter& imp, const OnnxNode& node);
-void convertConstant(OnnxImporter& imp, const OnnxNode& node);
-void convertTranspose(OnnxImporter& imp, const OnnxNode& node);
+/// The importer's own converters (OnnxImportConstants.cpp): the ops no layer computes.
+void convertOnnxIdentity(OnnxImporter& imp, const OnnxNode& node);
+void convertOnnxConstant(OnnxImporter& imp, const OnnxNode& node);
+void convertOnnxTranspose(OnnxImporter& imp, const OnnxNode& node);
 
-/// The converters of the activations and dropout (OnnxImportActivations.cpp).
-void convertRelu(OnnxImporter& imp, const OnnxNode& node);
-void convertSigmoid(OnnxImporter& imp, const OnnxNode& node);
-void convertTanh(OnnxImporter& imp, const OnnxNode& node);
-void convertLeakyRelu(OnnxImporter& imp, const OnnxNode& node);
-void convertElu(OnnxImporter& imp, const OnnxNode& node);
-void convertClip(OnnxImporter& imp, const OnnxNode& node);
-void convertSoftmax(OnnxImporter& imp, const OnnxNode& node);
-void convertDropout(OnnxImporter& imp, const OnnxNode& node);
-
-/// Converts one node of its op type. Defined in OnnxImportOps.cpp.
-using OnnxOpConverter = void (*)(OnnxImporter&, const OnnxNode&);
-/// The converter for an op of the default domain, or null when Loom has none.
+/// The converter for an op of the default domain: the importer's own, or the one a layer kind
+/// declares (LayerKind::onnx.readers); null when Loom has none.
 OnnxOpConverter findOnnxOpConverter(const std::string& opType);
+
+/// A constant c broadcast against a layer's output [N, sample...] as a bias per channel (the
+/// first per-sample axis): c's dims, aligned from the right (numpy broadcasting) or from
+/// legacyAxis (opset < 7), must be 1 everywhere but on the channel axis, where they are 1 or
+/// the channel count. Returns the per-channel values, or nothing when c is no such bias.
+std::optional<Tensor> channelBias(const Tensor& c, const Shape& sample,
+                                  std::optional<int64_t> legacyAxis);
 
 }  // namespace loom

@@ -19,6 +19,9 @@ public:
             dx[0] = dy;
         }
     }
+
+    /// The activation node is the layer's whole ONNX form.
+    static void toOnnx(OnnxLayerWriter& w) { w.addActivation(w.input()); }
 };
 
 /// An activation layer with a fixed kind and an "alpha" parameter (LeakyReLU, ELU).

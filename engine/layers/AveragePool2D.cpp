@@ -5,14 +5,21 @@
 namespace loom::layers {
 namespace {
 
+KerasLayerImport fromKeras(const KerasLayerReader& r) {
+    return Pooling2D::fromKeras(r, "AveragePool2D");
+}
+
 LayerKind kind() {
     LayerKind k;
     k.type = "AveragePool2D";
     k.category = "Pooling";
     k.description = "Mean of each window";
     k.params = Pooling2D::paramSpecs();
-    k.kerasClass = "AveragePooling2D";
-    k.onnxOp = "AveragePool";
+    k.keras.className = "AveragePooling2D";
+    k.keras.read = fromKeras;
+    k.keras.write = Pooling2D::toKeras;
+    k.onnx.write = Pooling2D::toOnnx;
+    k.onnx.readers = {{"AveragePool", Pooling2D::fromOnnx}};
     k.create = [] { return std::make_unique<Pooling2D>(PoolMode::AverageExcludePadding); };
     return k;
 }

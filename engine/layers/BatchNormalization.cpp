@@ -122,6 +122,86 @@ private:
     Tensor m_scratchDGamma, m_scratchDBeta, m_scratchDx;
 };
 
+KerasLayerImport fromKeras(const KerasLayerReader& r) {
+    if (r.axis() != 1) {
+        r.fail("only the channel axis can be normalised in Loom");
+    }
+    const nlohmann::json& cfg = r.config();
+    return r.sameRank("BatchNormalization", {{"momentum", cfg.value("momentum", 0.99)},
+                                             {"epsilon", cfg.value("epsilon", 1e-3)},
+                                             {"center", cfg.value("center", true)},
+                                             {"scale", cfg.value("scale", true)}});
+}
+
+void toKeras(KerasLayerWriter& w) {
+    const ParamSet& p = w.params();
+    w.config().update({{"axis", -1},
+                       {"momentum", p.getFloat("momentum")},
+                       {"epsilon", p.getFloat("epsilon")},
+                       {"center", p.getBool("center")},
+                       {"scale", p.getBool("scale")},
+                       {"beta_initializer", KerasLayerWriter::initializer("zeros")},
+                       {"gamma_initializer", KerasLayerWriter::initializer("ones")},
+                       {"moving_mean_initializer", KerasLayerWriter::initializer("zeros")},
+                       {"moving_variance_initializer", KerasLayerWriter::initializer("ones")},
+                       {"beta_regularizer", nullptr},
+                       {"gamma_regularizer", nullptr},
+                       {"beta_constraint", nullptr},
+                       {"gamma_constraint", nullptr}});
+}
+
+/// ONNX always scales and shifts: a layer without gamma or beta exports ones or zeros.
+void toOnnx(OnnxLayerWriter& w) {
+    const Shape channels{w.outputShape()[0]};
+    const std::string scale = w.params().getBool("scale")
+                                  ? w.addWeight("gamma")
+                                  : w.addConstant("gamma", Tensor::full(channels, 1.0));
+    const std::string shift = w.params().getBool("center")
+                                  ? w.addWeight("beta")
+                                  : w.addConstant("beta", Tensor::zeros(channels));
+    w.addNode("BatchNormalization",
+              {w.input(), scale, shift, w.addWeight("moving_mean"), w.addWeight("moving_variance")},
+              w.output())
+        .attributes = {
+        OnnxLayerWriter::floatAttribute("epsilon", w.params().getFloat("epsilon")),
+        OnnxLayerWriter::floatAttribute("momentum", w.params().getFloat("momentum"))};
+}
+
+void convertBatchNorm(OnnxImporter& imp, const OnnxNode& node) {
+    const std::string input = imp.layerInput(node, 0);
+    const Shape sample = imp.shapeOf(input);
+    const int64_t channels = sample[0];
+    static const char* const names[] = {"gamma", "beta", "moving_mean", "moving_variance"};
+    std::vector<Tensor> weights;
+    for (size_t i = 1; i <= 4; ++i) {
+        weights.push_back(imp.constant(node, i));
+        if (weights.back().numel() != channels) {
+            imp.fail(node, "input '" + node.inputs[i] + "' holds " +
+                               std::to_string(weights.back().numel()) + " values for " +
+                               std::to_string(channels) + " channels");
+        }
+    }
+    if (node.getInt("spatial", 1) != 1 || node.getInt("training_mode", 0) != 0) {
+        imp.fail(node, "only inference-mode, per-channel batch normalisation maps to Loom");
+    }
+    // Loom's layer takes [F] or [C, H, W]; ONNX's normalises axis 1 of any rank, which a
+    // [C, rest, 1] view gives.
+    const bool wrapped = sample.rank() != 1 && sample.rank() != 3;
+    const std::string in =
+        wrapped ? imp.addReshape(node, input, Shape{channels, sample.numel() / channels, 1}, "_3d")
+                : input;
+    const std::string bn = imp.addLayer(node, "BatchNormalization",
+                                        {{"epsilon", node.getFloat("epsilon", 1e-5f)},
+                                         {"momentum", node.getFloat("momentum", 0.9f)},
+                                         {"center", true},
+                                         {"scale", true}},
+                                        {in});
+    for (size_t i = 0; i < weights.size(); ++i) {
+        imp.setWeight(bn, names[i], weights[i].reshape(Shape{channels}));
+    }
+    imp.bindLayer(imp.output(node), wrapped ? imp.addReshape(node, bn, sample, "_shape") : bn);
+}
+
 LayerKind kind() {
     LayerKind k;
     k.type = "BatchNormalization";
@@ -134,8 +214,12 @@ LayerKind kind() {
         ParamSpec::boolean("center", true, "Learn a shift (beta)"),
         ParamSpec::boolean("scale", true, "Learn a scale (gamma)"),
     };
-    k.kerasClass = "BatchNormalization";
-    k.onnxOp = "BatchNormalization";
+    k.keras.className = "BatchNormalization";
+    k.keras.read = fromKeras;
+    k.keras.write = toKeras;
+    k.keras.weightOrder = {"gamma", "beta", "moving_mean", "moving_variance"};
+    k.onnx.write = toOnnx;
+    k.onnx.readers = {{"BatchNormalization", convertBatchNorm}};
     k.create = [] { return std::make_unique<BatchNormalization>(); };
     return k;
 }

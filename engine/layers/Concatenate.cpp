@@ -58,6 +58,36 @@ private:
     }
 };
 
+KerasLayerImport fromKeras(const KerasLayerReader& r) {
+    return r.sameRank("Concatenate", {{"axis", r.axis()}});
+}
+
+void toKeras(KerasLayerWriter& w) {
+    w.config()["axis"] = w.channelAxis(w.params().getInt("axis"));
+}
+
+void toOnnx(OnnxLayerWriter& w) {
+    // Both count the batch as axis 0.
+    w.addNode("Concat", w.inputs(), w.output()).attributes = {
+        OnnxLayerWriter::intAttribute("axis", w.params().getInt("axis"))};
+}
+
+void convertConcat(OnnxImporter& imp, const OnnxNode& node) {
+    std::vector<std::string> inputs;
+    for (size_t i = 0; i < node.inputs.size(); ++i) {
+        inputs.push_back(imp.layerInput(node, i));
+    }
+    if (inputs.empty() || !node.has("axis")) {
+        imp.fail(node, "needs inputs and an axis");
+    }
+    const int64_t axis = imp.axis(node, node.getInt("axis", 1), imp.rankOf(inputs[0]));
+    if (inputs.size() == 1) {
+        imp.alias(node, 0, imp.output(node));
+        return;
+    }
+    imp.bindLayer(imp.output(node), imp.addLayer(node, "Concatenate", {{"axis", axis}}, inputs));
+}
+
 LayerKind kind() {
     LayerKind k;
     k.type = "Concatenate";
@@ -67,8 +97,11 @@ LayerKind kind() {
                                    "Axis to join along, counting the batch as 0 (1 = channels)")};
     k.minInputs = 2;
     k.maxInputs = -1;
-    k.kerasClass = "Concatenate";
-    k.onnxOp = "Concat";
+    k.keras.className = "Concatenate";
+    k.keras.read = fromKeras;
+    k.keras.write = toKeras;
+    k.onnx.write = toOnnx;
+    k.onnx.readers = {{"Concat", convertConcat}};
     k.create = [] { return std::make_unique<Concatenate>(); };
     return k;
 }

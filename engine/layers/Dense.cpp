@@ -54,6 +54,107 @@ public:
     }
 };
 
+KerasLayerImport fromKeras(const KerasLayerReader& r) {
+    return {"Dense",
+            {{"units", r.config().at("units")},
+             {"use_bias", r.config().value("use_bias", true)},
+             {"activation", r.activation()}},
+            1};
+}
+
+void toKeras(KerasLayerWriter& w) {
+    w.config()["units"] = w.params().getInt("units");
+    w.config()["activation"] = w.activation();
+    w.addWeightKeys("kernel");
+}
+
+void toOnnx(OnnxLayerWriter& w) {
+    std::vector<std::string> inputs = {w.input(), w.addWeight("kernel")};
+    if (w.params().getBool("use_bias")) {
+        inputs.push_back(w.addWeight("bias"));
+    }
+    // Loom's kernel is [in, units], so B needs no transpose.
+    w.addNode("Gemm", inputs, w.output());
+}
+
+/// The data input of a Gemm or MatMul, which Loom's Dense takes as [N, features].
+std::string flatInput(OnnxImporter& imp, const OnnxNode& node) {
+    const std::string input = imp.layerInput(node, 0);
+    if (imp.shapeOf(input).rank() != 1) {
+        imp.fail(node, "multiplies samples of shape " + imp.shapeOf(input).str() +
+                           "; Loom's Dense takes flat samples (Flatten them first)");
+    }
+    return input;
+}
+
+Tensor transposed(const Tensor& m) {
+    const int64_t rows = m.dim(0), cols = m.dim(1);
+    const std::vector<float> src = m.toVector();
+    std::vector<float> dst(src.size());
+    for (int64_t r = 0; r < rows; ++r) {
+        for (int64_t c = 0; c < cols; ++c) {
+            dst[c * rows + r] = src[r * cols + c];
+        }
+    }
+    return Tensor::fromVector(Shape{cols, rows}, dst);
+}
+
+std::string addDense(OnnxImporter& imp, const OnnxNode& node, const std::string& input,
+                     const Tensor& kernel, const Tensor& bias) {
+    const std::string dense = imp.addLayer(
+        node, "Dense", {{"units", kernel.dim(1)}, {"use_bias", bias.defined()}}, {input});
+    imp.setWeight(dense, "kernel", kernel);
+    if (bias.defined()) {
+        imp.setWeight(dense, "bias", bias);
+    }
+    return dense;
+}
+
+void convertGemm(OnnxImporter& imp, const OnnxNode& node) {
+    const std::string input = flatInput(imp, node);
+    if (node.getInt("transA", 0) != 0) {
+        imp.fail(node, "transA 1 is not supported: the network's data must be A");
+    }
+    const Tensor b = imp.constant(node, 1);
+    if (b.rank() != 2) {
+        imp.fail(node, "B has shape " + b.shape().str() + ", not a matrix");
+    }
+    Tensor kernel = node.getInt("transB", 0) != 0 ? transposed(b) : b.clone();
+    const float alpha = node.getFloat("alpha", 1.0f);
+    for (int64_t i = 0; alpha != 1.0f && i < kernel.numel(); ++i) {
+        kernel.set(i, alpha * kernel.at(i));
+    }
+    if (kernel.dim(0) != imp.shapeOf(input)[0]) {
+        imp.fail(node, "B of shape " + b.shape().str() + " does not fit samples of " +
+                           std::to_string(imp.shapeOf(input)[0]) + " features");
+    }
+    Tensor bias;
+    const float beta = node.getFloat("beta", 1.0f);
+    if (imp.hasInput(node, 2) && beta != 0.0f) {
+        const Tensor c = imp.constant(node, 2);
+        std::optional<Tensor> perUnit = channelBias(c, Shape{kernel.dim(1)}, std::nullopt);
+        if (!perUnit) {
+            imp.fail(node, "C of shape " + c.shape().str() +
+                               " is not one bias per output, which Loom's Dense needs");
+        }
+        bias = *perUnit;
+        for (int64_t i = 0; beta != 1.0f && i < bias.numel(); ++i) {
+            bias.set(i, beta * bias.at(i));
+        }
+    }
+    imp.bindLayer(imp.output(node), addDense(imp, node, input, kernel, bias));
+}
+
+void convertMatMul(OnnxImporter& imp, const OnnxNode& node) {
+    const std::string input = flatInput(imp, node);
+    const Tensor b = imp.constant(node, 1);
+    if (b.rank() != 2 || b.dim(0) != imp.shapeOf(input)[0]) {
+        imp.fail(node, "B of shape " + b.shape().str() + " is not a matrix for samples of " +
+                           std::to_string(imp.shapeOf(input)[0]) + " features");
+    }
+    imp.bindLayer(imp.output(node), addDense(imp, node, input, b.clone(), Tensor()));
+}
+
 LayerKind kind() {
     LayerKind k;
     k.type = "Dense";
@@ -66,8 +167,11 @@ LayerKind kind() {
     for (ParamSpec& spec : weightSpecs("weights", "to each output")) {
         k.params.push_back(std::move(spec));
     }
-    k.kerasClass = "Dense";
-    k.onnxOp = "Gemm";
+    k.keras.className = "Dense";
+    k.keras.read = fromKeras;
+    k.keras.write = toKeras;
+    k.onnx.write = toOnnx;
+    k.onnx.readers = {{"Gemm", convertGemm}, {"MatMul", convertMatMul}};
     k.create = [] { return std::make_unique<Dense>(); };
     return k;
 }

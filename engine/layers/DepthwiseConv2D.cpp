@@ -2,28 +2,17 @@
 // mixing across channels; output channel c*m + j comes from input channel c and filter j.
 //   forward:  y[n,c*m+j,p,q] = b[c*m+j]
 //                              + sum_{r,s} x[n,c,p*sh + r*dh - pt, q*sw + s*dw - pl] W[c*m+j,0,r,s]
-//   backward: as Conv2D, within each channel: dx = conv-transpose of dy with W;
-//             dW = correlation of x with dy; db = sum dy
+//   backward: as Conv2D, within each channel (Convolution2D.h)
 // It is a grouped convolution with one group per input channel, so the kernel is
-// [channels*m, 1, kh, kw] (Keras stores it as [kh, kw, channels, m]); "same" padding follows
-// Keras as in Conv2D.
+// [channels*m, 1, kh, kw] (Keras stores it as [kh, kw, channels, m]).
 
-#include "LayerSupport.h"
+#include "Convolution2D.h"
 
 namespace loom::layers {
 namespace {
 
-class DepthwiseConv2D final : public Layer {
+class DepthwiseConv2D final : public Convolution2D {
 public:
-    Shape inferShape(const std::vector<Shape>& inputs) const override {
-        const Shape& in = singleInput(*this, inputs, 3, "an image (channels, height, width)");
-        try {
-            return geometry(in).outputShape(in.withBatch(1), filterShape(in)).withoutBatch();
-        } catch (const ShapeError& e) {
-            shapeError(std::string(e.what()) + " (input " + in.str() + ")");
-        }
-    }
-
     void build(const std::vector<Shape>& inputs, BuildContext& ctx) override {
         auto [kh, kw] = kernelSize();
         int64_t multiplier = params().getInt("depth_multiplier");
@@ -37,75 +26,69 @@ public:
         }
     }
 
-    void forward(ExecutionContext& ctx, const std::vector<Tensor>& x, Tensor& y) override {
-        const Tensor& kernel = parameters()[0].value;
-        Conv2DGeometry g = geometry(x[0].shape().withoutBatch());
-        ctx.ensure(y, g.outputShape(x[0].shape(), kernel.shape()));
-        ctx.backend.conv2dForward(x[0], kernel, g, y);
-        if (parameters().size() > 1) {
-            ctx.backend.addBias(y, parameters()[1].value);
-        }
-    }
-
-    void backward(ExecutionContext& ctx, const std::vector<Tensor>& x, const Tensor&,
-                  const Tensor& dy, std::vector<Tensor>& dx,
-                  const std::vector<bool>& needDx) override {
-        Parameter& kernel = parameters()[0];
-        Conv2DGeometry g = geometry(x[0].shape().withoutBatch());
-        if (wantsWeightGradients()) {
-            ctx.backend.conv2dBackwardFilter(x[0], dy, g, gradientOf(ctx, kernel));
-            if (parameters().size() > 1) {
-                ctx.backend.biasBackward(dy, gradientOf(ctx, parameters()[1]));
-            }
-        }
-        if (needDx[0]) {
-            ctx.ensure(dx[0], x[0].shape());
-            ctx.backend.conv2dBackwardData(dy, kernel.value, g, dx[0]);
-        }
-    }
-
-private:
-    std::pair<int, int> kernelSize() const { return pairParam(*this, "kernel_size"); }
-
-    Shape filterShape(const Shape& in) const {
+    Shape filterShape(const Shape& in) const override {
         auto [kh, kw] = kernelSize();
         return Shape{in[0] * params().getInt("depth_multiplier"), 1, kh, kw};
     }
 
-    Conv2DGeometry geometry(const Shape& in) const {
-        Conv2DGeometry g;
-        g.groups = static_cast<int>(in[0]);
-        std::tie(g.strideH, g.strideW) = pairParam(*this, "strides");
-        std::tie(g.dilationH, g.dilationW) = pairParam(*this, "dilation_rate");
-        if (params().getString("padding") == "same") {
-            auto [kh, kw] = kernelSize();
-            std::tie(g.padTop, g.padBottom) = samePadding(in[1], kh, g.strideH, g.dilationH);
-            std::tie(g.padLeft, g.padRight) = samePadding(in[2], kw, g.strideW, g.dilationW);
-        }
-        return g;
-    }
+    int groups(const Shape& in) const override { return static_cast<int>(in[0]); }
 };
+
+KerasLayerImport fromKeras(const KerasLayerReader& r) {
+    nlohmann::json params = Convolution2D::windowFromKeras(r);
+    params["depth_multiplier"] = r.config().value("depth_multiplier", 1);
+    return {"DepthwiseConv2D", params, 3};
+}
+
+void toKeras(KerasLayerWriter& w) {
+    w.config()["depth_multiplier"] = w.params().getInt("depth_multiplier");
+    Convolution2D::windowToKeras(w, "depthwise");
+}
+
+/// Keras' output channel c*m + j is (channel c, filter j): its [kh, kw, channels, m] kernel is
+/// an HWIO kernel with one input channel per group once the last two axes are flattened.
+Tensor weightFromKeras(const Layer& layer, const Parameter& p, const Tensor& w) {
+    const Shape& loom = p.value.shape();
+    if (p.name != "depthwise_kernel") {
+        requireKerasShape(layer, p, w, loom);
+        return w;
+    }
+    const int64_t multiplier = layer.params().getInt("depth_multiplier");
+    requireKerasShape(layer, p, w, Shape{loom[2], loom[3], loom[0] / multiplier, multiplier});
+    return hwioToOihw(w.reshape(Shape{loom[2], loom[3], 1, loom[0]}));
+}
+
+Tensor weightToKeras(const Layer& layer, const std::string& parameter, const Tensor& w) {
+    if (parameter != "depthwise_kernel") {
+        return w;
+    }
+    const int64_t multiplier = layer.params().getInt("depth_multiplier");
+    Tensor hwio = oihwToHwio(w);
+    return hwio.reshape(Shape{hwio.dim(0), hwio.dim(1), hwio.dim(3) / multiplier, multiplier});
+}
 
 LayerKind kind() {
     LayerKind k;
     k.type = "DepthwiseConv2D";
     k.category = "Convolution";
     k.description = "Convolves each channel with its own filters, without mixing channels";
-    k.params = {
-        ParamSpec::intList("kernel_size", {3, 3}, 2, 2, 1, 1024, "Filter height and width"),
-        ParamSpec::intList("strides", {1, 1}, 2, 2, 1, 1024, "Step between windows"),
-        ParamSpec::choice("padding", "valid", {"valid", "same"},
-                          "valid: no padding; same: pad so the output has ceil(in / stride) cells"),
-        ParamSpec::integer("depth_multiplier", 1, 1, 1 << 12, "Output channels per input channel"),
-        ParamSpec::intList("dilation_rate", {1, 1}, 2, 2, 1, 1024, "Spacing between filter taps"),
-        activationParamSpec(),
-        ParamSpec::boolean("use_bias", true, "Add a learned bias per output channel"),
-        ParamSpec::choice("depthwise_initializer", "glorot_uniform", initializerNames(),
-                          "How the filters start"),
-        ParamSpec::choice("bias_initializer", "zeros", initializerNames(), "How the bias starts"),
-    };
-    k.kerasClass = "DepthwiseConv2D";
-    k.onnxOp = "Conv";
+    k.params = Convolution2D::windowSpecs();
+    k.params.push_back(
+        ParamSpec::integer("depth_multiplier", 1, 1, 1 << 12, "Output channels per input channel"));
+    k.params.push_back(Convolution2D::dilationSpec());
+    k.params.push_back(activationParamSpec());
+    k.params.push_back(
+        ParamSpec::boolean("use_bias", true, "Add a learned bias per output channel"));
+    k.params.push_back(ParamSpec::choice("depthwise_initializer", "glorot_uniform",
+                                         initializerNames(), "How the filters start"));
+    k.params.push_back(
+        ParamSpec::choice("bias_initializer", "zeros", initializerNames(), "How the bias starts"));
+    k.keras.className = "DepthwiseConv2D";
+    k.keras.read = fromKeras;
+    k.keras.write = toKeras;
+    k.keras.weightFromKeras = weightFromKeras;
+    k.keras.weightToKeras = weightToKeras;
+    k.onnx.write = [](OnnxLayerWriter& w) { Convolution2D::toOnnx(w, "depthwise_kernel"); };
     k.create = [] { return std::make_unique<DepthwiseConv2D>(); };
     return k;
 }

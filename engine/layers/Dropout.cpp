@@ -47,14 +47,45 @@ private:
     bool m_maskActive = false;
 };
 
+KerasLayerImport fromKeras(const KerasLayerReader& r) {
+    return r.sameRank("Dropout", {{"rate", r.config().value("rate", 0.5)}});
+}
+
+void toKeras(KerasLayerWriter& w) {
+    w.config().update(
+        {{"rate", w.params().getFloat("rate")}, {"noise_shape", nullptr}, {"seed", nullptr}});
+}
+
+void toOnnx(OnnxLayerWriter& w) {
+    w.addNode("Dropout", {w.input(), w.addScalar("ratio", w.params().getFloat("rate"))},
+              w.output());
+}
+
+void convertDropout(OnnxImporter& imp, const OnnxNode& node) {
+    double ratio = node.getFloat("ratio", 0.5f);
+    if (imp.opset() >= 12) {  // ratio and training_mode became inputs
+        const bool training = imp.hasInput(node, 2) && imp.constant(node, 2).at(0) != 0.0;
+        if (training) {
+            imp.fail(node, "training_mode is true; an exported model runs in inference mode");
+        }
+        ratio = imp.hasInput(node, 1) ? imp.constant(node, 1).at(0) : 0.5;
+    }
+    imp.bindLayer(imp.output(node),
+                  imp.addLayer(node, "Dropout", {{"rate", ratio}}, {imp.layerInput(node, 0)}));
+}
+
 LayerKind kind() {
     LayerKind k;
     k.type = "Dropout";
     k.category = "Regularisation";
     k.description = "While training, zeroes a random fraction of its inputs";
     k.params = {ParamSpec::real("rate", 0.5, 0.0, 0.99, "Fraction of inputs to drop")};
-    k.kerasClass = "Dropout";
-    k.onnxOp = "Dropout";
+    k.keepsElementOrder = true;
+    k.keras.className = "Dropout";
+    k.keras.read = fromKeras;
+    k.keras.write = toKeras;
+    k.onnx.write = toOnnx;
+    k.onnx.readers = {{"Dropout", convertDropout}};
     k.create = [] { return std::make_unique<Dropout>(); };
     return k;
 }

@@ -1,8 +1,14 @@
 #pragma once
-// Helpers shared by the layer files: Keras' padding arithmetic and common checks.
+// Helpers shared by the layer files: Keras' padding arithmetic and common checks, and what
+// their file-format readers and writers use.
 
 #include <loom/Error.h>
+#include <loom/Json.h>
 #include <loom/Layer.h>
+
+#include "io/KerasLayerFormat.h"
+#include "io/OnnxImporter.h"
+#include "io/OnnxLayerWriter.h"
 
 #include <string>
 #include <vector>

@@ -5,14 +5,21 @@
 namespace loom::layers {
 namespace {
 
+KerasLayerImport fromKeras(const KerasLayerReader& r) {
+    return Pooling2D::fromKeras(r, "MaxPool2D");
+}
+
 LayerKind kind() {
     LayerKind k;
     k.type = "MaxPool2D";
     k.category = "Pooling";
     k.description = "Largest value of each window";
     k.params = Pooling2D::paramSpecs();
-    k.kerasClass = "MaxPooling2D";
-    k.onnxOp = "MaxPool";
+    k.keras.className = "MaxPooling2D";
+    k.keras.read = fromKeras;
+    k.keras.write = Pooling2D::toKeras;
+    k.onnx.write = Pooling2D::toOnnx;
+    k.onnx.readers = {{"MaxPool", Pooling2D::fromOnnx}};
     k.create = [] { return std::make_unique<Pooling2D>(PoolMode::Max); };
     return k;
 }

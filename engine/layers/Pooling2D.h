@@ -5,6 +5,7 @@
 //   average: y[n,c,p,q] = mean over the window's cells inside the input (padding excluded)
 
 #include "LayerSupport.h"
+#include "io/OnnxWindow.h"
 
 namespace loom::layers {
 
@@ -48,7 +49,78 @@ public:
         };
     }
 
-private:
+    /// Keras' MaxPooling2D or AveragePooling2D config as the Loom kind `type`.
+    static KerasLayerImport fromKeras(const KerasLayerReader& r, const char* type) {
+        nlohmann::json params = {{"pool_size", r.pair("pool_size", 2)}, {"padding", r.padding()}};
+        if (r.config().contains("strides") && !r.config()["strides"].is_null()) {
+            params["strides"] = r.pair("strides", 1);
+        }
+        return {type, params, 3};
+    }
+
+    static void toKeras(KerasLayerWriter& w) {
+        const std::vector<int64_t>& strides = w.params().getInts("strides");
+        w.config().update({{"pool_size", w.params().getInts("pool_size")},
+                           {"padding", w.params().getString("padding")},
+                           {"strides", strides.empty() ? w.params().getInts("pool_size") : strides},
+                           {"data_format", "channels_last"}});
+    }
+
+    static void toOnnx(OnnxLayerWriter& w) {
+        const auto& pool = static_cast<const Pooling2D&>(w.layer());
+        const Pool2DGeometry g = pool.geometry(w.inputShape());
+        const bool max = pool.m_mode == PoolMode::Max;
+        OnnxNode& node = w.addNode(max ? "MaxPool" : "AveragePool", {w.input()}, w.output());
+        node.attributes = {
+            OnnxLayerWriter::intsAttribute("kernel_shape", {g.kernelH, g.kernelW}),
+            OnnxLayerWriter::intsAttribute("strides", {g.strideH, g.strideW}),
+            OnnxLayerWriter::intsAttribute("pads", {g.padTop, g.padLeft, g.padBottom, g.padRight}),
+        };
+        if (!max) {
+            // Loom's average, like Keras', leaves the padded cells out of each window's count.
+            node.attributes.push_back(OnnxLayerWriter::intAttribute("count_include_pad", 0));
+        }
+    }
+
+    static void fromOnnx(OnnxImporter& imp, const OnnxNode& node) {
+        const bool max = node.opType == "MaxPool";
+        const Image x = imageInput(imp, node);
+        const Shape image = imp.shapeOf(x.layer);
+        const Window win =
+            windowOf(imp, node, image, node.getInts("kernel_shape", {}), x.spatial());
+        if (win.dilations != std::array<int64_t, 2>{1, 1}) {
+            imp.fail(node, "dilated pooling is not supported by Loom's pooling layers");
+        }
+        for (size_t i = 0; i < x.spatial() && node.getInt("ceil_mode", 0) != 0; ++i) {
+            const int64_t span = image[1 + i] + win.padBegin[i] + win.padEnd[i] - win.kernel[i];
+            if (span % win.strides[i] != 0) {
+                imp.fail(node,
+                         "ceil_mode 1 adds a partial window here, which Loom's pooling does not");
+            }
+        }
+        // Padded cells count in ONNX's average with count_include_pad 1: zeros padded in front
+        // give exactly that; Loom's own padding leaves them out, as ONNX's default does.
+        const bool countPadding = !max && node.getInt("count_include_pad", 0) != 0;
+        const PadFit fit = padFit(win, image);
+        std::string input = x.layer, padding = "valid";
+        if (fit == PadFit::Same && !countPadding) {
+            padding = "same";
+        } else if (fit != PadFit::None) {
+            if (!countPadding) {
+                imp.fail(node, "pads " +
+                                   onnxListText({win.padBegin[0], win.padBegin[1], win.padEnd[0],
+                                                 win.padEnd[1]}) +
+                                   " are not Keras' \"same\" padding, the only padding Loom's " +
+                                   "pooling layers leave out of each window");
+            }
+            input = addZeroPadding(imp, node, input, win);
+        }
+        const std::string pool = imp.addLayer(
+            node, max ? "MaxPool2D" : "AveragePool2D",
+            {{"pool_size", win.kernel}, {"strides", win.strides}, {"padding", padding}}, {input});
+        imp.bindLayer(imp.output(node), imageOutput(imp, node, pool, x));
+    }
+
     Pool2DGeometry geometry(const Shape& in) const {
         Pool2DGeometry g;
         std::tie(g.kernelH, g.kernelW) = pairParam(*this, "pool_size");
@@ -64,6 +136,7 @@ private:
         return g;
     }
 
+private:
     PoolMode m_mode;
 };
 

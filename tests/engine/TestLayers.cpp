@@ -90,7 +90,7 @@ void TestLayers::declarationsAreComplete() {
         const QString name = QString::fromStdString(kind->type);
         QVERIFY2(categories.count(kind->category), qPrintable(name + ": unknown category"));
         QVERIFY2(!kind->description.empty(), qPrintable(name + ": no description"));
-        QVERIFY2(!kind->kerasClass.empty(), qPrintable(name + ": no Keras class"));
+        QVERIFY2(!kind->keras.className.empty(), qPrintable(name + ": no Keras class"));
         for (const ParamSpec& spec : kind->params) {
             QVERIFY2(!spec.help.empty(), qPrintable(name + "." + spec.name.c_str() + ": no help"));
         }

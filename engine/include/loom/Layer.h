@@ -1,7 +1,9 @@
 #pragma once
 /// Layer: one node kind of a network. A layer kind lives in one file in engine/layers/: its
-/// declaration (LayerKind: type, category, parameters, serialisation names), its shape inference,
-/// and forward and backward written in Backend ops. Shapes given to a layer are per sample (no
+/// declaration (LayerKind: type, category, parameters), its shape inference, forward and
+/// backward written in Backend ops, and its file formats: how Keras configs and weights and
+/// ONNX nodes read and write it (KerasFormat, OnnxFormat), which the importers and exporters
+/// reach through the registry. Shapes given to a layer are per sample (no
 /// batch axis); tensors carry the batch as their first axis.
 ///
 /// Layers with an "activation" parameter (Dense, Conv2D, Activation) compute the
@@ -21,6 +23,56 @@
 namespace loom {
 
 class Layer;
+class KerasLayerReader;
+class KerasLayerWriter;
+class OnnxLayerWriter;
+class OnnxImporter;
+struct OnnxNode;
+
+/// One weight tensor of a layer, with its gradient.
+struct Parameter {
+    std::string name;  ///< Keras' weight name: kernel, bias, gamma, beta, moving_mean, ...
+    Tensor value;
+    Tensor grad;  ///< undefined for non-trainable parameters (batch-norm statistics)
+    bool trainable = true;
+};
+
+/// A Keras layer as Loom reads it: the Loom kind it becomes (not always the kind whose file
+/// reads it: Keras' ReLU with a negative slope is Loom's LeakyReLU), its parameters, and the
+/// per-sample rank of its output.
+struct KerasLayerImport {
+    std::string type;
+    nlohmann::json params = nlohmann::json::object();
+    size_t rank = 1;
+};
+
+/// How a layer kind is written to and read from Keras files (io/KerasLayerFormat.h has the
+/// reader and writer).
+struct KerasFormat {
+    std::string className;  ///< Keras class_name, empty when Keras has none
+    std::function<KerasLayerImport(const KerasLayerReader&)> read;
+    /// Fills the writer's config (name, trainable and dtype are there already).
+    std::function<void(KerasLayerWriter&)> write;
+    /// The parameters in Keras' weight order, when it is not the order build creates them in.
+    std::vector<std::string> weightOrder;
+    /// A weight (or an optimizer slot shaped like it) in Keras' layout -> Loom's, checking its
+    /// shape against the parameter; null when both are the same.
+    std::function<Tensor(const Layer&, const Parameter&, const Tensor&)> weightFromKeras;
+    /// Loom's layout -> Keras'; null when both are the same.
+    std::function<Tensor(const Layer&, const std::string& parameter, const Tensor&)> weightToKeras;
+};
+
+/// Converts one ONNX node into Loom layers (io/OnnxImporter.h).
+using OnnxOpConverter = void (*)(OnnxImporter&, const OnnxNode&);
+
+/// How a layer kind is written to and read from ONNX.
+struct OnnxFormat {
+    /// Writes the layer's nodes (without the activation the graph applies after it); null
+    /// when ONNX has no equivalent.
+    std::function<void(OnnxLayerWriter&)> write;
+    /// The ONNX ops this kind's file converts, each with its converter.
+    std::vector<std::pair<std::string, OnnxOpConverter>> readers;
+};
 
 /// What a layer kind is, declared once in its file.
 struct LayerKind {
@@ -31,21 +83,16 @@ struct LayerKind {
     std::string description;
     std::vector<ParamSpec> params;
     int minInputs = 1;
-    int maxInputs = 1;       ///< -1: any number
-    std::string kerasClass;  ///< Keras class_name, empty when Keras has none
-    std::string onnxOp;      ///< the ONNX op it exports to, empty when none
+    int maxInputs = 1;  ///< -1: any number
+    /// Output element i is computed from input element i alone (Dropout, the activations),
+    /// so a flattened channels_last image keeps its meaning through it.
+    bool keepsElementOrder = false;
+    KerasFormat keras;
+    OnnxFormat onnx;
     std::function<std::unique_ptr<Layer>()> create;
 };
 
 using LayerRegistry = Registry<LayerKind>;
-
-/// One weight tensor of a layer, with its gradient.
-struct Parameter {
-    std::string name;  ///< Keras' weight name: kernel, bias, gamma, beta, moving_mean, ...
-    Tensor value;
-    Tensor grad;  ///< undefined for non-trainable parameters (batch-norm statistics)
-    bool trainable = true;
-};
 
 /// Everything a forward or backward pass needs besides the tensors.
 struct ExecutionContext {
