@@ -127,6 +127,16 @@ std::uint64_t residentMemoryBytes() {
     return resident * pageBytes();
 }
 
+std::tm utcCalendarTime(std::time_t time) {
+    std::tm utc{};
+#if defined(_WIN32)
+    ::gmtime_s(&utc, &time);
+#else
+    ::gmtime_r(&time, &utc);
+#endif
+    return utc;
+}
+
 bool isTerminal(std::FILE* stream) {
 #if defined(_WIN32)
     return ::_isatty(::_fileno(stream)) != 0;

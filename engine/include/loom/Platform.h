@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <system_error>
 
@@ -35,6 +36,9 @@ std::uint64_t availableMemoryBytes();
 
 /// This process's resident memory in bytes; 0 where it cannot be told.
 std::uint64_t residentMemoryBytes();
+
+/// `time` as a UTC calendar date and time (thread-safe, unlike std::gmtime).
+std::tm utcCalendarTime(std::time_t time);
 
 /// Whether `stream` writes to a terminal (which then understands "\r\033[K"), not to a file
 /// or a pipe.
