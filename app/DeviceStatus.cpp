@@ -1,12 +1,11 @@
 #include "DeviceStatus.h"
 
 #include <loom/Devices.h>
+#include <loom/Platform.h>
 
-#include <QFile>
+#include <QObject>
 
 #include <exception>
-
-#include <unistd.h>
 
 namespace loom {
 
@@ -18,18 +17,6 @@ QString mebibytes(double bytes) {
 
 QString gibibytes(double bytes) {
     return QString::number(bytes / (1024.0 * 1024.0 * 1024.0), 'f', 1);
-}
-
-// This process's resident memory, from /proc/self/statm (its second field, in pages); 0 where
-// it cannot be read.
-double residentBytes() {
-    QFile statm(QStringLiteral("/proc/self/statm"));
-    if (!statm.open(QIODevice::ReadOnly)) {
-        return 0;
-    }
-    const QList<QByteArray> fields = statm.readAll().split(' ');
-    return fields.size() > 1 ? fields[1].toDouble() * static_cast<double>(sysconf(_SC_PAGESIZE))
-                             : 0;
 }
 
 }  // namespace
@@ -47,7 +34,8 @@ QString deviceStatusText(const std::string& deviceSetting) {
         }
         const QString name = QString::fromStdString(info.name);
         if (device.kind == DeviceKind::CPU) {
-            return QObject::tr("%1 · %2 in use").arg(name, mebibytes(residentBytes()));
+            return QObject::tr("%1 · %2 in use")
+                .arg(name, mebibytes(double(residentMemoryBytes())));
         }
         return QObject::tr("%1 · %2 of %3 GiB in use")
             .arg(name, gibibytes(double(info.totalMemory - info.freeMemory)),

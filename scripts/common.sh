@@ -9,6 +9,8 @@
 #   LOOM_CUDA_ARCHITECTURES  GPU architectures to compile CUDA code for (default: 90, the
 #                            Hopper H100/H200 this project's GPU machines have; one architecture
 #                            keeps the build short)
+#   LOOM_WERROR              ON makes compiler warnings errors (CMake's LOOM_WERROR; CI
+#                            sets it); default OFF
 #   LOOM_CMAKE_ARGS          more arguments for cmake's configure step
 #   LOOM_TEST_DATA_DIR       where scripts/fetch-test-data.sh puts the pretrained models and
 #                            photos of the real-data tests (default: <build folder>/test-data)
@@ -34,6 +36,7 @@ loom_configure() {
     -DCMAKE_BUILD_TYPE=Release \
     -DLOOM_CUDA="${LOOM_CUDA:-AUTO}" \
     -DCMAKE_CUDA_ARCHITECTURES="${LOOM_CUDA_ARCHITECTURES:-90}" \
+    -DLOOM_WERROR="${LOOM_WERROR:-OFF}" \
     "${extra[@]}"
 }
 

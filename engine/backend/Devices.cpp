@@ -4,12 +4,11 @@
 
 #include <loom/Devices.h>
 #include <loom/Error.h>
+#include <loom/Platform.h>
 
 #if LOOM_HAVE_CUDA
 #include "backend/cuda/CudaDevices.h"
 #endif
-
-#include <unistd.h>
 
 #include <cctype>
 #include <cstdio>
@@ -59,12 +58,9 @@ DeviceInfo cpuInfo() {
     info.device = Device::cpu();
     const int threads = cpuThreads();
     info.name = "CPU (" + std::to_string(threads) + " threads)";
-    const long pages = sysconf(_SC_PHYS_PAGES), available = sysconf(_SC_AVPHYS_PAGES);
-    const long pageSize = sysconf(_SC_PAGE_SIZE);
-    if (pages > 0 && pageSize > 0) {
-        info.totalMemory = static_cast<size_t>(pages) * static_cast<size_t>(pageSize);
-        info.freeMemory =
-            available > 0 ? static_cast<size_t>(available) * static_cast<size_t>(pageSize) : 0;
+    if (const std::uint64_t total = physicalMemoryBytes(); total > 0) {
+        info.totalMemory = static_cast<size_t>(total);
+        info.freeMemory = static_cast<size_t>(freePhysicalMemoryBytes());
     }
     info.multiprocessors = threads;
     return info;

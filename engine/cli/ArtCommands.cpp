@@ -8,13 +8,12 @@
 #include <loom/DeepDream.h>
 #include <loom/Devices.h>
 #include <loom/Error.h>
+#include <loom/Platform.h>
 #include <loom/StyleTransfer.h>
 
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-
-#include <unistd.h>
 
 namespace loom::cli {
 
@@ -43,7 +42,7 @@ public:
     }
 
 private:
-    bool m_terminal = ::isatty(::fileno(stdout)) != 0;
+    bool m_terminal = isTerminal(stdout);
     std::chrono::steady_clock::time_point m_last{};
 };
 

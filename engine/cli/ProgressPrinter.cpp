@@ -1,9 +1,9 @@
 #include "cli/ProgressPrinter.h"
 
+#include <loom/Platform.h>
+
 #include <cmath>
 #include <string>
-
-#include <unistd.h>
 
 namespace loom::cli {
 
@@ -21,8 +21,7 @@ std::string formatDuration(double seconds) {
     return text;
 }
 
-ProgressPrinter::ProgressPrinter(std::FILE* out)
-    : m_out(out), m_terminal(::isatty(::fileno(out)) != 0) {}
+ProgressPrinter::ProgressPrinter(std::FILE* out) : m_out(out), m_terminal(isTerminal(out)) {}
 
 void ProgressPrinter::report(const ProgressEvent& event) {
     if (const auto* b = std::get_if<BatchProgress>(&event)) {

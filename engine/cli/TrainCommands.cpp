@@ -11,13 +11,13 @@
 #include <loom/Error.h>
 #include <loom/Evaluation.h>
 #include <loom/NetworkChecks.h>
+#include <loom/Platform.h>
 #include <loom/Trainer.h>
 #include <loom/WeightsFile.h>
 
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <csignal>
 #include <cstdio>
 #include <thread>
 #include <utility>
@@ -180,21 +180,10 @@ void saveTrained(ModelFile& model, Trainer& trainer, const std::string& path) {
     }
 }
 
-/// The signal that asked training to stop, 0 while none has.
-volatile std::sig_atomic_t g_stopSignal = 0;
-
-void onStopSignal(int signal) {
-    g_stopSignal = signal;
-}
-
-/// The signals that end a process when a person or the system asks it to: Ctrl-C, kill's
-/// default, a closed terminal or ssh session. Each stops training at the end of the batch and
-/// the weights are still saved; kill -9 cannot be caught, and atomic saves cover it.
-constexpr int kStopSignals[] = {SIGINT, SIGTERM, SIGHUP};
-
-// Trains on a worker thread while this one watches for a stop signal, which stops training at
-// the end of the current batch (the weights are then still saved) instead of killing the
-// process. Returns the history and the signal that stopped it, if any.
+// Trains on a worker thread while this one watches for a stop signal (Ctrl-C, SIGTERM, SIGHUP:
+// see StopSignals), which stops training at the end of the current batch (the weights are then
+// still saved) instead of killing the process; kill -9 cannot be caught, and atomic saves cover
+// it. Returns the history and the signal that stopped it, if any.
 std::pair<TrainingHistory, int> trainInterruptibly(Trainer& trainer, const LoadedData& data,
                                                    ProgressSink& printer) {
     std::atomic<bool> done{false};
@@ -207,22 +196,17 @@ std::pair<TrainingHistory, int> trainInterruptibly(Trainer& trainer, const Loade
         history = trainer.fit(data.train, data.validation ? &*data.validation : nullptr, &printer,
                               &control);
     });
-    g_stopSignal = 0;
-    std::vector<void (*)(int)> previous;
-    for (int signal : kStopSignals) {
-        previous.push_back(std::signal(signal, onStopSignal));
-    }
-    while (!done) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        if (g_stopSignal != 0) {
-            run.control().requestStop();
+    {
+        const StopSignals stopSignals;
+        while (!done) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            if (StopSignals::received() != 0) {
+                run.control().requestStop();
+            }
         }
     }
-    for (size_t i = 0; i < previous.size(); ++i) {
-        std::signal(kStopSignals[i], previous[i]);
-    }
     run.wait();
-    return {std::move(history), static_cast<int>(g_stopSignal)};
+    return {std::move(history), StopSignals::received()};
 }
 
 // Every sample of `spec`, normalised as the training data were: those the data section names,
@@ -341,7 +325,7 @@ int runTrain(int argc, char** argv) {
         case RunFinished::Reason::EarlyStopped:
             return 0;
         case RunFinished::Reason::Stopped:
-            return 128 + (stopSignal != 0 ? stopSignal : SIGINT);  // as a shell reports it
+            return StopSignals::exitStatusFor(stopSignal);  // as a shell reports it
         default:
             return 1;
     }

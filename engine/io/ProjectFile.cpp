@@ -12,6 +12,7 @@
 
 #include <loom/Error.h>
 #include <loom/Json.h>
+#include <loom/Platform.h>
 #include <loom/Project.h>
 #include <loom/RunSnapshot.h>
 #include <loom/WeightsFile.h>
@@ -346,8 +347,7 @@ void restoreTrainingState(const Project& project, Trainer& trainer) {
 
 std::string isoTimestampNow() {
     std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-    std::tm utc{};
-    gmtime_r(&now, &utc);
+    const std::tm utc = utcCalendarTime(now);
     char text[32];
     std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
     return text;

@@ -1,11 +1,8 @@
 #include <loom/Error.h>
+#include <loom/Platform.h>
 #include <loom/WeightsFile.h>
 
 #include "io/GraphWeights.h"
-
-#include <fcntl.h>
-#include <signal.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -21,27 +18,19 @@ namespace {
 
 constexpr int kWeightsFormatVersion = 1;
 
-void fsyncFile(const std::string& path) {
-    int fd = ::open(path.c_str(), O_RDONLY);
-    if (fd >= 0) {
-        ::fsync(fd);
-        ::close(fd);
-    }
-}
-
-std::string temporaryPathFor(const std::string& path, pid_t process) {
+std::string temporaryPathFor(const std::string& path, ProcessId process) {
     return path + ".saving-" + std::to_string(process);
 }
 
 /// The process that wrote a temporary file beside `path`, if `name` is one.
-std::optional<pid_t> temporaryFileWriter(const std::string& name, const std::string& path) {
+std::optional<ProcessId> temporaryFileWriter(const std::string& name, const std::string& path) {
     const std::string prefix = std::filesystem::path(path).filename().string() + ".saving-";
     const std::string digits = name.substr(std::min(name.size(), prefix.size()));
     if (name.rfind(prefix, 0) != 0 || digits.empty() || digits.size() > 9 ||
         !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
         return std::nullopt;
     }
-    return static_cast<pid_t>(std::stol(digits));
+    return static_cast<ProcessId>(std::stoll(digits));
 }
 
 /// Removes the temporary files that saves of `path` by processes that no longer exist left
@@ -52,9 +41,9 @@ void removeStaleTemporaryFiles(const std::string& path) {
     const std::filesystem::path folder = std::filesystem::absolute(path).parent_path();
     std::error_code error;
     for (const auto& entry : std::filesystem::directory_iterator(folder, error)) {
-        const std::optional<pid_t> writer =
+        const std::optional<ProcessId> writer =
             temporaryFileWriter(entry.path().filename().string(), path);
-        if (writer && *writer != ::getpid() && ::kill(*writer, 0) != 0 && errno == ESRCH) {
+        if (writer && *writer != currentProcessId() && !processIsAlive(*writer)) {
             std::filesystem::remove(entry.path(), error);
         }
     }
@@ -74,30 +63,27 @@ void requireWritableTarget(const std::string& path) {
         throw IoError("cannot save to '" + path + "': it is a folder");
     }
     // The save itself writes a file beside the target and renames it: so does the probe.
-    const std::string probe = temporaryPathFor(path, ::getpid());
-    const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
-    if (fd < 0) {
-        throw IoError("cannot save to '" + path + "': " + std::strerror(errno));
+    const std::string probe = temporaryPathFor(path, currentProcessId());
+    if (const std::error_code created = createNewFile(probe)) {
+        throw IoError("cannot save to '" + path + "': " + created.message());
     }
-    ::close(fd);
     std::filesystem::remove(probe, error);
 }
 
 void writeAtomically(const std::string& path,
                      const std::function<void(const std::string&)>& write) {
     removeStaleTemporaryFiles(path);
-    const std::string temporary = temporaryPathFor(path, ::getpid());
+    const std::string temporary = temporaryPathFor(path, currentProcessId());
     try {
         write(temporary);
-        fsyncFile(temporary);
+        syncFileToDisk(temporary);
         std::filesystem::rename(temporary, path);
     } catch (...) {
         std::error_code ignored;
         std::filesystem::remove(temporary, ignored);
         throw;
     }
-    auto folder = std::filesystem::absolute(path).parent_path();
-    fsyncFile(folder.string());
+    syncFolderToDisk(std::filesystem::absolute(path).parent_path());
 }
 
 void writeFileAtomically(const std::string& path, std::string_view bytes) {

@@ -8,13 +8,12 @@
 #include <loom/Loss.h>
 #include <loom/NetworkChecks.h>
 #include <loom/Optimizer.h>
+#include <loom/Platform.h>
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <memory>
 #include <set>
-#include <sstream>
 
 namespace loom {
 
@@ -294,21 +293,6 @@ uint64_t outputCopiesOf(const Layer& layer) {
     return layer.activation() == ActivationKind::Linear ? 2 : 4;
 }
 
-/// MemAvailable from /proc/meminfo in bytes; 0 where it cannot be read.
-uint64_t availableHostMemory() {
-    std::ifstream meminfo("/proc/meminfo");
-    std::string line;
-    while (std::getline(meminfo, line)) {
-        std::istringstream fields(line);
-        std::string key;
-        uint64_t kibibytes = 0;
-        if (fields >> key >> kibibytes && key == "MemAvailable:") {
-            return kibibytes * 1024;
-        }
-    }
-    return 0;
-}
-
 }  // namespace
 
 DataFacts dataFactsOf(const LoadedData& data, const nlohmann::json& section) {
@@ -336,8 +320,8 @@ std::optional<DeviceMemory> freeMemoryFor(const std::string& deviceSetting) {
         DeviceMemory memory{device.str() + " (" + info.name + ")", info.freeMemory};
         if (device.kind == DeviceKind::CPU) {
             memory.device = "the CPU";
-            // sysconf's free pages leave out the caches the system drops when asked for memory.
-            if (const uint64_t available = availableHostMemory(); available > 0) {
+            // Free pages leave out the caches the system drops when asked for memory.
+            if (const uint64_t available = availableMemoryBytes(); available > 0) {
                 memory.freeBytes = available;
             }
         }

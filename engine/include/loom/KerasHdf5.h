@@ -32,9 +32,9 @@ KerasModel loadKerasZip(const std::string& path);
 /// Loads a weights-only file (save_weights: layer groups at the root; a whole-model file is
 /// accepted too) into an existing graph, matching layers by name. Keras 3's save_weights
 /// files (.weights.h5), which name no layers, are matched by position instead: the graph's
-/// layers in the order Keras lists them, as exportKerasHdf5 orders them. Every layer with parameters
-/// must be in the file and every weighted layer of the file in the graph. channelsLast says
-/// whether the Keras model read its images as [H, W, C] (Keras 2's default; false for Keras 1
+/// layers in the order Keras lists them, as exportKerasHdf5 orders them. Every layer with
+/// parameters must be in the file and every weighted layer of the file in the graph. channelsLast
+/// says whether the Keras model read its images as [H, W, C] (Keras 2's default; false for Keras 1
 /// 'th' models): the first Dense after a Flatten then has its rows reordered. The graph is
 /// built first when it is not; on any error its weights are left as they were.
 void loadKerasWeightsInto(Graph& graph, const std::string& path, bool channelsLast = true);
