@@ -86,6 +86,8 @@ const std::vector<LayerCase>& layerCases() {
         {"softmax over channels", "Activation", {{"activation", "softmax"}}, {{4, 2, 3}}},
         {"linear", "Activation", {{"activation", "linear"}}, {{9}}},
         {"relu6", "Activation", {{"activation", "relu6"}}, {{9}}},
+        {"softmax layer", "Softmax", {}, {{9}}},
+        {"softmax layer over channels", "Softmax", {}, {{3, 2, 2}}},
         {"relu layer", "ReLU", {}, {{9}}},
         // A ceiling inside the inputs' range [-1, 1), so both kinks are crossed.
         {"relu layer max_value 0.5", "ReLU", {{"max_value", 0.5}}, {{2, 3, 3}}},
