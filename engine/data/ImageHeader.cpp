@@ -227,8 +227,7 @@ ImageHeader readImageHeader(const std::string& path) {
         "PNM or TIFF)");
 }
 
-int imageReduction(const std::string& path, const ImageLimits& limits) {
-    const ImageHeader h = readImageHeader(path);
+int imageReduction(const ImageHeader& h, const ImageLimits& limits) {
     const bool jpeg = std::strcmp(h.format, "JPEG") == 0;
     const int largest = jpeg && limits.reduceLarge ? 8 : 1;
     for (int scale = 1; scale <= largest; scale *= 2) {

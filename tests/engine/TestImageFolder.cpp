@@ -262,7 +262,7 @@ void TestImageFolder::largeJpegIsDecodedReducedOrRefused() {
     ImageFolderOptions options;
     options.labels = LabelSource::FileNamePrefix;
     options.limits.maxPixels = 1'000'000;  // 1600x1200 is 1.92 MP: half its size fits
-    QCOMPARE(imageReduction(photo, options.limits), 2);
+    QCOMPARE(imageReduction(header, options.limits), 2);
     ImageFolderResult reduced = readImageFolder(m_dir->path().toStdString(), options);
     QCOMPARE(reduced.data.size(), int64_t{2});
     QCOMPARE(reduced.data.samples.at(0), 200.0);

@@ -35,9 +35,9 @@ struct ImageLimits {
     std::string setting = "the data section's max_image_pixels";
 };
 
-/// How much to scale the file down while decoding it: 1 (as it is), or 2, 4 or 8 for a JPEG
-/// above the budget. Throws DataError (without the path) when the file is above the budget
-/// and cannot be decoded reduced below it, or its header cannot be read.
-int imageReduction(const std::string& path, const ImageLimits& limits);
+/// How much to scale a file with this header down while decoding it: 1 (as it is), or 2, 4 or
+/// 8 for a JPEG above the budget. Throws DataError (without the path) when the file is above
+/// the budget and cannot be decoded reduced below it.
+int imageReduction(const ImageHeader& header, const ImageLimits& limits);
 
 }  // namespace loom
