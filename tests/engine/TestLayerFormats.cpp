@@ -11,11 +11,12 @@
 #include <loom/OnnxImport.h>
 #include <loom/Project.h>
 
+#include "BackendOpCases.h"
+
 #include <QTemporaryDir>
 #include <QtTest>
 
 #include <algorithm>
-#include <cmath>
 
 using namespace loom;
 
@@ -57,22 +58,10 @@ std::optional<Graph> networkWith(const LayerKind& kind) {
     return std::nullopt;
 }
 
-std::vector<float> outputOf(Graph& graph, const Tensor& input) {
+/// The graph's output for input, as a copy (forward's outputs are reused by the next forward).
+Tensor outputOf(Graph& graph, const Tensor& input) {
     ExecutionContext ctx{cpuBackend()};
-    return graph.forward(ctx, {input})[0].toVector();
-}
-
-/// max |a - b| relative to the largest |b| (at least 1); infinite when the sizes differ.
-double normalisedDifference(const std::vector<float>& a, const std::vector<float>& b) {
-    if (a.size() != b.size()) {
-        return INFINITY;
-    }
-    double worst = 0, scale = 1;
-    for (size_t i = 0; i < a.size(); ++i) {
-        worst = std::max(worst, std::abs(double(a[i]) - double(b[i])));
-        scale = std::max(scale, std::abs(double(b[i])));
-    }
-    return worst / scale;
+    return graph.forward(ctx, {input})[0].clone();
 }
 
 }  // namespace
@@ -115,7 +104,7 @@ private slots:
             v = static_cast<float>(rng.normal(0.0, 1.0));
         }
         const Tensor input = Tensor::fromVector(sample.withBatch(2), values);
-        const std::vector<float> expected = outputOf(*graph, input);
+        const Tensor expected = outputOf(*graph, input);
 
         checkProjectFile(*graph, input, expected);
         checkKeras(*graph, input, expected);
@@ -127,15 +116,14 @@ private slots:
 private:
     std::string path(const QString& name) const { return m_dir.filePath(name).toStdString(); }
 
-    void compare(const char* format, Graph& back, const Tensor& input,
-                 const std::vector<float>& expected) {
-        const double difference = normalisedDifference(outputOf(back, input), expected);
+    void compare(const char* format, Graph& back, const Tensor& input, const Tensor& expected) {
+        const double difference = test::normalisedError(outputOf(back, input), expected);
         QVERIFY2(difference <= 1e-5,
                  qPrintable(
                      QString("%1: outputs differ by %2 (normalised)").arg(format).arg(difference)));
     }
 
-    void checkProjectFile(Graph& graph, const Tensor& input, const std::vector<float>& expected) {
+    void checkProjectFile(Graph& graph, const Tensor& input, const Tensor& expected) {
         Project project;
         project.graph = graph.copy();
         project.hasWeights = true;
@@ -145,13 +133,13 @@ private:
         compare("project file", back.graph, input, expected);
     }
 
-    void checkKeras(Graph& graph, const Tensor& input, const std::vector<float>& expected) {
+    void checkKeras(Graph& graph, const Tensor& input, const Tensor& expected) {
         exportKerasHdf5(graph, path("layer.h5"));
         KerasModel back = loadKerasHdf5(path("layer.h5"));
         compare("Keras HDF5", back.graph, input, expected);
     }
 
-    void checkOnnx(Graph& graph, const Tensor& input, const std::vector<float>& expected) {
+    void checkOnnx(Graph& graph, const Tensor& input, const Tensor& expected) {
         exportOnnx(graph, path("layer.onnx"));
         Graph back = importOnnx(path("layer.onnx"));
         compare("ONNX", back, input, expected);
