@@ -4,6 +4,10 @@ find_package(OpenMP REQUIRED COMPONENTS CXX)
 find_package(nlohmann_json 3 REQUIRED)
 find_package(HDF5 REQUIRED COMPONENTS C)
 find_package(ZLIB REQUIRED)
+# libzip through pkg-config: Debian 12's libzip-config.cmake fails unless the separate zipcmp,
+# zipmerge and ziptool packages are installed too.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET libzip)
 find_package(Threads REQUIRED)
 
 # OpenBLAS: Debian ships it as the BLAS alternative; look for libopenblas itself so that the
