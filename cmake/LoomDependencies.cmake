@@ -4,10 +4,14 @@ find_package(OpenMP REQUIRED COMPONENTS CXX)
 find_package(nlohmann_json 3 REQUIRED)
 find_package(HDF5 REQUIRED COMPONENTS C)
 find_package(ZLIB REQUIRED)
-# libzip through pkg-config: Debian 12's libzip-config.cmake fails unless the separate zipcmp,
-# zipmerge and ziptool packages are installed too.
-find_package(PkgConfig REQUIRED)
-pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET libzip)
+# libzip by its header and library: Debian 12's libzip-config.cmake fails unless the separate
+# zipcmp, zipmerge and ziptool packages are installed, and bench/gpu/run.sh's unpacked Debian
+# packages are found this way without pkg-config.
+find_path(LIBZIP_INCLUDE_DIR NAMES zip.h REQUIRED)
+find_library(LIBZIP_LIBRARY NAMES zip REQUIRED)
+add_library(Loom::libzip UNKNOWN IMPORTED)
+set_target_properties(Loom::libzip PROPERTIES IMPORTED_LOCATION "${LIBZIP_LIBRARY}"
+                                              INTERFACE_INCLUDE_DIRECTORIES "${LIBZIP_INCLUDE_DIR}")
 find_package(Threads REQUIRED)
 
 # OpenBLAS: Debian ships it as the BLAS alternative; look for libopenblas itself so that the
