@@ -13,6 +13,9 @@ add_library(Loom::libzip UNKNOWN IMPORTED)
 set_target_properties(Loom::libzip PROPERTIES IMPORTED_LOCATION "${LIBZIP_LIBRARY}"
                                               INTERFACE_INCLUDE_DIRECTORIES "${LIBZIP_INCLUDE_DIR}")
 find_package(Threads REQUIRED)
+# ONNX files are decoded by libonnx's generated protobuf classes (the official schema).
+find_package(Protobuf REQUIRED)
+find_package(ONNX REQUIRED)
 
 # OpenBLAS: Debian ships it as the BLAS alternative; look for libopenblas itself so that the
 # reference BLAS is never picked up by accident.

@@ -17,8 +17,8 @@
 # Environment: LOOM_GPU_BUILD (build folder, default build-gpu), LOOM_CUDA_ARCHITECTURES (90),
 # LOOM_BENCH_REPEAT (timed epochs per workload, default 5), CUDNN_INCLUDE_DIR / CUDNN_LIBRARY
 # (found in the usual places or in PyTorch's nvidia-cudnn wheel otherwise), LOOM_DEPS_DIR (a
-# folder of Debian .deb files for HDF5, OpenBLAS, nlohmann-json and libzip when the machine lacks them;
-# bench/gpu/fetch-deps.sh downloads them on a machine with apt).
+# folder of Debian .deb files for HDF5, OpenBLAS, nlohmann-json, libzip, libonnx and protobuf
+# when the machine lacks them; bench/gpu/fetch-deps.sh downloads them on a machine with apt).
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)

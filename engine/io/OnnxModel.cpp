@@ -1,188 +1,105 @@
 #include <loom/Error.h>
 #include <loom/OnnxModel.h>
 
-#include "io/OnnxTensorReader.h"
+#include "io/OnnxProto.h"
 
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <fstream>
-#include <iterator>
 
 namespace loom {
 
 namespace {
 
-// Field numbers below are those of onnx/onnx.proto (IR version 8).
+void readAttribute(const onnx::AttributeProto& p, OnnxAttribute& a, const std::string& context) {
+    a.name = p.name();
+    a.type = p.type();
+    a.f = p.f();
+    a.i = p.i();
+    a.s = p.s();
+    if (p.has_t()) {
+        a.t = std::make_shared<OnnxTensor>(readOnnxTensor(p.t(), context));
+    }
+    a.floats.assign(p.floats().begin(), p.floats().end());
+    a.ints.assign(p.ints().begin(), p.ints().end());
+    a.strings.assign(p.strings().begin(), p.strings().end());
+}
 
-void readAttribute(ProtobufReader& reader, OnnxAttribute& a) {
-    ProtobufField f;
-    while (reader.next(f)) {
-        switch (f.number) {
-            case 1:
-                a.name = reader.string(f);
-                break;
-            case 2:
-                a.f = reader.float32(f);
-                break;
-            case 3:
-                a.i = reader.int64(f);
-                break;
-            case 4:
-                a.s = reader.string(f);
-                break;
-            case 5: {
-                ProtobufReader nested = reader.nested(f, "t");
-                a.t = std::make_shared<OnnxTensor>(readOnnxTensor(nested));
-                break;
-            }
-            case 7:
-                reader.appendFloats(f, a.floats);
-                break;
-            case 8:
-                reader.appendInt64s(f, a.ints);
-                break;
-            case 9:
-                a.strings.push_back(reader.string(f));
-                break;
-            case 20:
-                a.type = reader.int32(f);
-                break;
-            default:
-                break;  // sub-graphs, sparse tensors, doc_string: not needed by Loom
-        }
+void readNode(const onnx::NodeProto& p, OnnxNode& node, const std::string& context) {
+    node.name = p.name();
+    node.opType = p.op_type();
+    node.domain = p.domain();
+    node.inputs.assign(p.input().begin(), p.input().end());
+    node.outputs.assign(p.output().begin(), p.output().end());
+    for (const onnx::AttributeProto& attribute : p.attribute()) {
+        readAttribute(attribute, node.attributes.emplace_back(),
+                      context + " attribute '" + attribute.name() + "'");
     }
 }
 
-void readNode(ProtobufReader& reader, OnnxNode& node) {
-    ProtobufField f;
-    while (reader.next(f)) {
-        switch (f.number) {
-            case 1:
-                node.inputs.push_back(reader.string(f));
-                break;
-            case 2:
-                node.outputs.push_back(reader.string(f));
-                break;
-            case 3:
-                node.name = reader.string(f);
-                break;
-            case 4:
-                node.opType = reader.string(f);
-                break;
-            case 5: {
-                ProtobufReader nested = reader.nested(f, "attribute");
-                readAttribute(nested, node.attributes.emplace_back());
-                break;
-            }
-            case 7:
-                node.domain = reader.string(f);
-                break;
-            default:
-                break;
-        }
+/// Tensor types only: sequences and maps are not Loom's. A symbolic or absent dimension is -1.
+void readValueInfo(const onnx::ValueInfoProto& p, OnnxValueInfo& info) {
+    info.name = p.name();
+    if (!p.type().has_tensor_type()) {
+        return;
+    }
+    const onnx::TypeProto::Tensor& type = p.type().tensor_type();
+    info.elemType = type.elem_type();
+    info.hasShape = type.has_shape();
+    for (const onnx::TensorShapeProto::Dimension& dim : type.shape().dim()) {
+        info.dims.push_back(dim.has_dim_value() ? dim.dim_value() : -1);
     }
 }
 
-/// TypeProto.Tensor: elem_type = 1, shape = 2 (TensorShapeProto: dim = 1, each a Dimension with
-/// dim_value = 1 or dim_param = 2).
-void readTensorType(ProtobufReader& reader, OnnxValueInfo& info) {
-    ProtobufField f;
-    while (reader.next(f)) {
-        if (f.number == 1) {
-            info.elemType = reader.int32(f);
-        } else if (f.number == 2) {
-            info.hasShape = true;
-            ProtobufReader shape = reader.nested(f, "shape");
-            ProtobufField d;
-            while (shape.next(d)) {
-                if (d.number != 1) {
-                    continue;
-                }
-                ProtobufReader dim = shape.nested(d, "dim");
-                int64_t value = -1;  // symbolic (dim_param) or absent
-                ProtobufField v;
-                while (dim.next(v)) {
-                    if (v.number == 1) {
-                        value = dim.int64(v);
-                    }
-                }
-                info.dims.push_back(value);
-            }
-        }
+void readGraph(const onnx::GraphProto& p, OnnxGraph& graph, const std::string& context) {
+    graph.name = p.name();
+    for (const onnx::NodeProto& node : p.node()) {
+        readNode(node, graph.nodes.emplace_back(),
+                 context + " node[" + std::to_string(graph.nodes.size()) + "]");
+    }
+    for (const onnx::TensorProto& t : p.initializer()) {
+        graph.initializers.push_back(readOnnxTensor(
+            t, context + " initializer[" + std::to_string(graph.initializers.size()) + "]"));
+    }
+    for (const onnx::ValueInfoProto& input : p.input()) {
+        readValueInfo(input, graph.inputs.emplace_back());
+    }
+    for (const onnx::ValueInfoProto& output : p.output()) {
+        readValueInfo(output, graph.outputs.emplace_back());
     }
 }
 
-void readValueInfo(ProtobufReader& reader, OnnxValueInfo& info) {
-    ProtobufField f;
-    while (reader.next(f)) {
-        if (f.number == 1) {
-            info.name = reader.string(f);
-        } else if (f.number == 2) {
-            ProtobufReader type = reader.nested(f, "type");
-            ProtobufField t;
-            while (type.next(t)) {
-                if (t.number == 1) {  // tensor_type; sequences and maps are not Loom's
-                    ProtobufReader tensorType = type.nested(t, "tensor_type");
-                    readTensorType(tensorType, info);
-                }
-            }
-        }
+OnnxModel readModel(const onnx::ModelProto& p, const std::string& context) {
+    if (!p.has_graph()) {
+        throw IoError(context + ": the model has no graph");
     }
+    OnnxModel model;
+    model.irVersion = p.ir_version();
+    model.producerName = p.producer_name();
+    model.producerVersion = p.producer_version();
+    for (const onnx::OperatorSetIdProto& opset : p.opset_import()) {
+        model.opsetImports.push_back({opset.domain(), opset.version()});
+    }
+    readGraph(p.graph(), model.graph, context + " graph");
+    return model;
 }
 
-void readGraph(ProtobufReader& reader, OnnxGraph& graph) {
-    ProtobufField f;
-    while (reader.next(f)) {
-        switch (f.number) {
-            case 1: {
-                ProtobufReader nested =
-                    reader.nested(f, "node[" + std::to_string(graph.nodes.size()) + "]");
-                readNode(nested, graph.nodes.emplace_back());
-                break;
-            }
-            case 2:
-                graph.name = reader.string(f);
-                break;
-            case 5: {
-                ProtobufReader nested = reader.nested(
-                    f, "initializer[" + std::to_string(graph.initializers.size()) + "]");
-                graph.initializers.push_back(readOnnxTensor(nested));
-                break;
-            }
-            case 11:
-            case 12: {
-                auto& list = f.number == 11 ? graph.inputs : graph.outputs;
-                ProtobufReader nested = reader.nested(f, f.number == 11 ? "input" : "output");
-                readValueInfo(nested, list.emplace_back());
-                break;
-            }
-            default:
-                break;
-        }
-    }
-}
-
-void readOpsetImport(ProtobufReader& reader, OnnxOpsetImport& opset) {
-    ProtobufField f;
-    while (reader.next(f)) {
-        if (f.number == 1) {
-            opset.domain = reader.string(f);
-        } else if (f.number == 2) {
-            opset.version = reader.int64(f);
-        }
-    }
-}
-
-std::string readFile(const std::string& path) {
+/// Decodes the file at path into message, streaming it rather than holding its bytes.
+void decodeFile(google::protobuf::MessageLite& message, const std::string& path,
+                const std::string& context) {
     std::ifstream file(path, std::ios::binary);
     if (!file) {
         throw IoError("cannot open '" + path + "': " + std::strerror(errno));
     }
-    std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-    if (file.bad()) {
-        throw IoError("cannot read '" + path + "': " + std::strerror(errno));
+    if (!message.ParseFromIstream(&file)) {
+        if (file.bad()) {
+            throw IoError("cannot read '" + path + "': " + std::strerror(errno));
+        }
+        throw IoError(context +
+                      ": not a valid ONNX file (its protobuf encoding is corrupt, "
+                      "truncated or over 2 GiB)");
     }
-    return bytes;
 }
 
 const char* attributeTypeName(int32_t type) {
@@ -207,49 +124,38 @@ const OnnxAttribute* typedAttribute(const OnnxNode& node, const std::string& nam
 
 }  // namespace
 
+void decodeProtobuf(google::protobuf::MessageLite& message, std::string_view bytes,
+                    const std::string& context) {
+    if (bytes.size() > static_cast<size_t>(INT_MAX)) {
+        throw IoError(context + ": " + std::to_string(bytes.size()) +
+                      " bytes, more than the 2 GiB a protobuf message can hold");
+    }
+    if (!message.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+        throw IoError(context +
+                      ": not a valid ONNX file (its protobuf encoding is corrupt or "
+                      "truncated)");
+    }
+}
+
 OnnxModel parseOnnxModel(std::string_view bytes, const std::string& source) {
-    ProtobufReader reader(bytes, "'" + source + "' ModelProto");
-    OnnxModel model;
-    bool hasGraph = false;
-    ProtobufField f;
-    while (reader.next(f)) {
-        switch (f.number) {
-            case 1:
-                model.irVersion = reader.int64(f);
-                break;
-            case 2:
-                model.producerName = reader.string(f);
-                break;
-            case 3:
-                model.producerVersion = reader.string(f);
-                break;
-            case 7: {
-                ProtobufReader nested = reader.nested(f, "graph");
-                readGraph(nested, model.graph);
-                hasGraph = true;
-                break;
-            }
-            case 8: {
-                ProtobufReader nested = reader.nested(f, "opset_import");
-                readOpsetImport(nested, model.opsetImports.emplace_back());
-                break;
-            }
-            default:
-                break;
-        }
-    }
-    if (!hasGraph) {
-        throw IoError(reader.context() + ": the model has no graph");
-    }
-    return model;
+    onnx::ModelProto proto;
+    const std::string context = "'" + source + "' ModelProto";
+    decodeProtobuf(proto, bytes, context);
+    return readModel(proto, context);
 }
 
 OnnxTensor readOnnxTensorFile(const std::string& path) {
-    return parseOnnxTensor(readFile(path), path);
+    onnx::TensorProto proto;
+    const std::string context = "'" + path + "' TensorProto";
+    decodeFile(proto, path, context);
+    return readOnnxTensor(proto, context);
 }
 
 OnnxModel readOnnxModelFile(const std::string& path) {
-    return parseOnnxModel(readFile(path), path);
+    onnx::ModelProto proto;
+    const std::string context = "'" + path + "' ModelProto";
+    decodeFile(proto, path, context);
+    return readModel(proto, context);
 }
 
 const OnnxAttribute* OnnxNode::attribute(const std::string& attributeName) const {

@@ -3,12 +3,12 @@
 #include <loom/Error.h>
 #include <loom/OnnxModel.h>
 
-#include "io/ProtobufWriter.h"
+#include "io/OnnxProto.h"
 
 #include <bit>
+#include <climits>
 #include <cmath>
 #include <cstring>
-#include <limits>
 
 namespace loom {
 
@@ -16,8 +16,6 @@ namespace {
 
 static_assert(std::endian::native == std::endian::little,
               "raw_data is little-endian; this writer copies host floats as they are");
-
-// Field numbers below are those of onnx/onnx.proto (IR version 8), as OnnxModel.cpp reads them.
 
 std::string rawData(const OnnxTensor& t) {
     const Tensor host = t.value().to(DType::F32);
@@ -46,135 +44,114 @@ std::string rawData(const OnnxTensor& t) {
     return raw;
 }
 
-ProtobufWriter tensorMessage(const OnnxTensor& t) {
-    ProtobufWriter w;
-    w.writePackedInt64s(1, t.dims);
-    w.writeVarint(2, static_cast<uint64_t>(t.dataType));
-    w.writeBytes(8, t.name);
-    w.writeBytes(9, rawData(t));
-    return w;
+void writeTensor(const OnnxTensor& t, onnx::TensorProto& p) {
+    p.mutable_dims()->Add(t.dims.begin(), t.dims.end());
+    p.set_data_type(t.dataType);
+    p.set_name(t.name);
+    p.set_raw_data(rawData(t));
 }
 
-ProtobufWriter attributeMessage(const OnnxAttribute& a) {
-    ProtobufWriter w;
-    w.writeBytes(1, a.name);
+void writeAttribute(const OnnxAttribute& a, onnx::AttributeProto& p) {
+    p.set_name(a.name);
     switch (a.type) {
         case OnnxAttribute::Float:
-            w.writeFloat(2, a.f);
+            p.set_f(a.f);
             break;
         case OnnxAttribute::Int:
-            w.writeInt64(3, a.i);
+            p.set_i(a.i);
             break;
         case OnnxAttribute::String:
-            w.writeBytes(4, a.s);
+            p.set_s(a.s);
             break;
         case OnnxAttribute::TensorValue:
             if (a.t == nullptr) {
                 throw IoError("tensor attribute '" + a.name + "' has no tensor");
             }
-            w.writeMessage(5, tensorMessage(*a.t));
+            writeTensor(*a.t, *p.mutable_t());
             break;
         case OnnxAttribute::Floats:
-            w.writePackedFloats(7, a.floats);
+            p.mutable_floats()->Add(a.floats.begin(), a.floats.end());
             break;
         case OnnxAttribute::Ints:
-            w.writePackedInt64s(8, a.ints);
+            p.mutable_ints()->Add(a.ints.begin(), a.ints.end());
             break;
         case OnnxAttribute::Strings:
-            for (const std::string& s : a.strings) {
-                w.writeBytes(9, s);
-            }
+            p.mutable_strings()->Add(a.strings.begin(), a.strings.end());
             break;
         default:
             throw IoError("attribute '" + a.name + "' has type " + std::to_string(a.type) +
                           ", which Loom does not write");
     }
-    w.writeVarint(20, static_cast<uint64_t>(a.type));
-    return w;
+    p.set_type(static_cast<onnx::AttributeProto::AttributeType>(a.type));
 }
 
-ProtobufWriter nodeMessage(const OnnxNode& node) {
-    ProtobufWriter w;
-    for (const std::string& input : node.inputs) {
-        w.writeBytes(1, input);
-    }
-    for (const std::string& output : node.outputs) {
-        w.writeBytes(2, output);
-    }
-    w.writeBytes(3, node.name);
-    w.writeBytes(4, node.opType);
+void writeNode(const OnnxNode& node, onnx::NodeProto& p) {
+    p.mutable_input()->Add(node.inputs.begin(), node.inputs.end());
+    p.mutable_output()->Add(node.outputs.begin(), node.outputs.end());
+    p.set_name(node.name);
+    p.set_op_type(node.opType);
     for (const OnnxAttribute& a : node.attributes) {
-        w.writeMessage(5, attributeMessage(a));
+        writeAttribute(a, *p.add_attribute());
     }
     if (!node.domain.empty()) {
-        w.writeBytes(7, node.domain);
+        p.set_domain(node.domain);
     }
-    return w;
 }
 
-/// ValueInfoProto > TypeProto > TypeProto.Tensor > TensorShapeProto > Dimension.
-ProtobufWriter valueInfoMessage(const OnnxValueInfo& info) {
-    ProtobufWriter tensorType;
-    tensorType.writeVarint(1, static_cast<uint64_t>(info.elemType));
-    if (info.hasShape) {
-        ProtobufWriter shape;
-        for (size_t i = 0; i < info.dims.size(); ++i) {
-            ProtobufWriter dim;
-            if (info.dims[i] >= 0) {
-                dim.writeInt64(1, info.dims[i]);
-            } else if (i == 0) {
-                dim.writeBytes(2, "N");
-            }
-            shape.writeMessage(1, dim);
+void writeValueInfo(const OnnxValueInfo& info, onnx::ValueInfoProto& p) {
+    p.set_name(info.name);
+    onnx::TypeProto::Tensor& type = *p.mutable_type()->mutable_tensor_type();
+    type.set_elem_type(info.elemType);
+    if (!info.hasShape) {
+        return;
+    }
+    onnx::TensorShapeProto& shape = *type.mutable_shape();
+    for (size_t i = 0; i < info.dims.size(); ++i) {
+        onnx::TensorShapeProto::Dimension& dim = *shape.add_dim();
+        if (info.dims[i] >= 0) {
+            dim.set_dim_value(info.dims[i]);
+        } else if (i == 0) {
+            dim.set_dim_param("N");
         }
-        tensorType.writeMessage(2, shape);
     }
-    ProtobufWriter type;
-    type.writeMessage(1, tensorType);
-    ProtobufWriter w;
-    w.writeBytes(1, info.name);
-    w.writeMessage(2, type);
-    return w;
 }
 
-ProtobufWriter graphMessage(const OnnxGraph& graph) {
-    ProtobufWriter w;
+void writeGraph(const OnnxGraph& graph, onnx::GraphProto& p) {
     for (const OnnxNode& node : graph.nodes) {
-        w.writeMessage(1, nodeMessage(node));
+        writeNode(node, *p.add_node());
     }
-    w.writeBytes(2, graph.name);
+    p.set_name(graph.name);
     for (const OnnxTensor& t : graph.initializers) {
-        w.writeMessage(5, tensorMessage(t));
+        writeTensor(t, *p.add_initializer());
     }
     for (const OnnxValueInfo& input : graph.inputs) {
-        w.writeMessage(11, valueInfoMessage(input));
+        writeValueInfo(input, *p.add_input());
     }
     for (const OnnxValueInfo& output : graph.outputs) {
-        w.writeMessage(12, valueInfoMessage(output));
+        writeValueInfo(output, *p.add_output());
     }
-    return w;
 }
 
 }  // namespace
 
 std::string serializeOnnxModel(const OnnxModel& model) {
-    ProtobufWriter w;
-    w.writeInt64(1, model.irVersion);
-    w.writeBytes(2, model.producerName);
-    w.writeBytes(3, model.producerVersion);
-    w.writeMessage(7, graphMessage(model.graph));
+    onnx::ModelProto p;
+    p.set_ir_version(model.irVersion);
+    p.set_producer_name(model.producerName);
+    p.set_producer_version(model.producerVersion);
+    writeGraph(model.graph, *p.mutable_graph());
     for (const OnnxOpsetImport& opset : model.opsetImports) {
-        ProtobufWriter o;
-        o.writeBytes(1, opset.domain);
-        o.writeInt64(2, opset.version);
-        w.writeMessage(8, o);
+        onnx::OperatorSetIdProto& o = *p.add_opset_import();
+        o.set_domain(opset.domain);
+        o.set_version(opset.version);
     }
     // Protobuf's sizes are signed 32-bit: no reader takes a larger message.
-    if (w.bytes().size() > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
-        throw IoError("the model takes " + std::to_string(w.bytes().size()) +
+    const size_t size = p.ByteSizeLong();
+    if (size > static_cast<size_t>(INT_MAX)) {
+        throw IoError("the model takes " + std::to_string(size) +
                       " bytes, more than the 2 GiB a protobuf file can hold");
     }
-    return w.bytes();
+    return p.SerializeAsString();
 }
 
 }  // namespace loom
