@@ -1,3 +1,12 @@
+// Why Loom keeps its own L-BFGS rather than Debian's liblbfgs 1.10 (measured with history 10):
+// convergence and cost per iteration match (style transfer at 256x385: f after 200 evaluations
+// 2.579e-3 here, 2.562e-3 with liblbfgs; a 786,432-variable quadratic: 98 against 94
+// evaluations to 1e-6 f0, 74 ms of optimiser time per iteration for both), but lbfgs() owns
+// the loop, while a PixelOptimizer takes one step per call so that the art worker can show,
+// pause and stop between steps. Calling lbfgs() once per step drops its curvature pairs (the
+// quadratic's f after 200 evaluations: 2e4 instead of 4e-4); keeping them would turn every
+// caller into callbacks or park lbfgs() on a thread, to save about 100 lines.
+
 #include <loom/Error.h>
 #include <loom/Lbfgs.h>
 
