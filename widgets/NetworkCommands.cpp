@@ -47,9 +47,11 @@ RemoveLayersCommand::RemoveLayersCommand(NetworkModel& model, const QStringList&
         removed.insert(name.toStdString());
     }
     const nlohmann::json graph = model.graph().toJson();
-    for (const nlohmann::json& layer : graph["layers"]) {
+    for (size_t place = 0; place < graph["layers"].size(); ++place) {
+        const nlohmann::json& layer = graph["layers"][place];
         if (removed.count(layer["name"].get<std::string>())) {
             m_layers.push_back(layer);
+            m_places.push_back(place);
         }
     }
     for (const Graph::Node& node : model.graph().nodes()) {
@@ -66,7 +68,7 @@ void RemoveLayersCommand::redo() {
 }
 
 void RemoveLayersCommand::undo() {
-    m_model.insertLayers(m_layers);
+    m_model.insertLayers(m_layers, m_places);
     for (const auto& [layer, inputs] : m_consumerInputs) {
         m_model.setInputs(layer, inputs);
     }

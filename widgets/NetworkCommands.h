@@ -42,6 +42,7 @@ private:
     NetworkModel& m_model;
     QStringList m_names;
     nlohmann::json m_layers;
+    std::vector<size_t> m_places;  ///< each removed layer's place in the graph's order
     std::vector<std::pair<std::string, std::vector<std::string>>> m_consumerInputs;
     std::vector<std::string> m_outputs;
 };

@@ -190,8 +190,9 @@ QStringList NetworkModel::paste(const nlohmann::json& fragment, QPointF offset) 
     }
 }
 
-void NetworkModel::insertLayers(const nlohmann::json& layers) {
-    for (const nlohmann::json& layer : layers) {
+void NetworkModel::insertLayers(const nlohmann::json& layers, const std::vector<size_t>& at) {
+    for (size_t i = 0; i < layers.size(); ++i) {
+        const nlohmann::json& layer = layers[i];
         const std::string name =
             m_graph->add(layer["type"].get<std::string>(), layer["name"].get<std::string>(),
                          layer.value("params", nlohmann::json::object()),
@@ -200,6 +201,9 @@ void NetworkModel::insertLayers(const nlohmann::json& layers) {
         node.layer->setTrainable(layer.value("trainable", true));
         node.x = layer["position"][0].get<double>();
         node.y = layer["position"][1].get<double>();
+        if (i < at.size()) {
+            m_graph->place(name, at[i]);
+        }
     }
     refresh();
 }

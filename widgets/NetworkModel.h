@@ -65,8 +65,9 @@ public:
 
     // Primitive changes, applied by the undo commands.
     /// Adds layers given in the graph JSON's layer form (name, type, params, inputs,
-    /// trainable, position).
-    void insertLayers(const nlohmann::json& layers);
+    /// trainable, position); at, when given, holds each one's place in the graph's order
+    /// (ascending), else they are appended.
+    void insertLayers(const nlohmann::json& layers, const std::vector<size_t>& at = {});
     void eraseLayers(const QStringList& names);
     void placeLayers(const QHash<QString, QPointF>& positions);
     void setInputs(const std::string& layer, const std::vector<std::string>& inputs);

@@ -108,6 +108,25 @@ void Graph::remove(const std::string& name) {
     invalidate();
 }
 
+void Graph::place(const std::string& name, size_t index) {
+    auto from = findNode(name);
+    if (!from) {
+        throw GraphError("cannot place '" + name + "': no such layer");
+    }
+    const auto begin = m_nodes.begin();
+    const size_t to = std::min(index, m_nodes.size() - 1);
+    if (to < *from) {
+        std::rotate(begin + static_cast<std::ptrdiff_t>(to),
+                    begin + static_cast<std::ptrdiff_t>(*from),
+                    begin + static_cast<std::ptrdiff_t>(*from) + 1);
+    } else {
+        std::rotate(begin + static_cast<std::ptrdiff_t>(*from),
+                    begin + static_cast<std::ptrdiff_t>(*from) + 1,
+                    begin + static_cast<std::ptrdiff_t>(to) + 1);
+    }
+    invalidate();
+}
+
 void Graph::connect(const std::string& from, const std::string& to) {
     if (!contains(from)) {
         throw GraphError("cannot connect from '" + from + "': no such layer");

@@ -2,6 +2,14 @@
 // object headers (version 1 and 2, with continuation blocks), attribute messages (versions 1
 // to 3), dataspace and datatype messages, and global heap collections. Every size read is
 // checked against the bytes it must lie in before it is used.
+//
+// Why checks and not a child process (measured on 308 fuzz inputs, Debian's HDF5 1.10.8):
+// without these checks HDF5 hangs on 7 and crashes on 1. A child with memory and CPU limits
+// catches those 8, but not the heap over-reads ASan finds in 2-3 more (attribute names and
+// data, strdup and memcpy): the child exits as if all were well and the parent then repeats
+// them in-process. Isolation would also need a helper executable (Job objects on Windows), a
+// second read of every file and 10-110 ms per open; these checks catch all of them at about
+// 2 ms per small file.
 
 #include "io/Hdf5VlenCheck.h"
 

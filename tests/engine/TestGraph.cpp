@@ -56,6 +56,7 @@ private slots:
     void shapesAreInferredThroughBranches();
     void jsonRoundTripKeepsEverything();
     void automaticNamesFollowKeras();
+    void placeMovesALayerInTheOrder();
     void cycleIsReported();
     void danglingInputIsReported();
     void incompatibleShapesNameLayerAndShapes();
@@ -137,6 +138,31 @@ void TestGraph::automaticNamesFollowKeras() {
     QCOMPARE(g.add("Conv2D", "", {}, {}), std::string("conv2d_1"));
     QCOMPARE(g.add("BatchNormalization", "", {}, {}), std::string("batch_normalization"));
     QCOMPARE(g.add("LeakyReLU", "", {}, {}), std::string("leaky_re_lu"));
+}
+
+void TestGraph::placeMovesALayerInTheOrder() {
+    Graph g;
+    for (const char* name : {"a", "b", "c", "d"}) {
+        g.add("Input", name, {{"shape", {2}}});
+    }
+    auto order = [&] {
+        std::string names;
+        for (const Graph::Node& node : g.nodes()) {
+            names += node.layer->name();
+        }
+        return names;
+    };
+    g.place("d", 1);
+    QCOMPARE(order(), std::string("adbc"));
+    g.place("a", 2);
+    QCOMPARE(order(), std::string("dbac"));
+    g.place("b", 99);
+    QCOMPARE(order(), std::string("dacb"));
+    g.place("c", 3);
+    QCOMPARE(order(), std::string("dabc"));
+    g.build();
+    QCOMPARE(g.inputNames(), (std::vector<std::string>{"d", "a", "b", "c"}));
+    QVERIFY_THROWS_EXCEPTION(GraphError, g.place("e", 0));
 }
 
 void TestGraph::cycleIsReported() {

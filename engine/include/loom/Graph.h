@@ -53,6 +53,9 @@ public:
     /// The name add gives a layer of this type when it is given none.
     std::string uniqueName(const std::string& type) const;
     void remove(const std::string& name);
+    /// Moves a layer to place `index` of the order layers were added in (the end when past
+    /// it), so that a removed layer can be put back where it was.
+    void place(const std::string& name, size_t index);
     void connect(const std::string& from, const std::string& to);
     /// Marks which nodes are the model's outputs; by default every node nobody consumes.
     void setOutputs(std::vector<std::string> names);
