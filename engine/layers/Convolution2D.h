@@ -10,6 +10,7 @@
 // keeps HWIO.
 
 #include "LayerSupport.h"
+#include "OptionalBias.h"
 
 namespace loom::layers {
 
@@ -29,9 +30,7 @@ public:
         Conv2DGeometry g = geometry(x[0].shape().withoutBatch());
         ctx.ensure(y, g.outputShape(x[0].shape(), kernel.shape()));
         ctx.backend.conv2dForward(x[0], kernel, g, y);
-        if (parameters().size() > 1) {
-            ctx.backend.addBias(y, parameters()[1].value);
-        }
+        addOptionalBias(ctx, *this, y);
     }
 
     void backward(ExecutionContext& ctx, const std::vector<Tensor>& x, const Tensor&,
@@ -41,9 +40,7 @@ public:
         Conv2DGeometry g = geometry(x[0].shape().withoutBatch());
         if (wantsWeightGradients()) {
             ctx.backend.conv2dBackwardFilter(x[0], dy, g, gradientOf(ctx, kernel));
-            if (parameters().size() > 1) {
-                ctx.backend.biasBackward(dy, gradientOf(ctx, parameters()[1]));
-            }
+            optionalBiasBackward(ctx, *this, dy);
         }
         if (needDx[0]) {
             ctx.ensure(dx[0], x[0].shape());

@@ -3,6 +3,7 @@
 //   backward: dW = x^T dy, db = sum_n dy, dx = dy W^T
 
 #include "LayerSupport.h"
+#include "OptionalBias.h"
 
 namespace loom::layers {
 namespace {
@@ -32,9 +33,7 @@ public:
         const Tensor& kernel = parameters()[0].value;
         ctx.ensure(y, Shape{x[0].dim(0), kernel.dim(1)});
         ctx.backend.gemm(false, false, 1.0, x[0], kernel, 0.0, y);
-        if (parameters().size() > 1) {
-            ctx.backend.addBias(y, parameters()[1].value);
-        }
+        addOptionalBias(ctx, *this, y);
     }
 
     void backward(ExecutionContext& ctx, const std::vector<Tensor>& x, const Tensor&,
@@ -43,9 +42,7 @@ public:
         Parameter& kernel = parameters()[0];
         if (wantsWeightGradients()) {
             ctx.backend.gemm(true, false, 1.0, x[0], dy, 0.0, gradientOf(ctx, kernel));
-            if (parameters().size() > 1) {
-                ctx.backend.biasBackward(dy, gradientOf(ctx, parameters()[1]));
-            }
+            optionalBiasBackward(ctx, *this, dy);
         }
         if (needDx[0]) {
             ctx.ensure(dx[0], x[0].shape());
