@@ -98,6 +98,16 @@ void expectContains(const std::string& text, const std::vector<std::string>& par
     }
 }
 
+/// A 4x4 image of 2 channels given channels-last (as TF.js holds it), in Loom's [1, C, H, W].
+Tensor nchwOf4x4x2(const std::vector<float>& nhwc) {
+    std::vector<float> nchw(32);
+    for (int y = 0; y < 4; ++y)
+        for (int x = 0; x < 4; ++x)
+            for (int c = 0; c < 2; ++c)
+                nchw[(c * 4 + y) * 4 + x] = nhwc[(y * 4 + x) * 2 + c];
+    return Tensor::fromVector(Shape{1, 2, 4, 4}, nchw);
+}
+
 std::vector<float> run(Graph& graph, const Tensor& input) {
     ExecutionContext ctx{cpuBackend()};
     return graph.forward(ctx, {input})[0].toVector();
@@ -259,12 +269,7 @@ private slots:
         writeFile(dir.filePath("s2.bin"), bytes.substr(101));
         Graph graph = loadTfjsModel(dir.filePath("model.json").toStdString());
 
-        std::vector<float> nchw(32);
-        for (int y = 0; y < 4; ++y)
-            for (int xx = 0; xx < 4; ++xx)
-                for (int c = 0; c < 2; ++c)
-                    nchw[(c * 4 + y) * 4 + xx] = x[(y * 4 + xx) * 2 + c];
-        std::vector<float> got = run(graph, Tensor::fromVector(Shape{1, 2, 4, 4}, nchw));
+        std::vector<float> got = run(graph, nchwOf4x4x2(x));
         std::vector<float> expected = referenceCnn(x, k, b, bn, dk, db);
         QCOMPARE(got.size(), size_t(2));
         for (size_t i = 0; i < 2; ++i) {
@@ -311,12 +316,7 @@ private slots:
         QCOMPARE(graph.node("relu").layer->type(), std::string("ReLU"));
         QCOMPARE(graph.node("relu").layer->params().getFloat("max_value"), 0.5);
 
-        std::vector<float> nchw(32);
-        for (int y = 0; y < 4; ++y)
-            for (int xx = 0; xx < 4; ++xx)
-                for (int c = 0; c < 2; ++c)
-                    nchw[(c * 4 + y) * 4 + xx] = x[(y * 4 + xx) * 2 + c];
-        std::vector<float> got = run(graph, Tensor::fromVector(Shape{1, 2, 4, 4}, nchw));
+        std::vector<float> got = run(graph, nchwOf4x4x2(x));
         QCOMPARE(got.size(), size_t(64));
         for (int y = 0; y < 4; ++y)
             for (int xx = 0; xx < 4; ++xx)
