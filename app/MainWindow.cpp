@@ -6,6 +6,7 @@
 #include "DreamStudio.h"
 #include "ExamplesFolder.h"
 #include "HyperparameterPanel.h"
+#include "LayerHealthMonitor.h"
 #include "LayerPalette.h"
 #include "LayerPalettePanel.h"
 #include "ModelSummaryView.h"
@@ -25,6 +26,7 @@
 #include <loom/WeightsFile.h>
 
 #include <QAction>
+#include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDateTime>
@@ -102,6 +104,7 @@ void MainWindow::createTabs() {
     m_tabs = new QTabWidget(this);
     m_tabs->setDocumentMode(true);
     m_canvas = new NetworkCanvas(m_document->network(), this);
+    m_health = new LayerHealthMonitor(this);
     m_data = new DatasetPanel(this);
     m_training = new TrainingPage(*m_document, this);
     m_log = new QPlainTextEdit(this);
@@ -221,7 +224,22 @@ void MainWindow::createMenus() {
                       m_canvas->deleteAction(), m_canvas->selectAllAction()});
     edit->addSeparator();
     edit->addActions({m_canvas->tidyAction(), m_canvas->fitAction()});
+    createViewMenu();
     createTrainingMenu();
+}
+
+void MainWindow::createViewMenu() {
+    QMenu* sparklines = menuBar()->addMenu(tr("&View"))->addMenu(tr("Layer &sparklines"));
+    auto* group = new QActionGroup(this);
+    const auto addMeasure = [&](const QString& title, LayerHealthMonitor::Measure measure) {
+        QAction* action =
+            sparklines->addAction(title, this, [this, measure] { m_health->setMeasure(measure); });
+        action->setCheckable(true);
+        action->setChecked(m_health->measure() == measure);
+        group->addAction(action);
+    };
+    addMeasure(tr("&Gradient norm"), LayerHealthMonitor::Measure::GradientNorm);
+    addMeasure(tr("&Update ratio"), LayerHealthMonitor::Measure::UpdateRatio);
 }
 
 void MainWindow::createFileMenu() {
@@ -289,6 +307,14 @@ void MainWindow::connectTraining() {
         }
     });
     connect(&controller, &TrainingController::logMessage, this, &MainWindow::log);
+    // The canvas follows each layer's health while a run trains, and keeps the last picture
+    // until the next run or project.
+    connect(&controller, &TrainingController::runStarted, m_health, &LayerHealthMonitor::clear);
+    connect(m_document, &ProjectDocument::projectReplaced, m_health, &LayerHealthMonitor::clear);
+    connect(&controller, &TrainingController::statisticsReported, m_health,
+            [this](int, const StatisticsSample& sample) { m_health->addSample(sample); });
+    connect(m_health, &LayerHealthMonitor::changed, m_canvas,
+            [this] { m_canvas->setTrainingHealth(m_health->health()); });
     connect(&controller, &TrainingController::trainingFailed, this,
             [this](const QString& message, const QString& layer) {
                 if (!layer.isEmpty()) {

@@ -21,6 +21,7 @@ class ArtController;
 class ArtStudio;
 class Autosave;
 class DatasetPanel;
+class LayerHealthMonitor;
 class LayerPalettePanel;
 class ModelSummaryView;
 class NetworkChecksView;
@@ -73,6 +74,7 @@ private:
     void createMenus();
     void createFileMenu();
     void createExamplesMenu(QMenu* file);
+    void createViewMenu();
     void createTrainingMenu();
     void connectTraining();
     void createChecks();
@@ -105,6 +107,7 @@ private:
     ProjectDocument* m_document = nullptr;
     QTabWidget* m_tabs = nullptr;
     NetworkCanvas* m_canvas = nullptr;
+    LayerHealthMonitor* m_health = nullptr;
     QWidget* m_networkTab = nullptr;
     QLabel* m_runningNotice = nullptr;
     DatasetPanel* m_data = nullptr;

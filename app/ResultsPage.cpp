@@ -1,12 +1,18 @@
 #include "ResultsPage.h"
 
 #include "ConfusionMatrixView.h"
+#include "DrawingPad.h"
+#include "ExplanationJob.h"
+#include "ExplanationView.h"
 #include "MisclassifiedGallery.h"
 #include "PredictView.h"
 #include "TrainingController.h"
 
 #include <QGridLayout>
+#include <QGroupBox>
 #include <QLabel>
+#include <QPushButton>
+#include <QVBoxLayout>
 
 namespace loom {
 
@@ -16,16 +22,32 @@ ResultsPage::ResultsPage(TrainingController& controller, QWidget* parent)
       m_heading(new QLabel(tr("Train a classifier to see how it does on held-out data."), this)),
       m_matrix(new ConfusionMatrixView(this)),
       m_mistakes(new MisclassifiedGallery(this)),
-      m_predict(new PredictView(this)) {
+      m_predict(new PredictView(this)),
+      m_pad(new DrawingPad(this)),
+      m_explanation(new ExplanationView(this)),
+      m_job(new ExplanationJob(this)) {
+    auto* drawing = new QGroupBox(tr("Draw a digit"), this);
+    auto* drawingLayout = new QVBoxLayout(drawing);
+    drawingLayout->addWidget(m_pad, 1);
+    auto* clear = new QPushButton(tr("&Clear"), drawing);
+    drawingLayout->addWidget(clear);
     auto* grid = new QGridLayout(this);
-    grid->addWidget(m_heading, 0, 0, 1, 2);
+    grid->addWidget(m_heading, 0, 0, 1, 3);
     grid->addWidget(m_matrix, 1, 0, 2, 1);
-    grid->addWidget(m_mistakes, 1, 1);
+    grid->addWidget(m_mistakes, 1, 1, 1, 2);
     grid->addWidget(m_predict, 2, 1);
+    grid->addWidget(drawing, 2, 2);
+    grid->addWidget(m_explanation, 3, 0, 1, 3);
     grid->setColumnStretch(0, 3);
     grid->setColumnStretch(1, 2);
+    grid->setColumnStretch(2, 1);
     connect(&controller, &TrainingController::resultsReady, this, &ResultsPage::showResults);
     connect(m_predict, &PredictView::imageChosen, this, &ResultsPage::predict);
+    connect(clear, &QPushButton::clicked, m_pad, &DrawingPad::clear);
+    connect(m_pad, &DrawingPad::drawn, this,
+            [this] { show(m_controller.predictDrawing(m_pad->ink()), false); });
+    connect(m_pad, &DrawingPad::strokeFinished, this, &ResultsPage::predictDrawing);
+    connect(m_job, &ExplanationJob::finished, this, &ResultsPage::showExplanation);
 }
 
 void ResultsPage::showResults() {
@@ -41,11 +63,33 @@ void ResultsPage::showResults() {
 }
 
 void ResultsPage::predict(const QString& path) {
-    const Prediction prediction = m_controller.predictImage(path);
-    if (prediction.error.isEmpty()) {
-        m_predict->setPrediction(prediction.image, prediction.top);
-    } else {
+    show(m_controller.predictImage(path), true);
+}
+
+void ResultsPage::predictDrawing() {
+    show(m_controller.predictDrawing(m_pad->ink()), true);
+}
+
+void ResultsPage::show(const Prediction& prediction, bool explain) {
+    if (!prediction.error.isEmpty()) {
         m_predict->setError(prediction.error);
+        m_explanation->setMessage(QString());
+        return;
+    }
+    m_predict->setPrediction(prediction.image, prediction.top);
+    if (explain) {
+        if (std::optional<TrainedModel> model = m_controller.trainedModel()) {
+            m_explanation->setMessage(tr("Working out where the model looks..."));
+            m_job->start(std::move(*model), prediction);
+        }
+    }
+}
+
+void ResultsPage::showExplanation(const Explanation& explanation) {
+    if (explanation.error.isEmpty()) {
+        m_explanation->setExplanation(explanation.picture, explanation.subject, explanation.maps);
+    } else {
+        m_explanation->setMessage(tr("No explanation: %1").arg(explanation.error));
     }
 }
 

@@ -7,6 +7,7 @@
 #include <loom/Devices.h>
 #include <loom/Error.h>
 #include <loom/Evaluation.h>
+#include <loom/HandwrittenDigit.h>
 #include <loom/Prediction.h>
 
 #include <QFile>
@@ -193,6 +194,7 @@ void TrainingController::startJob(std::shared_ptr<Job> job) {
     m_job = job;
     m_batches.clear();
     m_epochs.clear();
+    m_statistics.clear();
     m_results.reset();
     m_startedAt = isoTimestampNow();
     m_runIndex = static_cast<int>(m_project.runs.size());
@@ -220,6 +222,7 @@ std::optional<RunInProgress> TrainingController::runInProgress() const {
     run.record.training = m_job->snapshot.training.toJson();
     run.record.batches = m_batches;
     run.record.epochs = m_epochs;
+    run.record.statistics = m_statistics;
     run.record.finished = {
         RunFinished::Reason::Stopped,
         "saved while training, after " + std::to_string(m_epochs.size()) + " finished epochs", ""};
@@ -291,6 +294,9 @@ void TrainingController::handle(const ProgressEvent& event) {
     if (const auto* epoch = std::get_if<EpochProgress>(&event)) {
         m_epochs.push_back(*epoch);
         emit epochReported(m_runIndex, *epoch);
+    } else if (const auto* sample = std::get_if<StatisticsSample>(&event)) {
+        m_statistics.push_back(*sample);
+        emit statisticsReported(m_runIndex, *sample);
     } else if (const auto* log = std::get_if<LogMessage>(&event)) {
         emit logMessage(QString::fromStdString(log->text));
     }
@@ -369,30 +375,69 @@ void TrainingController::setState(State state) {
     }
 }
 
+SamplePreprocessing TrainingController::preprocessing() const {
+    return SamplePreprocessing::forModel(m_dataSection, modelInput(m_project.graph),
+                                         m_data->normalization);
+}
+
 Prediction TrainingController::predictImage(const QString& path, int top) {
-    Prediction prediction;
     if (!m_project.hasWeights || !m_project.graph.isBuilt() || !m_data) {
-        prediction.error = tr("Train the model first.");
-        return prediction;
+        return {tr("Train the model first."), {}, {}, {}, -1};
     }
     try {
-        const SamplePreprocessing preprocessing = SamplePreprocessing::forModel(
-            m_dataSection, modelInput(m_project.graph), m_data->normalization);
-        Trainer trainer(m_project.graph, m_project.training);
-        const ImagePrediction answer =
-            loom::predictImage(trainer, preprocessing, QFile::encodeName(path).toStdString(), top);
-        prediction.image =
-            sampleImage(answer.sample.reshape(preprocessing.picture.withBatch(1)), 0);
-        const QStringList names = toQStringList(m_data->train.classNames);
-        for (const ClassProbability& c : answer.top) {
-            prediction.top.emplace_back(c.classIndex < names.size() ? names[int(c.classIndex)]
-                                                                    : QString::number(c.classIndex),
-                                        c.probability);
-        }
+        const SamplePreprocessing p = preprocessing();
+        return predictSample(p, p.read(QFile::encodeName(path).toStdString()), top);
     } catch (const std::exception& e) {
-        prediction.error = QString::fromUtf8(e.what());
+        return {QString::fromUtf8(e.what()), {}, {}, {}, -1};
     }
+}
+
+Prediction TrainingController::predictDrawing(const Tensor& ink, int top) {
+    if (!m_project.hasWeights || !m_project.graph.isBuilt() || !m_data) {
+        return {tr("Train the model first."), {}, {}, {}, -1};
+    }
+    try {
+        const SamplePreprocessing p = preprocessing();
+        if (p.picture != Shape{1, 28, 28}) {
+            return {tr("The drawing pad is for models with a 28x28 grey input (MNIST's digits); "
+                       "this model's input is %1.")
+                        .arg(QString::fromStdString(p.picture.str())),
+                    {},
+                    {},
+                    {},
+                    -1};
+        }
+        return predictSample(p, p.fromPixels(mnistDigit(ink)), top);
+    } catch (const std::exception& e) {
+        return {QString::fromUtf8(e.what()), {}, {}, {}, -1};
+    }
+}
+
+Prediction TrainingController::predictSample(const SamplePreprocessing& preprocessing,
+                                             const Tensor& sample, int top) {
+    Prediction prediction;
+    prediction.sample = sample;
+    Trainer trainer(m_project.graph, m_project.training);
+    const QStringList names = toQStringList(m_data->train.classNames);
+    for (const ClassProbability& c : loom::predictSample(trainer, sample, top)) {
+        prediction.top.emplace_back(
+            c.classIndex < names.size() ? names[int(c.classIndex)] : QString::number(c.classIndex),
+            c.probability);
+        if (prediction.classIndex < 0) {
+            prediction.classIndex = c.classIndex;
+        }
+    }
+    prediction.image =
+        sampleImage(prediction.sample.reshape(preprocessing.picture.withBatch(1)), 0);
     return prediction;
+}
+
+std::optional<TrainedModel> TrainingController::trainedModel() const {
+    if (!m_project.hasWeights || !m_project.graph.isBuilt() || !m_data) {
+        return std::nullopt;
+    }
+    return TrainedModel{m_project.graph.copy(), preprocessing().picture,
+                        toQStringList(m_data->train.classNames)};
 }
 
 }  // namespace loom

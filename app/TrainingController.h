@@ -5,6 +5,7 @@
 
 #include <loom/BackgroundRun.h>
 #include <loom/DataSource.h>
+#include <loom/Prediction.h>
 #include <loom/Progress.h>
 #include <loom/Project.h>
 #include <loom/RunSnapshot.h>
@@ -36,6 +37,16 @@ struct Prediction {
     QString error;  ///< empty when it worked
     QImage image;
     std::vector<std::pair<QString, double>> top;  ///< class and probability, likeliest first
+    Tensor sample;                                ///< [1, ...input]: what the model was given
+    int64_t classIndex = -1;                      ///< the likeliest class
+};
+
+/// A copy of the trained network and what showing its inputs as pictures needs, for work
+/// beside the document (explanations on a worker thread).
+struct TrainedModel {
+    Graph graph;
+    Shape picture;  ///< [C, H, W] of the model's input
+    QStringList classNames;
 };
 
 /// TrainingController: trains the project's network on a worker thread and keeps the GUI
@@ -72,6 +83,11 @@ public:
     /// Classifies an image file with the project's trained network, preprocessed as the data
     /// of the last run were.
     Prediction predictImage(const QString& path, int top = 5);
+    /// Classifies a drawing (DrawingPad::ink) made into an MNIST digit (mnistDigit); an error
+    /// unless the model takes a 28x28 grey picture.
+    Prediction predictDrawing(const Tensor& ink, int top = 5);
+    /// The trained network, copied; none before a run has trained it.
+    std::optional<TrainedModel> trainedModel() const;
     /// The run in progress as a save writes it; none while Idle.
     std::optional<RunInProgress> runInProgress() const;
     /// Stops the run, if any, within one batch and waits for it: when this returns the run's
@@ -97,6 +113,8 @@ signals:
     void runStarted(int run, const QString& name);
     void batchesReported(int run, const std::vector<BatchProgress>& batches);
     void epochReported(int run, const EpochProgress& epoch);
+    /// A layer statistics sample of the run (TrainingConfig::statistics).
+    void statisticsReported(int run, const StatisticsSample& sample);
     void logMessage(const QString& text);
     void deviceStatusChanged(const QString& status);
     /// The run is now Project::runs[run]; the project holds its weights.
@@ -121,6 +139,10 @@ private:
     void recordRun(Job& job);
     void setState(State state);
     void reportFailure(const QString& message, const QString& layer);
+    /// Classifies a sample [1, ...input] that `preprocessing` made.
+    Prediction predictSample(const SamplePreprocessing& preprocessing, const Tensor& sample,
+                             int top);
+    SamplePreprocessing preprocessing() const;
 
     Project& m_project;
     std::shared_ptr<const LoadedData> m_data;  ///< the last run's data, kept for the next
@@ -134,6 +156,7 @@ private:
     std::string m_runName;
     std::vector<BatchProgress> m_batches;
     std::vector<EpochProgress> m_epochs;
+    std::vector<StatisticsSample> m_statistics;
     std::string m_startedAt;
     std::optional<TrainingResults> m_results;
     int m_ticksToStatus = 0;

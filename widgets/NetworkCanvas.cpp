@@ -191,6 +191,13 @@ void NetworkCanvas::setWarnings(const std::vector<NetworkWarning>& warnings) {
     }
 }
 
+void NetworkCanvas::setTrainingHealth(const QHash<QString, NodeTrainingHealth>& health) {
+    m_health = health;
+    for (auto node = m_nodes.cbegin(); node != m_nodes.cend(); ++node) {
+        node.value()->setTrainingHealth(m_health.value(node.key()));
+    }
+}
+
 QString NetworkCanvas::addLayerAtCentre(const QString& type) {
     const QPointF centre = mapToScene(viewport()->rect().center());
     const QString name =
@@ -222,6 +229,7 @@ void NetworkCanvas::syncNodes() {
         item->setPos(node.x, node.y);
         item->setNonFiniteOrigin(name == m_nonFiniteOrigin);
         item->setWarnings(m_warnings.value(name));
+        item->setTrainingHealth(m_health.value(name));
         kept.insert(name, item);
     }
     // What is left was removed from the graph; its wires go with it.

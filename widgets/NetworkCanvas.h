@@ -2,6 +2,8 @@
 
 #include <loom/NetworkChecks.h>
 
+#include "LayerHealthMonitor.h"
+
 #include <QGraphicsView>
 #include <QHash>
 #include <QPointF>
@@ -58,6 +60,10 @@ public:
     /// Marks the layers these warnings name in amber, with the messages in their tooltips,
     /// replacing the last call's marks; warnings about the whole network are the list's.
     void setWarnings(const std::vector<NetworkWarning>& warnings);
+
+    /// Shows what training says of each layer (sparkline, problems), replacing the last call's;
+    /// an empty map clears it.
+    void setTrainingHealth(const QHash<QString, NodeTrainingHealth>& health);
 
     /// Adds a layer of this kind in the middle of what is visible (a palette double-click).
     QString addLayerAtCentre(const QString& type);
@@ -124,7 +130,8 @@ private:
     Qt::Orientation m_flow = Qt::Vertical;
     QHash<QString, NodeItem*> m_nodes;
     QString m_nonFiniteOrigin;
-    QHash<QString, QStringList> m_warnings;  ///< by layer
+    QHash<QString, QStringList> m_warnings;       ///< by layer
+    QHash<QString, NodeTrainingHealth> m_health;  ///< by layer, from the run in progress
 
     PortItem* m_wireStart = nullptr;
     QGraphicsPathItem* m_wirePreview = nullptr;

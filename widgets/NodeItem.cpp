@@ -4,6 +4,8 @@
 #include "PortItem.h"
 #include "WireItem.h"
 
+#include <cmath>
+
 #include <QPainter>
 #include <QPainterPath>
 #include <QStyleOptionGraphicsItem>
@@ -20,6 +22,23 @@ const QColor kWarningColour(0xff, 0xb3, 0x00);
 const QColor kWarningFill(0xff, 0xf1, 0xc9);
 const QColor kWarningInk(0x5c, 0x3d, 0x00);
 constexpr qreal kWarningSignSize = 16;
+constexpr qreal kSparklineWidth = 64;
+
+// The finite, positive values of a series on a log scale (norms and ratios span decades).
+QVector<QPointF> logPoints(const QVector<double>& values) {
+    QVector<QPointF> points;
+    for (int i = 0; i < values.size(); ++i) {
+        if (std::isfinite(values[i]) && values[i] > 0) {
+            points.append(QPointF(i, std::log10(values[i])));
+        }
+    }
+    return points;
+}
+
+// 0.00123 -> "1.2e-03"
+QString scientific(double value) {
+    return QString::number(value, 'e', 1);
+}
 
 }  // namespace
 
@@ -95,11 +114,26 @@ void NodeItem::setWarnings(const QStringList& messages) {
     }
 }
 
+void NodeItem::setTrainingHealth(const NodeTrainingHealth& health) {
+    m_health = health;
+    updateToolTip();
+    update();
+}
+
+bool NodeItem::showsSparkline() const {
+    return logPoints(m_health.history).size() >= 2;
+}
+
 void NodeItem::updateToolTip() {
     QString tip = m_analysisTip;
-    for (const QString& warning : std::as_const(m_warnings)) {
+    for (const QString& warning : std::as_const(m_warnings) + m_health.problems) {
         tip += QStringLiteral("<br><span style='color:%1'>⚠ %2</span>")
                    .arg(kWarningInk.name(), warning.toHtmlEscaped());
+    }
+    if (!m_health.history.isEmpty() && std::isfinite(m_health.history.last())) {
+        tip += QStringLiteral("<br><br><b>%1: %2</b><br><i>%3</i>")
+                   .arg(m_health.measure, scientific(m_health.history.last()),
+                        m_health.explanation.toHtmlEscaped());
     }
     setToolTip(tip);
 }
@@ -158,6 +192,7 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
     paintFrame(painter, option->state.testFlag(QStyle::State_Selected));
     paintText(painter);
     paintWarningSign(painter);
+    paintSparkline(painter);
     paintModelOutput(painter);
 }
 
@@ -214,8 +249,10 @@ void NodeItem::paintText(QPainter* painter) const {
     font.setBold(false);
     painter->setFont(font);
     painter->setPen(QColor(0x20, 0x20, 0x20));
-    painter->drawText(QRectF(kPadding, kHeaderHeight + 1, kWidth - 2 * kPadding, 18),
-                      Qt::AlignVCenter | Qt::AlignLeft, m_type);
+    const qreal sparklineRoom = showsSparkline() ? kSparklineWidth + 4 : 0;
+    const QRectF kind(kPadding, kHeaderHeight + 1, kWidth - 2 * kPadding - sparklineRoom, 18);
+    painter->drawText(kind, Qt::AlignVCenter | Qt::AlignLeft,
+                      painter->fontMetrics().elidedText(m_type, Qt::ElideRight, int(kind.width())));
 
     font.setPointSizeF(8.5);
     painter->setFont(font);
@@ -223,6 +260,40 @@ void NodeItem::paintText(QPainter* painter) const {
     // Above the output port, which sits on the bottom edge.
     painter->drawText(QRectF(kPadding, kHeaderHeight + 18, kWidth - 2 * kPadding, 16),
                       Qt::AlignVCenter | Qt::AlignLeft, m_cost);
+}
+
+QRectF NodeItem::sparklineRect() const {
+    return QRectF(kWidth - kPadding - kSparklineWidth, kHeaderHeight + 4, kSparklineWidth, 13);
+}
+
+void NodeItem::paintSparkline(QPainter* painter) const {
+    const QVector<QPointF> points = logPoints(m_health.history);
+    if (points.size() < 2) {
+        return;
+    }
+    const QRectF area = sparklineRect();
+    double low = points.first().y(), high = low;
+    for (const QPointF& p : points) {
+        low = std::min(low, p.y());
+        high = std::max(high, p.y());
+    }
+    // Less than a tenth of a decade of movement is drawn flat, in the middle.
+    const double span = std::max(high - low, 0.1), middle = (low + high) / 2;
+    const double last = double(LayerHealthMonitor::kSparklineLength - 1);
+    QPolygonF line;
+    for (const QPointF& p : points) {
+        line << QPointF(area.left() + area.width() * p.x() / last,
+                        area.center().y() - area.height() * (p.y() - middle) / span);
+    }
+    painter->setPen(Qt::NoPen);
+    painter->setBrush(QColor(0, 0, 0, 14));
+    painter->drawRoundedRect(area.adjusted(-2, -2, 2, 2), 3, 3);
+    const QColor ink = m_health.problems.isEmpty() ? QColor(0x1e, 0x63, 0xb4) : kWarningInk;
+    painter->setPen(QPen(ink, 1.3, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
+    painter->setBrush(Qt::NoBrush);
+    painter->drawPolyline(line);
+    painter->setBrush(ink);
+    painter->drawEllipse(line.last(), 1.8, 1.8);
 }
 
 QRectF NodeItem::warningSignRect() const {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "LayerHealthMonitor.h"
 #include "NetworkAnalysis.h"
 
 #include <QGraphicsItem>
@@ -18,7 +19,9 @@ class WireItem;
 /// engine's reason as its tooltip; a valid layer the network checks warn about gets an amber
 /// body and an amber warning sign on its header, with the warnings in its tooltip (red wins
 /// when both apply); the layer where a NaN or Inf first appeared in training gets a thick red
-/// halo. Wires attached to its ports follow it when it moves.
+/// halo. While a network trains, a sparkline on the body follows one measure of the layer
+/// (LayerHealthMonitor) and the problems the health rules find turn the layer amber too.
+/// Wires attached to its ports follow it when it moves.
 class NodeItem : public QGraphicsItem {
 public:
     enum { Type = UserType + 1 };
@@ -45,8 +48,16 @@ public:
     /// The network checks' warnings about this layer (see NetworkChecks.h); empty clears them.
     void setWarnings(const QStringList& messages);
     const QStringList& warnings() const { return m_warnings; }
-    /// True when the amber mark is drawn: there are warnings and no red invalid mark.
-    bool showsWarning() const { return m_valid && !m_warnings.isEmpty(); }
+    /// What training shows of the layer: a sparkline and its current problems.
+    void setTrainingHealth(const NodeTrainingHealth& health);
+    const NodeTrainingHealth& trainingHealth() const { return m_health; }
+    /// True when the amber mark is drawn: there are warnings or training problems, and no red
+    /// invalid mark.
+    bool showsWarning() const {
+        return m_valid && (!m_warnings.isEmpty() || !m_health.problems.isEmpty());
+    }
+    /// True when a sparkline is drawn: at least two samples of the measure.
+    bool showsSparkline() const;
     void setNonFiniteOrigin(bool origin);
     bool isNonFiniteOrigin() const { return m_nonFiniteOrigin; }
     bool isValid() const { return m_valid; }
@@ -68,7 +79,9 @@ private:
     void paintText(QPainter* painter) const;
     void paintWarningSign(QPainter* painter) const;
     void paintModelOutput(QPainter* painter) const;
+    void paintSparkline(QPainter* painter) const;
     QRectF modelOutputRect() const;
+    QRectF sparklineRect() const;
     QRectF warningSignRect() const;
     /// The analysis' lines, then the warnings.
     void updateToolTip();
@@ -79,6 +92,7 @@ private:
     QString m_outputShape;
     QString m_analysisTip;
     QStringList m_warnings;
+    NodeTrainingHealth m_health;
     bool m_valid = true;
     bool m_nonFiniteOrigin = false;
     PortItem* m_input;

@@ -150,12 +150,15 @@ public:
             m_batches.push_back(*batch);
         } else if (const auto* epoch = std::get_if<EpochProgress>(&event)) {
             m_epochs.push_back(*epoch);
+        } else if (const auto* sample = std::get_if<StatisticsSample>(&event)) {
+            m_statistics.push_back(*sample);
         }
         m_next.report(event);
     }
     /// The run so far, as a checkpoint saves it.
     RunRecord partialRun(const Project& project, const std::string& startedAt) const {
-        TrainingHistory soFar{m_epochs, {RunFinished::Reason::Stopped, "checkpoint", ""}};
+        TrainingHistory soFar{
+            m_epochs, m_statistics, {RunFinished::Reason::Stopped, "checkpoint", ""}};
         return makeRunRecord(project, soFar, m_batches, startedAt);
     }
     std::vector<BatchProgress> takeBatches() { return std::move(m_batches); }
@@ -164,6 +167,7 @@ private:
     ProgressSink& m_next;
     std::vector<BatchProgress> m_batches;
     std::vector<EpochProgress> m_epochs;
+    std::vector<StatisticsSample> m_statistics;
 };
 
 bool isProjectPath(const std::string& path) {

@@ -7,7 +7,8 @@
 //   /position              JSON: where training stands (TrainingPosition)
 //   /weights/<layer>/<w>   float32, when the model has been built
 //   /optimizer/<layer>/<w>/<slot>   float32, with attributes type and iterations
-//   /runs/run_NNNN/        meta (JSON), batches [n,10] and epochs [n,9] float64 (see kColumns)
+//   /runs/run_NNNN/        meta (JSON), batches [n,10] and epochs [n,9] float64 (see kColumns),
+//                          statistics/ (io/RunStatisticsFile.h)
 //   /art/settings          JSON; /art/images/<name> float32 [3,H,W]
 
 #include <loom/Error.h>
@@ -19,6 +20,7 @@
 
 #include "io/GraphWeights.h"
 #include "io/Hdf5File.h"
+#include "io/RunStatisticsFile.h"
 
 #include <chrono>
 #include <cstdio>
@@ -131,6 +133,7 @@ void writeRun(h5::File& file, const std::string& group, const RunRecord& run) {
     file.writeTensor(h5::join(group, "epochs"), table(run.epochs, kEpochColumns.size(), epochRow),
                      DType::F64);
     file.writeStringListAttribute(h5::join(group, "epochs"), "columns", kEpochColumns);
+    writeRunStatistics(file, group, run.statistics);
 }
 
 template <typename Record, typename FromRow>
@@ -169,6 +172,7 @@ RunRecord readRun(const h5::File& file, const std::string& group) {
                                            {0, 1, 2, 3, 4}, batchFromRow);
     run.epochs = readTable<EpochProgress>(file, h5::join(group, "epochs"), kEpochColumns.size(),
                                           {0, 1}, epochFromRow);
+    run.statistics = readRunStatistics(file, group);
     return run;
 }
 
@@ -362,6 +366,7 @@ RunRecord makeRunRecord(const Project& project, const TrainingHistory& history,
     run.training = project.training.toJson();
     run.batches = std::move(batches);
     run.epochs = history.epochs;
+    run.statistics = history.statistics;
     run.finished = history.finished;
     return run;
 }

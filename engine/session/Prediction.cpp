@@ -102,19 +102,30 @@ SamplePreprocessing SamplePreprocessing::forModel(const nlohmann::json& section,
 }
 
 Tensor SamplePreprocessing::read(const std::string& path) const {
+    return fromPixels(readImage(path, static_cast<int>(picture[1]), static_cast<int>(picture[2]),
+                                picture[0] == 1, limits));
+}
+
+Tensor SamplePreprocessing::fromPixels(const Tensor& pixels) const {
+    if (pixels.numel() != picture.numel()) {
+        throw ShapeError("a picture of shape " + pixels.shape().str() +
+                         " is not the model's picture " + picture.str());
+    }
     Dataset one;
-    one.samples = readImage(path, static_cast<int>(picture[1]), static_cast<int>(picture[2]),
-                            picture[0] == 1, limits)
-                      .reshape(picture.withBatch(1));
+    one.samples = pixels.clone().reshape(picture.withBatch(1));
     normalization.apply(one);
     return one.samples.reshape(modelInput.withBatch(1));
+}
+
+std::vector<ClassProbability> predictSample(Trainer& trainer, const Tensor& sample, int64_t k) {
+    return topClasses(classProbabilities(trainer.predict(sample)), 0, k);
 }
 
 ImagePrediction predictImage(Trainer& trainer, const SamplePreprocessing& preprocessing,
                              const std::string& path, int64_t k) {
     ImagePrediction prediction;
     prediction.sample = preprocessing.read(path);
-    prediction.top = topClasses(classProbabilities(trainer.predict(prediction.sample)), 0, k);
+    prediction.top = predictSample(trainer, prediction.sample, k);
     return prediction;
 }
 

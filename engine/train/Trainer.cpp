@@ -167,7 +167,7 @@ std::vector<double> Trainer::outputScales() const {
     return scales;
 }
 
-Trainer::StepResult Trainer::trainStep(const Batch& batch) {
+Trainer::StepResult Trainer::trainStep(const Batch& batch, int epoch) {
     m_ctx.training = true;
     m_ctx.step = static_cast<uint64_t>(m_position.step++);
     const bool fused = fusesWithOutput();
@@ -179,7 +179,7 @@ Trainer::StepResult Trainer::trainStep(const Batch& batch) {
     m_loss->compute(m_backend, prediction, target, fused, m_lossValue, &m_lossGrad);
     const double loss = onHost(m_lossValue).at(0);
     if (!std::isfinite(loss)) {
-        return {loss, 0.0};
+        return {loss, 0.0, std::nullopt};
     }
     // Before backward, which leaves the output alone: on a GPU the device has just been waited
     // for (the loss), so the output's copy to the host costs no second wait, and backward and
@@ -191,8 +191,15 @@ Trainer::StepResult Trainer::trainStep(const Batch& batch) {
         accuracy = metrics.accuracy();
     }
     m_graph.backward(m_ctx, {{m_lossGrad, fused}});
+    const bool sampled = m_statistics && m_statistics->due(m_position.step);
+    if (sampled) {
+        m_statistics->observe(m_graph);
+    }
     m_optimizer->step(m_backend, m_parameters);
-    return {loss, accuracy};
+    if (sampled) {
+        return {loss, accuracy, m_statistics->finish(m_graph, m_position.step, epoch)};
+    }
+    return {loss, accuracy, std::nullopt};
 }
 
 EvaluationResult Trainer::evaluate(const Dataset& data) {

@@ -97,6 +97,7 @@ struct Trainer::EpochState {
     EpochProgress progress;
     std::optional<RunFinished> finished;
     std::vector<double> startScales;  ///< each layer's output size at this fit()'s first batch
+    std::vector<StatisticsSample>* statistics = nullptr;  ///< where samples are kept
     bool warnedOfDivergence = false;
 
     void report(const ProgressEvent& e) const {
@@ -118,8 +119,12 @@ void Trainer::runEpoch(EpochState& state, const Dataset& train) {
             state.finished = RunFinished{RunFinished::Reason::Stopped, "stopped by request", ""};
             return;
         }
-        StepResult r = trainStep(batch);
+        StepResult r = trainStep(batch, state.epoch + 1);
         ++batchIndex;
+        if (r.statistics) {
+            state.report(*r.statistics);
+            state.statistics->push_back(std::move(*r.statistics));
+        }
         if (!std::isfinite(r.loss)) {
             state.finished = nonFiniteStop(state, train, batch, batchIndex, r.loss);
             return;
@@ -258,6 +263,11 @@ TrainingHistory Trainer::fit(const Dataset& train, const Dataset* validation, Pr
         at.plateauRate = m_baseLearningRate;
     }
     state.lastEpoch = at.epoch + m_config.epochs;
+    state.statistics = &history.statistics;
+    if (m_config.statistics.enabled) {
+        const int64_t batches = (train.size() + m_config.batchSize - 1) / m_config.batchSize;
+        m_statistics.emplace(m_config.statistics.interval(batches));
+    }
     Snapshot best, lastGood;
     for (state.epoch = at.epoch; state.epoch < state.lastEpoch && !state.finished; ++state.epoch) {
         const ScheduleConfig& s = m_config.schedule;
@@ -314,6 +324,7 @@ TrainingHistory Trainer::fit(const Dataset& train, const Dataset* validation, Pr
             state.finished = RunFinished{RunFinished::Reason::Failed, error.what(), ""};
         }
     }
+    m_statistics.reset();
     history.finished = state.finished.value_or(
         RunFinished{RunFinished::Reason::Completed, "training finished", ""});
     state.report(history.finished);

@@ -3,6 +3,7 @@
 #include <loom/Json.h>
 #include <loom/TrainingConfig.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -116,10 +117,21 @@ DivergenceGuardConfig readDivergenceGuard(const nlohmann::json& json) {
     return g;
 }
 
+StatisticsConfig readStatistics(const nlohmann::json& json) {
+    checkKeys(json, {"enabled", "every"}, "statistics");
+    StatisticsConfig s;
+    s.enabled = json.value("enabled", s.enabled);
+    s.every = wholeNumberOr(json, "every", s.every, "statistics");
+    if (s.every < 0) {
+        throw ConfigError("statistics: every must be 0 (about 20 samples an epoch) or more steps");
+    }
+    return s;
+}
+
 TrainingConfig readConfig(const nlohmann::json& json) {
     checkKeys(json,
               {"optimizer", "loss", "batch_size", "epochs", "seed", "shuffle", "top_k", "schedule",
-               "early_stopping", "divergence_guard", "metrics", "device"},
+               "early_stopping", "divergence_guard", "statistics", "metrics", "device"},
               "training");
     TrainingConfig c;
     if (json.contains("optimizer")) {
@@ -158,6 +170,9 @@ TrainingConfig readConfig(const nlohmann::json& json) {
     if (json.contains("divergence_guard")) {
         c.divergenceGuard = readDivergenceGuard(json["divergence_guard"]);
     }
+    if (json.contains("statistics")) {
+        c.statistics = readStatistics(json["statistics"]);
+    }
     return c;
 }
 
@@ -195,7 +210,13 @@ nlohmann::json TrainingConfig::toJson() const {
           {"restore_best_weights", earlyStopping.restoreBestWeights}}},
         {"divergence_guard",
          {{"action", divergenceGuard.action}, {"factor", divergenceGuard.factor}}},
+        {"statistics", {{"enabled", statistics.enabled}, {"every", statistics.every}}},
     };
+}
+
+int64_t StatisticsConfig::interval(int64_t batchesPerEpoch) const {
+    constexpr int64_t kSamplesPerEpoch = 20;
+    return every > 0 ? every : std::max<int64_t>(1, batchesPerEpoch / kSamplesPerEpoch);
 }
 
 }  // namespace loom

@@ -1,4 +1,6 @@
 #include "ConfusionMatrixView.h"
+#include "DrawingPad.h"
+#include "ExplanationJob.h"
 #include "MisclassifiedGallery.h"
 #include "PredictView.h"
 #include "RunsTable.h"
@@ -165,6 +167,27 @@ void TestTrainingController::trainsW1AndRecordsTheRun() {
     QCOMPARE(p.top.size(), size_t(5));
     QVERIFY(p.top[0].second >= p.top[1].second && p.top[0].second <= 1.0);
     QCOMPARE(p.image.size(), QSize(28, 28));
+    QCOMPARE(p.classIndex, int64_t(r.classNames.indexOf(p.top[0].first)));
+
+    // A digit drawn on the pad: this W1 takes 28x28 grey pictures.
+    DrawingPad pad;
+    pad.drawStroke({QPointF(140, 40), QPointF(140, 240)});
+    const Prediction drawn = controller.predictDrawing(pad.ink());
+    QVERIFY2(drawn.error.isEmpty(), qPrintable(drawn.error));
+    QCOMPARE(drawn.top.size(), size_t(5));
+
+    // Why it said what it said, on a worker thread with its own copy of the network.
+    std::optional<TrainedModel> model = controller.trainedModel();
+    QVERIFY(model.has_value());
+    QCOMPARE(model->picture, (Shape{1, 28, 28}));
+    ExplanationJob job;
+    QSignalSpy explained(&job, &ExplanationJob::finished);
+    job.start(std::move(*model), p);
+    QVERIFY(explained.wait(60000));
+    const auto explanation = explained.first().first().value<Explanation>();
+    QVERIFY2(explanation.error.isEmpty(), qPrintable(explanation.error));
+    QCOMPARE(explanation.maps.size(), 2);  // saliency and occlusion; W1 has no convolution
+    QCOMPARE(explanation.maps[0].map.shape(), (Shape{28, 28}));
 }
 
 void TestTrainingController::pausesAndStopsPromptly() {

@@ -1,3 +1,4 @@
+#include "LayerHealthMonitor.h"
 #include "LayerPalette.h"
 #include "NetworkCanvas.h"
 #include "NetworkModel.h"
@@ -39,6 +40,7 @@ private slots:
     void zoomsWithCtrlWheelAndFits();
     void marksNonFiniteOriginAndReportsClicks();
     void marksLayersTheChecksWarnAboutInAmber();
+    void showsLayerHealthWhileTraining();
 
 private:
     /// Input(784) -> Dense(64) -> Dense(10), made through the model.
@@ -396,6 +398,55 @@ void TestNetworkCanvas::marksLayersTheChecksWarnAboutInAmber() {
     QVERIFY(!output->showsWarning());
     QVERIFY(!output->toolTip().contains("has no softmax"));
     QVERIFY(colourOn(output, bodyCorner).blue() > 240);
+}
+
+void TestNetworkCanvas::showsLayerHealthWhileTraining() {
+    buildChain();
+    LayerHealthMonitor monitor;
+    connect(&monitor, &LayerHealthMonitor::changed, m_canvas.get(),
+            [&] { m_canvas->setTrainingHealth(monitor.health()); });
+    // dense's ReLUs all died; dense_1 is healthy. Gradients shrink step by step.
+    const auto sample = [](int64_t step, double deadFraction) {
+        LayerStatistics dense, output;
+        dense.layer = "dense";
+        dense.deadFraction = deadFraction;
+        dense.weightCount = output.weightCount = 100;
+        dense.gradientNorm = 1.0 / double(step);
+        output.layer = "dense_1";
+        output.gradientNorm = 2.0 / double(step);
+        dense.updateRatio = output.updateRatio = 1e-3;
+        return StatisticsSample{step, 1, {dense, output}};
+    };
+    NodeItem* dense = m_canvas->nodeItem("dense");
+    NodeItem* output = m_canvas->nodeItem("dense_1");
+    monitor.addSample(sample(1, 0.1));
+    QVERIFY(!dense->showsSparkline());  // one point is no line
+    monitor.addSample(sample(2, 0.1));
+    monitor.addSample(sample(3, 1.0));
+    QVERIFY(dense->showsSparkline());
+    QVERIFY(dense->showsWarning());
+    QVERIFY(!output->showsWarning());
+    QVERIFY2(dense->toolTip().contains("dead units") && dense->toolTip().contains("100%") &&
+                 dense->toolTip().contains("LeakyReLU") &&
+                 dense->toolTip().contains("gradient norm: 3.3e-01"),
+             qPrintable(dense->toolTip()));
+    // The sparkline is drawn in the body's top right: dark ink where the body is near white.
+    const QImage shot = m_canvas->viewport()->grab().toImage();
+    const QRect line = QRect(viewPointOf(output->mapToScene(QPointF(NodeItem::kWidth - 72, 25))),
+                             viewPointOf(output->mapToScene(QPointF(NodeItem::kWidth - 8, 40))));
+    int ink = 0;
+    for (int y = line.top(); y <= line.bottom(); ++y) {
+        for (int x = line.left(); x <= line.right(); ++x) {
+            ink += shot.pixelColor(x, y).lightness() < 160 ? 1 : 0;
+        }
+    }
+    QVERIFY2(ink > 10, qPrintable(QString::number(ink)));
+    // The view's other measure, and a new run clears everything.
+    monitor.setMeasure(LayerHealthMonitor::Measure::UpdateRatio);
+    QVERIFY(dense->toolTip().contains("update ratio: 1.0e-03"));
+    monitor.clear();
+    QVERIFY(!dense->showsWarning());
+    QVERIFY(!dense->showsSparkline());
 }
 
 QTEST_MAIN(TestNetworkCanvas)

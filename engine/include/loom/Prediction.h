@@ -48,12 +48,18 @@ struct SamplePreprocessing {
     /// The image file as one sample [1, ...modelInput]. Throws DataError naming the file, also
     /// when its header declares more pixels than `limits` allow.
     Tensor read(const std::string& path) const;
+    /// A picture [C, H, W] of this preprocessing's size, in pixel values (0..255), as one sample
+    /// [1, ...modelInput]: normalised as the training data were.
+    Tensor fromPixels(const Tensor& pixels) const;
 };
 
 struct ImagePrediction {
     Tensor sample;                      ///< [1, ...modelInput]: the image as the model saw it
     std::vector<ClassProbability> top;  ///< likeliest first
 };
+
+/// The k likeliest classes the trained model gives one sample [1, ...input].
+std::vector<ClassProbability> predictSample(Trainer& trainer, const Tensor& sample, int64_t k);
 
 /// The k likeliest classes the trained model sees in an image file.
 ImagePrediction predictImage(Trainer& trainer, const SamplePreprocessing& preprocessing,

@@ -3,6 +3,7 @@
 /// The worker calls a ProgressSink; ProgressQueue is the thread-safe sink a GUI drains on a
 /// timer. RunControl is the stop / pause token the worker checks once per batch or step.
 
+#include <loom/StatisticsSample.h>
 #include <loom/Tensor.h>
 
 #include <atomic>
@@ -64,8 +65,8 @@ struct ImageProgress {
     Tensor image;  ///< [3, H, W] RGB 0..255 on the host, a copy the receiver may keep
 };
 
-using ProgressEvent =
-    std::variant<BatchProgress, EpochProgress, RunFinished, LogMessage, ImageProgress>;
+using ProgressEvent = std::variant<BatchProgress, EpochProgress, RunFinished, LogMessage,
+                                   ImageProgress, StatisticsSample>;
 
 class ProgressSink {
 public:

@@ -30,6 +30,7 @@ struct RunRecord {
     nlohmann::json training = nlohmann::json::object();  ///< the TrainingConfig it ran with
     std::vector<BatchProgress> batches;
     std::vector<EpochProgress> epochs;
+    std::vector<StatisticsSample> statistics;  ///< layer statistics, as sampled
     RunFinished finished{RunFinished::Reason::Completed, "", ""};
 };
 

@@ -6,6 +6,7 @@
 #include <loom/BatchLoader.h>
 #include <loom/Dataset.h>
 #include <loom/Graph.h>
+#include <loom/LayerStatistics.h>
 #include <loom/Loss.h>
 #include <loom/Metrics.h>
 #include <loom/Optimizer.h>
@@ -46,6 +47,7 @@ struct TrainingPosition {
 
 struct TrainingHistory {
     std::vector<EpochProgress> epochs;
+    std::vector<StatisticsSample> statistics;  ///< as config.statistics asked
     RunFinished finished{RunFinished::Reason::Completed, "", ""};
 };
 
@@ -78,9 +80,10 @@ private:
     struct StepResult {
         double loss;
         double accuracy;
+        std::optional<StatisticsSample> statistics;  ///< when this step was one to sample
     };
     struct EpochState;
-    StepResult trainStep(const Batch& batch);
+    StepResult trainStep(const Batch& batch, int epoch);
     void runEpoch(EpochState& state, const Dataset& train);
     void finishEpoch(EpochState& state, const Dataset* validation);
     std::vector<int64_t> epochOrder(int64_t size, int epoch) const;
@@ -108,6 +111,7 @@ private:
     TrainingPosition m_position;
     double m_baseLearningRate;
     std::vector<NamedParameter> m_parameters;
+    std::optional<LayerStatisticsCollector> m_statistics;  ///< during fit(), when enabled
 };
 
 }  // namespace loom

@@ -38,6 +38,16 @@ struct DivergenceGuardConfig {
     double factor = 100;
 };
 
+/// Layer statistics during training (<loom/LayerStatistics.h>): a sample of every layer at the
+/// first step and every `every` steps; 0 takes about 20 samples an epoch. Off, training
+/// computes none of it.
+struct StatisticsConfig {
+    bool enabled = true;
+    int64_t every = 0;
+    /// The steps between two samples for an epoch of this many batches.
+    int64_t interval(int64_t batchesPerEpoch) const;
+};
+
 struct TrainingConfig {
     std::string optimizer = "sgd";
     nlohmann::json optimizerParams = nlohmann::json::object();
@@ -54,6 +64,7 @@ struct TrainingConfig {
     ScheduleConfig schedule;
     EarlyStoppingConfig earlyStopping;
     DivergenceGuardConfig divergenceGuard;
+    StatisticsConfig statistics;
 
     /// Reads a "training" section; unknown keys and bad values throw ConfigError.
     static TrainingConfig fromJson(const nlohmann::json& json);

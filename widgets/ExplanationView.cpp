@@ -1,0 +1,103 @@
+#include "ExplanationView.h"
+
+#include <QGridLayout>
+#include <QLabel>
+#include <QPixmap>
+#include <QVBoxLayout>
+
+#include <algorithm>
+
+namespace loom {
+
+namespace {
+
+constexpr int kTileSide = 168;
+
+// Black through red to yellow, as the heat maps in the explanation papers.
+QColor heat(double t) {
+    return QColor::fromRgbF(float(std::clamp(2 * t, 0.0, 1.0)),
+                            float(std::clamp(2 * t - 1, 0.0, 1.0)), 0.0f);
+}
+
+}  // namespace
+
+QImage heatmapOverlay(const QImage& picture, const Tensor& map) {
+    const auto height = int(map.dim(0)), width = int(map.dim(1));
+    QImage out = picture.convertToFormat(QImage::Format_RGB32).scaled(width, height);
+    const float* m = map.data<float>();
+    const float largest = std::max(*std::max_element(m, m + map.numel()), 1e-12f);
+    for (int y = 0; y < height; ++y) {
+        for (int x = 0; x < width; ++x) {
+            const double t = std::clamp(double(m[y * width + x] / largest), 0.0, 1.0);
+            const QColor base = out.pixelColor(x, y), hot = heat(t);
+            // Grey the picture a little so the colour reads; the map's strength sets the mix.
+            const double alpha = 0.25 + 0.75 * t;
+            const auto mix = [&](int a, int b) { return int(a * 0.6 * (1 - alpha) + b * alpha); };
+            out.setPixelColor(x, y,
+                              QColor(mix(base.red(), hot.red()), mix(base.green(), hot.green()),
+                                     mix(base.blue(), hot.blue())));
+        }
+    }
+    return out;
+}
+
+ExplanationView::ExplanationView(QWidget* parent)
+    : QWidget(parent), m_heading(new QLabel(this)), m_tiles(new QGridLayout) {
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_heading);
+    layout->addLayout(m_tiles);
+    layout->addStretch(1);
+    m_heading->setWordWrap(true);
+    setMessage(tr("Open, drop or draw a picture to see what the model looks at."));
+}
+
+void ExplanationView::setExplanation(const QImage& picture, const QString& subject,
+                                     const QList<ExplanationMap>& maps) {
+    clearTiles();
+    m_heading->setText(subject);
+    addTile(picture, tr("Input"), tr("The picture as the model sees it"));
+    for (const ExplanationMap& m : maps) {
+        addTile(heatmapOverlay(picture, m.map), m.title, m.meaning);
+    }
+}
+
+void ExplanationView::setMessage(const QString& message) {
+    clearTiles();
+    m_heading->setText(message);
+}
+
+QStringList ExplanationView::shownTitles() const {
+    return m_titles;
+}
+
+QImage ExplanationView::tileImage(int index) const {
+    return m_images.value(index);
+}
+
+void ExplanationView::addTile(const QImage& image, const QString& title, const QString& meaning) {
+    const int column = int(m_images.size());
+    auto* picture = new QLabel(this);
+    picture->setPixmap(QPixmap::fromImage(image.scaled(
+        kTileSide, kTileSide, Qt::KeepAspectRatio,
+        image.width() < kTileSide / 2 ? Qt::FastTransformation : Qt::SmoothTransformation)));
+    picture->setToolTip(meaning);
+    auto* caption = new QLabel(title, this);
+    caption->setAlignment(Qt::AlignHCenter);
+    caption->setToolTip(meaning);
+    m_tiles->addWidget(picture, 0, column, Qt::AlignHCenter);
+    m_tiles->addWidget(caption, 1, column);
+    m_images.append(image);
+    m_titles.append(title);
+}
+
+void ExplanationView::clearTiles() {
+    while (QLayoutItem* item = m_tiles->takeAt(0)) {
+        delete item->widget();
+        delete item;
+    }
+    m_images.clear();
+    m_titles.clear();
+}
+
+}  // namespace loom
