@@ -8,10 +8,11 @@
 #include "PredictView.h"
 #include "TrainingController.h"
 
-#include <QGridLayout>
 #include <QGroupBox>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QPushButton>
+#include <QSplitter>
 #include <QVBoxLayout>
 
 namespace loom {
@@ -31,16 +32,29 @@ ResultsPage::ResultsPage(TrainingController& controller, QWidget* parent)
     drawingLayout->addWidget(m_pad, 1);
     auto* clear = new QPushButton(tr("&Clear"), drawing);
     drawingLayout->addWidget(clear);
-    auto* grid = new QGridLayout(this);
-    grid->addWidget(m_heading, 0, 0, 1, 3);
-    grid->addWidget(m_matrix, 1, 0, 2, 1);
-    grid->addWidget(m_mistakes, 1, 1, 1, 2);
-    grid->addWidget(m_predict, 2, 1);
-    grid->addWidget(drawing, 2, 2);
-    grid->addWidget(m_explanation, 3, 0, 1, 3);
-    grid->setColumnStretch(0, 3);
-    grid->setColumnStretch(1, 2);
-    grid->setColumnStretch(2, 1);
+    // Left: how the model does on held-out data. Right: one picture at a time, opened, dropped
+    // or drawn, with its answer and why.
+    auto* heldOut = new QWidget(this);
+    auto* left = new QVBoxLayout(heldOut);
+    left->setContentsMargins(0, 0, 0, 0);
+    left->addWidget(m_heading);
+    left->addWidget(m_matrix, 3);
+    left->addWidget(m_mistakes, 2);
+    auto* single = new QWidget(this);
+    auto* right = new QVBoxLayout(single);
+    right->setContentsMargins(0, 0, 0, 0);
+    auto* inputs = new QHBoxLayout;
+    inputs->addWidget(m_predict, 3);
+    inputs->addWidget(drawing, 2);
+    right->addLayout(inputs, 1);
+    right->addWidget(m_explanation, 1);
+    auto* splitter = new QSplitter(Qt::Horizontal, this);
+    splitter->addWidget(heldOut);
+    splitter->addWidget(single);
+    splitter->setStretchFactor(0, 1);
+    splitter->setStretchFactor(1, 1);
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(splitter);
     connect(&controller, &TrainingController::resultsReady, this, &ResultsPage::showResults);
     connect(m_predict, &PredictView::imageChosen, this, &ResultsPage::predict);
     connect(clear, &QPushButton::clicked, m_pad, &DrawingPad::clear);

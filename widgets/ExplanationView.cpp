@@ -11,7 +11,9 @@ namespace loom {
 
 namespace {
 
-constexpr int kTileSide = 168;
+constexpr int kLargestTile = 168;
+constexpr int kSmallestTile = 56;
+constexpr int kTileSpacing = 8;
 
 // Black through red to yellow, as the heat maps in the explanation papers.
 QColor heat(double t) {
@@ -78,17 +80,42 @@ QImage ExplanationView::tileImage(int index) const {
 void ExplanationView::addTile(const QImage& image, const QString& title, const QString& meaning) {
     const int column = int(m_images.size());
     auto* picture = new QLabel(this);
-    picture->setPixmap(QPixmap::fromImage(image.scaled(
-        kTileSide, kTileSide, Qt::KeepAspectRatio,
-        image.width() < kTileSide / 2 ? Qt::FastTransformation : Qt::SmoothTransformation)));
     picture->setToolTip(meaning);
+    picture->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
+    picture->setAlignment(Qt::AlignCenter);
     auto* caption = new QLabel(title, this);
     caption->setAlignment(Qt::AlignHCenter);
     caption->setToolTip(meaning);
-    m_tiles->addWidget(picture, 0, column, Qt::AlignHCenter);
+    caption->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    m_tiles->addWidget(picture, 0, column);
     m_tiles->addWidget(caption, 1, column);
     m_images.append(image);
+    m_pictures.append(picture);
     m_titles.append(title);
+    scaleTiles();
+}
+
+void ExplanationView::scaleTiles() {
+    if (m_images.isEmpty()) {
+        return;
+    }
+    const auto count = int(m_images.size());
+    const int side =
+        std::clamp((width() - (count - 1) * kTileSpacing) / count, kSmallestTile, kLargestTile);
+    for (int i = 0; i < count; ++i) {
+        const QImage& image = m_images[i];
+        // Small pictures (28x28) stay crisp pixels; photos are smoothed.
+        const auto mode =
+            image.width() < side / 2 ? Qt::FastTransformation : Qt::SmoothTransformation;
+        m_pictures[i]->setPixmap(
+            QPixmap::fromImage(image.scaled(side, side, Qt::KeepAspectRatio, mode)));
+        m_pictures[i]->setFixedHeight(side);
+    }
+}
+
+void ExplanationView::resizeEvent(QResizeEvent* event) {
+    QWidget::resizeEvent(event);
+    scaleTiles();
 }
 
 void ExplanationView::clearTiles() {
@@ -97,6 +124,7 @@ void ExplanationView::clearTiles() {
         delete item;
     }
     m_images.clear();
+    m_pictures.clear();
     m_titles.clear();
 }
 

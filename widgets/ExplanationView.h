@@ -25,8 +25,9 @@ struct ExplanationMap {
 QImage heatmapOverlay(const QImage& picture, const Tensor& map);
 
 /// ExplanationView: why the model gave its answer for one picture, as overlays side by side
-/// (saliency, occlusion, Grad-CAM, ...) after the picture itself, each scaled up with its title
-/// under it and its meaning as its tooltip.
+/// (saliency, occlusion, Grad-CAM, ...) after the picture itself, each scaled to share the
+/// view's width (never widening the window) with its title under it and its meaning as its
+/// tooltip.
 class ExplanationView : public QWidget {
     Q_OBJECT
 
@@ -42,13 +43,19 @@ public:
     /// The image on tile `index` as shown (before scaling), for tests.
     QImage tileImage(int index) const;
 
+protected:
+    void resizeEvent(QResizeEvent* event) override;
+
 private:
     void addTile(const QImage& image, const QString& title, const QString& meaning);
     void clearTiles();
+    /// Scales every tile to the side the view's width allows.
+    void scaleTiles();
 
     QLabel* m_heading;
     QGridLayout* m_tiles;
     QList<QImage> m_images;
+    QList<QLabel*> m_pictures;
     QStringList m_titles;
 };
 

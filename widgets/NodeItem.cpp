@@ -279,7 +279,8 @@ void NodeItem::paintSparkline(QPainter* painter) const {
     }
     // Less than a tenth of a decade of movement is drawn flat, in the middle.
     const double span = std::max(high - low, 0.1), middle = (low + high) / 2;
-    const double last = double(LayerHealthMonitor::kSparklineLength - 1);
+    // The samples so far fill the width; once there are kSparklineLength, the oldest scroll off.
+    const double last = double(std::max<qsizetype>(m_health.history.size() - 1, 1));
     QPolygonF line;
     for (const QPointF& p : points) {
         line << QPointF(area.left() + area.width() * p.x() / last,

@@ -38,6 +38,9 @@ TrainingProgress::TrainingProgress(QWidget* parent) : QWidget(parent) {
     m_details = new QLabel(this);
     m_details->setObjectName(QStringLiteral("trainingDetails"));
     m_details->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    // A run's closing message can be a long sentence: it wraps rather than widening the window
+    // past the screen.
+    m_details->setWordWrap(true);
     m_device = new QLabel(this);
     m_device->setObjectName(QStringLiteral("deviceStatus"));
     m_device->setStyleSheet(QStringLiteral("color: palette(mid);"));
