@@ -3,6 +3,7 @@
 // step. A run samples about 20 times an epoch (every 23rd of W4's 469 steps on Fashion-MNIST),
 // so its overhead is (every_step - off) / off / 23.
 
+#include <loom/ModelFile.h>
 #include <loom/Trainer.h>
 
 #include <benchmark/benchmark.h>
@@ -13,21 +14,11 @@ namespace {
 
 constexpr int64_t kBatch = 128, kSteps = 10;
 
+// The network of examples/w4_cnn.json, built afresh.
 Graph w4() {
-    Graph g;
-    g.add("Input", "input", {{"shape", {1, 28, 28}}});
-    g.add("Conv2D", "conv2d", {{"filters", 32}, {"kernel_size", {3, 3}}, {"activation", "relu"}},
-          {"input"});
-    g.add("Conv2D", "conv2d_1", {{"filters", 64}, {"kernel_size", {3, 3}}, {"activation", "relu"}},
-          {"conv2d"});
-    g.add("MaxPool2D", "pool", {{"pool_size", {2, 2}}}, {"conv2d_1"});
-    g.add("Dropout", "dropout", {{"rate", 0.25}}, {"pool"});
-    g.add("Flatten", "flatten", {}, {"dropout"});
-    g.add("Dense", "dense", {{"units", 128}, {"activation", "relu"}}, {"flatten"});
-    g.add("Dropout", "dropout_1", {{"rate", 0.5}}, {"dense"});
-    g.add("Dense", "dense_1", {{"units", 10}, {"activation", "softmax"}}, {"dropout_1"});
-    g.build(1);
-    return g;
+    ModelFile model = readModelFile(LOOM_SOURCE_DIR "/examples/w4_cnn.json");
+    model.graph.build(1);
+    return std::move(model.graph);
 }
 
 Dataset pictures() {
