@@ -62,6 +62,8 @@ ResultsPage::ResultsPage(TrainingController& controller, QWidget* parent)
             [this] { show(m_controller.predictDrawing(m_pad->ink()), false); });
     connect(m_pad, &DrawingPad::strokeFinished, this, &ResultsPage::predictDrawing);
     connect(m_job, &ExplanationJob::finished, this, &ResultsPage::showExplanation);
+    connect(m_mistakes, &MisclassifiedGallery::mistakeChosen, this,
+            [this](const Mistake& m) { show(m_controller.predictHeldOut(m.sample), true); });
 }
 
 void ResultsPage::showResults() {

@@ -18,9 +18,10 @@ struct Prediction;
 
 /// ResultsPage: the Results tab. After a classification run, the confusion matrix on the
 /// held-out data with per-class accuracy and the misclassified samples; and, any time the
-/// model is trained, its top-5 answer for an image the user opens or drops or for a digit drawn
-/// on the pad (for models with a 28x28 grey input, answered while the digit is drawn), with
-/// the saliency, occlusion and Grad-CAM maps of that answer side by side.
+/// model is trained, its top-5 answer for an image the user opens or drops, for a misclassified
+/// sample the user clicks, or for a digit drawn on the pad (for models with a 28x28 grey input,
+/// answered while the digit is drawn), with the saliency, occlusion and Grad-CAM maps of that
+/// answer side by side.
 class ResultsPage : public QWidget {
     Q_OBJECT
 

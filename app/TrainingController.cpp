@@ -392,6 +392,17 @@ Prediction TrainingController::predictImage(const QString& path, int top) {
     }
 }
 
+Prediction TrainingController::predictHeldOut(const Tensor& sample, int top) {
+    if (!m_project.hasWeights || !m_project.graph.isBuilt() || !m_data) {
+        return {tr("Train the model first."), {}, {}, {}, -1};
+    }
+    try {
+        return predictSample(preprocessing(), sample, top);
+    } catch (const std::exception& e) {
+        return {QString::fromUtf8(e.what()), {}, {}, {}, -1};
+    }
+}
+
 Prediction TrainingController::predictDrawing(const Tensor& ink, int top) {
     if (!m_project.hasWeights || !m_project.graph.isBuilt() || !m_data) {
         return {tr("Train the model first."), {}, {}, {}, -1};

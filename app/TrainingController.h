@@ -83,6 +83,9 @@ public:
     /// Classifies an image file with the project's trained network, preprocessed as the data
     /// of the last run were.
     Prediction predictImage(const QString& path, int top = 5);
+    /// Classifies a sample [1, ...input] already made as the training data were (a held-out
+    /// sample of the Results tab).
+    Prediction predictHeldOut(const Tensor& sample, int top = 5);
     /// Classifies a drawing (DrawingPad::ink) made into an MNIST digit (mnistDigit); an error
     /// unless the model takes a 28x28 grey picture.
     Prediction predictDrawing(const Tensor& ink, int top = 5);

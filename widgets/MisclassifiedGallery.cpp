@@ -23,11 +23,17 @@ MisclassifiedGallery::MisclassifiedGallery(QWidget* parent) : QListWidget(parent
     setMovement(QListView::Static);
     setWordWrap(true);
     setSelectionMode(QAbstractItemView::SingleSelection);
+    connect(this, &QListWidget::currentRowChanged, this, [this](int row) {
+        if (row >= 0 && size_t(row) < m_mistakes.size()) {
+            emit mistakeChosen(m_mistakes[size_t(row)]);
+        }
+    });
 }
 
 void MisclassifiedGallery::setMistakes(const std::vector<Mistake>& mistakes,
                                        const QStringList& classNames) {
     clear();
+    m_mistakes = mistakes;
     for (const Mistake& m : mistakes) {
         const QImage image =
             sampleImage(m.sample, 0).scaled(kThumbnail, kThumbnail, Qt::KeepAspectRatio);

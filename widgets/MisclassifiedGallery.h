@@ -19,7 +19,8 @@ struct Mistake {
 };
 
 /// MisclassifiedGallery: a grid of samples the model got wrong, each captioned with what it is
-/// and what the model said, so a person sees which confusions are forgivable.
+/// and what the model said, so a person sees which confusions are forgivable; clicking one
+/// chooses it (to see why the model erred).
 class MisclassifiedGallery : public QListWidget {
     Q_OBJECT
 
@@ -27,6 +28,12 @@ public:
     explicit MisclassifiedGallery(QWidget* parent = nullptr);
 
     void setMistakes(const std::vector<Mistake>& mistakes, const QStringList& classNames);
+
+signals:
+    void mistakeChosen(const loom::Mistake& mistake);
+
+private:
+    std::vector<Mistake> m_mistakes;
 };
 
 }  // namespace loom

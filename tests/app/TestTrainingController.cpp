@@ -169,6 +169,11 @@ void TestTrainingController::trainsW1AndRecordsTheRun() {
     QCOMPARE(p.image.size(), QSize(28, 28));
     QCOMPARE(p.classIndex, int64_t(r.classNames.indexOf(p.top[0].first)));
 
+    // A misclassified sample, chosen in the gallery, gets the answer it got on the test set.
+    const Prediction mistake = controller.predictHeldOut(r.mistakes[0].sample);
+    QVERIFY2(mistake.error.isEmpty(), qPrintable(mistake.error));
+    QCOMPARE(mistake.classIndex, r.mistakes[0].predictedClass);
+
     // A digit drawn on the pad: this W1 takes 28x28 grey pictures.
     DrawingPad pad;
     pad.drawStroke({QPointF(140, 40), QPointF(140, 240)});
