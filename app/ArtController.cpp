@@ -16,7 +16,7 @@ ArtController::ArtController(QObject* parent)
 }
 
 ArtController::~ArtController() {
-    // The worker posts to this object: it must end first.
+    // The worker reports into m_pump's queue: it must end before the pump goes.
     m_run.reset();
 }
 
@@ -58,15 +58,14 @@ void ArtController::start(std::shared_ptr<Job> job,
                           std::function<Tensor(Backend&, ProgressSink&, RunControl&)> work) {
     m_job = job;
     ProgressQueue& queue = m_pump.queue();
-    m_run = std::make_unique<BackgroundRun>([job, work, &queue, this](RunControl& control) {
+    m_run = std::make_unique<BackgroundRun>([job, work, &queue](RunControl& control) {
         try {
             job->result = work(backendFor(parseDevice("auto")), queue, control);
         } catch (const std::exception& e) {
             job->error = e.what();
         }
-        QMetaObject::invokeMethod(this, &ArtController::finishRun, Qt::QueuedConnection);
     });
-    m_pump.start();
+    m_pump.start(*m_run, [this] { finishRun(); });
     emit runningChanged(true);
 }
 

@@ -19,7 +19,8 @@ OcclusionOptions occlusionFor(const Shape& picture) {
 
 }  // namespace
 
-ExplanationJob::ExplanationJob(QObject* parent) : QObject(parent) {}
+ExplanationJob::ExplanationJob(QObject* parent)
+    : QObject(parent), m_pump([](std::vector<ProgressEvent>&&) {}) {}
 
 ExplanationJob::~ExplanationJob() = default;
 
@@ -62,19 +63,13 @@ Explanation ExplanationJob::explain(TrainedModel& model, const Prediction& predi
 }
 
 void ExplanationJob::start(TrainedModel model, const Prediction& prediction) {
+    m_pump.stop();
     m_run.reset();
     auto shared = std::make_shared<TrainedModel>(std::move(model));
-    m_run = std::make_unique<BackgroundRun>([this, shared, prediction](RunControl&) {
-        Explanation result = explain(*shared, prediction);
-        QMetaObject::invokeMethod(
-            this, [this, result] { emit finished(result); }, Qt::QueuedConnection);
-    });
-}
-
-void ExplanationJob::wait() {
-    if (m_run) {
-        m_run->wait();
-    }
+    auto result = std::make_shared<Explanation>();
+    m_run = std::make_unique<BackgroundRun>(
+        [shared, prediction, result](RunControl&) { *result = explain(*shared, prediction); });
+    m_pump.start(*m_run, [this, result] { emit finished(*result); });
 }
 
 }  // namespace loom

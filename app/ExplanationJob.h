@@ -1,6 +1,7 @@
 #pragma once
 
 #include "ExplanationView.h"
+#include "ProgressPump.h"
 #include "TrainingController.h"
 
 #include <loom/BackgroundRun.h>
@@ -35,8 +36,6 @@ public:
 
     /// prediction: what TrainingController::predictImage / predictDrawing answered.
     void start(TrainedModel model, const Prediction& prediction);
-    /// Waits for the job in progress, if any (tests).
-    void wait();
 
     /// Computes the explanation on the calling thread.
     static Explanation explain(TrainedModel& model, const Prediction& prediction);
@@ -45,6 +44,7 @@ signals:
     void finished(const loom::Explanation& explanation);
 
 private:
+    ProgressPump m_pump;  ///< no progress to show: it tells the GUI thread when the job ends
     std::unique_ptr<BackgroundRun> m_run;
 };
 

@@ -17,8 +17,16 @@ void ProgressPump::start() {
     m_timer.start();
 }
 
+void ProgressPump::start(const BackgroundRun& run, std::function<void()> whenEnded) {
+    start();
+    m_run = &run;
+    m_whenEnded = std::move(whenEnded);
+}
+
 void ProgressPump::stop() {
     m_timer.stop();
+    m_run = nullptr;
+    m_whenEnded = nullptr;
 }
 
 void ProgressPump::drainNow() {
@@ -32,7 +40,14 @@ void ProgressPump::tick() {
     const double gap = static_cast<double>(m_sinceLastTick.nsecsElapsed()) / 1e6;
     m_sinceLastTick.start();
     m_longestStallMs = std::max(m_longestStallMs, gap - kIntervalMs);
+    // Asked before draining: a job that ended reported everything before it did.
+    const bool ended = m_run && m_run->ended();
     drainNow();
+    if (ended) {
+        const std::function<void()> whenEnded = std::move(m_whenEnded);
+        stop();
+        whenEnded();
+    }
 }
 
 }  // namespace loom

@@ -30,7 +30,6 @@ public:
 
     DrawingPad* drawingPad() const { return m_pad; }
     ExplanationView* explanationView() const { return m_explanation; }
-    ExplanationJob* explanationJob() const { return m_job; }
 
 private:
     void showResults();

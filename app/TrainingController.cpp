@@ -167,7 +167,7 @@ TrainingController::TrainingController(Project& project, QObject* parent)
       m_pump([this](std::vector<ProgressEvent>&& events) { drain(std::move(events)); }) {}
 
 TrainingController::~TrainingController() {
-    // The worker posts to this object: it must end first.
+    // The worker reports into m_pump's queue: it must end before the pump goes.
     m_run.reset();
 }
 
@@ -201,13 +201,11 @@ void TrainingController::startJob(std::shared_ptr<Job> job) {
     m_runName = nextRunName(m_project.runs);
     m_ticksToStatus = 0;
     ProgressQueue& queue = m_pump.queue();
-    m_run = std::make_unique<BackgroundRun>([job, &queue, this](RunControl& control) {
-        trainJob(*job, queue, control);
-        QMetaObject::invokeMethod(this, &TrainingController::finishRun, Qt::QueuedConnection);
-    });
+    m_run = std::make_unique<BackgroundRun>(
+        [job, &queue](RunControl& control) { trainJob(*job, queue, control); });
     emit runStarted(m_runIndex, runLabel(m_runName, job->snapshot.training.toJson()));
     emit deviceStatusChanged(deviceStatusText(job->snapshot.training.device));
-    m_pump.start();
+    m_pump.start(*m_run, [this] { finishRun(); });
     setState(State::Running);
 }
 

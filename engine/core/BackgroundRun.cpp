@@ -11,6 +11,7 @@ BackgroundRun::BackgroundRun(std::function<void(RunControl&)> job)
           } catch (...) {
               m_error = std::current_exception();
           }
+          m_ended.store(true, std::memory_order_release);
       }) {}
 
 BackgroundRun::~BackgroundRun() {

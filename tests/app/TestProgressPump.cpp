@@ -1,6 +1,7 @@
 // ProgressPump, the GUI end of a worker's progress: what a worker thread reports reaches the
 // handler on the GUI thread, every event once and in order, only while the pump is started
-// (or when drained by hand), and the pump measures stalls of the event loop and slow drains.
+// (or when drained by hand); watching a run, it says once, after the run's last events, that
+// the run ended; and it measures stalls of the event loop and slow drains.
 
 #include "ProgressPump.h"
 
@@ -65,6 +66,36 @@ private slots:
         QVERIFY(!seen.offTheGuiThread);
         // Far fewer calls than events: the pump batches what arrived between two ticks.
         QVERIFY2(seen.calls < kEvents / 10, qPrintable(QString::number(seen.calls)));
+    }
+
+    void tellsWhenARunEndedAfterItsLastEvents() {
+        Seen seen;
+        ProgressPump pump(recorder(seen));
+        constexpr int64_t kEvents = 300;
+        BackgroundRun run([&pump](RunControl&) {
+            for (int64_t i = 1; i <= kEvents; ++i) {
+                pump.queue().report(step(i));
+            }
+        });
+        size_t stepsWhenEnded = 0;
+        int endings = 0;
+        bool endedOffTheGuiThread = false;
+        pump.start(run, [&] {
+            ++endings;
+            stepsWhenEnded = seen.steps.size();
+            endedOffTheGuiThread =
+                QThread::currentThread() != QCoreApplication::instance()->thread();
+        });
+        QTRY_COMPARE_WITH_TIMEOUT(endings, 1, 10000);
+        QCOMPARE(stepsWhenEnded, size_t(kEvents));  // every event came before the ending
+        QVERIFY(!endedOffTheGuiThread);
+        // The pump stopped: later ticks neither call the handler nor end the run again.
+        const int calls = seen.calls;
+        bool waited = false;
+        QTimer::singleShot(5 * ProgressPump::kIntervalMs, [&waited] { waited = true; });
+        QTRY_VERIFY(waited);
+        QCOMPARE(seen.calls, calls);
+        QCOMPARE(endings, 1);
     }
 
     void drainNowHandsOnWhatIsQueuedWithoutTicking() {

@@ -5,6 +5,7 @@
 
 #include <loom/Progress.h>
 
+#include <atomic>
 #include <exception>
 #include <functional>
 #include <thread>
@@ -19,13 +20,18 @@ public:
     BackgroundRun& operator=(const BackgroundRun&) = delete;
 
     RunControl& control() { return m_control; }
+    /// True once the job has returned (or thrown). Everything the job wrote before it returned
+    /// is visible to a thread that saw this true: the GUI thread polls it instead of being
+    /// posted to, so the hand-off is one atomic that ThreadSanitizer can follow.
+    bool ended() const { return m_ended.load(std::memory_order_acquire); }
     /// Waits for the job to end; rethrows what it threw.
     void wait();
 
 private:
     RunControl m_control;
     std::exception_ptr m_error;
-    std::thread m_thread;
+    std::atomic<bool> m_ended{false};
+    std::thread m_thread;  ///< last: it starts the job, which uses the members above
 };
 
 }  // namespace loom
