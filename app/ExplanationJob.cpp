@@ -19,8 +19,7 @@ OcclusionOptions occlusionFor(const Shape& picture) {
 
 }  // namespace
 
-ExplanationJob::ExplanationJob(QObject* parent)
-    : QObject(parent), m_pump([](std::vector<ProgressEvent>&&) {}) {}
+ExplanationJob::ExplanationJob(QObject* parent) : QObject(parent) {}
 
 ExplanationJob::~ExplanationJob() = default;
 
@@ -63,13 +62,11 @@ Explanation ExplanationJob::explain(TrainedModel& model, const Prediction& predi
 }
 
 void ExplanationJob::start(TrainedModel model, const Prediction& prediction) {
-    m_pump.stop();
-    m_run.reset();
     auto shared = std::make_shared<TrainedModel>(std::move(model));
     auto result = std::make_shared<Explanation>();
-    m_run = std::make_unique<BackgroundRun>(
-        [shared, prediction, result](RunControl&) { *result = explain(*shared, prediction); });
-    m_pump.start(*m_run, [this, result] { emit finished(*result); });
+    m_worker.start([shared, prediction, result](
+                       ProgressSink&, RunControl&) { *result = explain(*shared, prediction); },
+                   {}, [this, result] { emit finished(*result); });
 }
 
 }  // namespace loom

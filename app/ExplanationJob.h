@@ -1,17 +1,13 @@
 #pragma once
 
 #include "ExplanationView.h"
-#include "ProgressPump.h"
 #include "TrainingController.h"
-
-#include <loom/BackgroundRun.h>
+#include "WorkerJob.h"
 
 #include <QImage>
 #include <QList>
 #include <QObject>
 #include <QString>
-
-#include <memory>
 
 namespace loom {
 
@@ -44,8 +40,7 @@ signals:
     void finished(const loom::Explanation& explanation);
 
 private:
-    ProgressPump m_pump;  ///< no progress to show: it tells the GUI thread when the job ends
-    std::unique_ptr<BackgroundRun> m_run;
+    WorkerJob m_worker;
 };
 
 }  // namespace loom

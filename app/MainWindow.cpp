@@ -6,6 +6,7 @@
 #include "DreamStudio.h"
 #include "ExamplesFolder.h"
 #include "HyperparameterPanel.h"
+#include "InsidePage.h"
 #include "LayerHealthMonitor.h"
 #include "LayerPalette.h"
 #include "LayerPalettePanel.h"
@@ -113,7 +114,20 @@ void MainWindow::createTabs() {
     m_tabs->addTab(createNetworkTab(), tr("&Network"));
     m_tabs->addTab(m_data, tr("&Data"));
     m_tabs->addTab(m_training, tr("T&raining"));
-    m_tabs->addTab(new ResultsPage(m_training->controller(), this), tr("Res&ults"));
+    auto* results = new ResultsPage(m_training->controller(), this);
+    m_tabs->addTab(results, tr("Res&ults"));
+    m_inside = new InsidePage(m_training->controller(), this);
+    m_tabs->addTab(m_inside, tr("&Inside"));
+    connect(results, &ResultsPage::predictionShown, m_inside, &InsidePage::showPrediction);
+    connect(m_inside, &InsidePage::heldOutSampleChosen, this, [this, results](const Tensor& s) {
+        results->showHeldOutSample(s);
+        m_tabs->setCurrentWidget(results);
+    });
+    connect(m_canvas, &NetworkCanvas::selectionChanged, m_inside, [this](const QStringList& l) {
+        if (l.size() == 1) {
+            m_inside->chooseLayer(l.front());
+        }
+    });
     m_art = new ArtController(this);
     addArtTab(tr("Dr&eam"), QStringLiteral("dream"));
     addArtTab(tr("St&yle"), QStringLiteral("style"));
@@ -520,6 +534,9 @@ void MainWindow::showProject() {
             m_document->project().art.value(kind.toStdString(), nlohmann::json::object()));
     }
     m_training->showProjectRuns();
+    const std::vector<RunRecord>& runs = m_document->project().runs;
+    m_inside->showRunStatistics(runs.empty() ? std::vector<StatisticsSample>{}
+                                             : runs.back().statistics);
     m_tabs->setCurrentWidget(m_networkTab);
     updateTitle();
 }

@@ -21,6 +21,7 @@ class ArtController;
 class ArtStudio;
 class Autosave;
 class DatasetPanel;
+class InsidePage;
 class LayerHealthMonitor;
 class LayerPalettePanel;
 class ModelSummaryView;
@@ -59,6 +60,7 @@ public:
     ProjectDocument& document() const { return *m_document; }
     NetworkCanvas* canvas() const { return m_canvas; }
     TrainingPage* trainingPage() const { return m_training; }
+    InsidePage* insidePage() const { return m_inside; }
     QTabWidget* tabs() const { return m_tabs; }
 
 protected:
@@ -112,6 +114,7 @@ private:
     QLabel* m_runningNotice = nullptr;
     DatasetPanel* m_data = nullptr;
     TrainingPage* m_training = nullptr;
+    InsidePage* m_inside = nullptr;
     QPlainTextEdit* m_log = nullptr;
     ArtController* m_art = nullptr;
     /// The art tabs made so far, by kind ("dream", "style").

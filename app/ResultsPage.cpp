@@ -63,7 +63,11 @@ ResultsPage::ResultsPage(TrainingController& controller, QWidget* parent)
     connect(m_pad, &DrawingPad::strokeFinished, this, &ResultsPage::predictDrawing);
     connect(m_job, &ExplanationJob::finished, this, &ResultsPage::showExplanation);
     connect(m_mistakes, &MisclassifiedGallery::mistakeChosen, this,
-            [this](const Mistake& m) { show(m_controller.predictHeldOut(m.sample), true); });
+            [this](const Mistake& m) { showHeldOutSample(m.sample); });
+}
+
+void ResultsPage::showHeldOutSample(const Tensor& sample) {
+    show(m_controller.predictHeldOut(sample), true);
 }
 
 void ResultsPage::showResults() {
@@ -93,6 +97,7 @@ void ResultsPage::show(const Prediction& prediction, bool explain) {
         return;
     }
     m_predict->setPrediction(prediction.image, prediction.top);
+    emit predictionShown(prediction);
     if (explain) {
         if (std::optional<TrainedModel> model = m_controller.trainedModel()) {
             m_explanation->setMessage(tr("Working out where the model looks..."));

@@ -1,8 +1,12 @@
 #pragma once
 
+#include <loom/Tensor.h>
+
 #include <QWidget>
 
 class QLabel;
+
+Q_MOC_INCLUDE("TrainingController.h")
 
 namespace loom {
 
@@ -30,6 +34,14 @@ public:
 
     DrawingPad* drawingPad() const { return m_pad; }
     ExplanationView* explanationView() const { return m_explanation; }
+
+public slots:
+    /// Shows the model's answer for a held-out sample [1, ...input] and why.
+    void showHeldOutSample(const loom::Tensor& sample);
+
+signals:
+    /// A picture and the model's answer for it are shown (opened, dropped, drawn or chosen).
+    void predictionShown(const loom::Prediction& prediction);
 
 private:
     void showResults();

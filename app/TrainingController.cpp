@@ -15,6 +15,7 @@
 #include <chrono>
 #include <exception>
 #include <mutex>
+#include <numeric>
 
 namespace loom {
 
@@ -447,6 +448,19 @@ std::optional<TrainedModel> TrainingController::trainedModel() const {
     }
     return TrainedModel{m_project.graph.copy(), preprocessing().picture,
                         toQStringList(m_data->train.classNames)};
+}
+
+std::optional<Dataset> TrainingController::heldOutSamples(int64_t count) const {
+    const Dataset* heldOut = !m_data              ? nullptr
+                             : m_data->test       ? &*m_data->test
+                             : m_data->validation ? &*m_data->validation
+                                                  : nullptr;
+    if (!heldOut || heldOut->size() == 0) {
+        return std::nullopt;
+    }
+    std::vector<int64_t> first(size_t(std::min(count, heldOut->size())));
+    std::iota(first.begin(), first.end(), int64_t(0));
+    return heldOut->subset(first);
 }
 
 }  // namespace loom

@@ -91,6 +91,9 @@ public:
     Prediction predictDrawing(const Tensor& ink, int top = 5);
     /// The trained network, copied; none before a run has trained it.
     std::optional<TrainedModel> trainedModel() const;
+    /// The first `count` samples of the last run's held-out data (the test set, else the
+    /// validation set), copied, as the model saw them; none before a run loaded data with any.
+    std::optional<Dataset> heldOutSamples(int64_t count) const;
     /// The run in progress as a save writes it; none while Idle.
     std::optional<RunInProgress> runInProgress() const;
     /// Stops the run, if any, within one batch and waits for it: when this returns the run's

@@ -3,6 +3,7 @@
 
 #include <loom/Error.h>
 #include <loom/Explanations.h>
+#include <loom/HostCopy.h>
 #include <loom/Initializer.h>
 #include <loom/Prediction.h>
 #include <loom/Trainer.h>
@@ -15,11 +16,6 @@ namespace loom {
 namespace {
 
 constexpr int64_t kOcclusionBatch = 64;
-
-Tensor hostFloat(const Tensor& t) {
-    const Tensor host = t.device().kind == DeviceKind::CPU ? t : t.toHost();
-    return host.dtype() == DType::F32 ? host : host.to(DType::F32);
-}
 
 DType parameterDType(Graph& graph) {
     const auto parameters = graph.parameters();
@@ -114,7 +110,7 @@ Tensor Explainer::toDevice(const Tensor& samples) {
 Tensor Explainer::probabilities(const Tensor& samples) {
     ExecutionContext ctx{m_backend, false, 0, 0, parameterDType(m_part)};
     const std::vector<Tensor> outputs = m_part.forward(ctx, {toDevice(samples)});
-    return classProbabilities(hostFloat(outputs.front()));
+    return classProbabilities(hostFloat32(outputs.front()));
 }
 
 void Explainer::forwardBackward(const Tensor& samples, int64_t classIndex) {
@@ -152,10 +148,10 @@ Tensor Explainer::channelMaximum(const Tensor& values, int64_t row) const {
 Tensor Explainer::saliency(const Tensor& sample, int64_t classIndex,
                            const SaliencyOptions& options) {
     checkedClass(classIndex);
-    const Tensor x = hostFloat(sample);
+    const Tensor x = hostFloat32(sample);
     if (options.smoothGradSamples <= 0) {
         forwardBackward(x, classIndex);
-        return channelMaximum(hostFloat(m_part.inputGradient(0)), 0);
+        return channelMaximum(hostFloat32(m_part.inputGradient(0)), 0);
     }
     const int64_t copies = options.smoothGradSamples, size = x.numel();
     const auto [low, high] = rangeOf(x);
@@ -166,7 +162,7 @@ Tensor Explainer::saliency(const Tensor& sample, int64_t classIndex,
         noisy.data<float>()[i] = float(x.data<float>()[i % size] + rng.normal(0, sigma));
     }
     forwardBackward(noisy, classIndex);
-    const Tensor grads = hostFloat(m_part.inputGradient(0));
+    const Tensor grads = hostFloat32(m_part.inputGradient(0));
     Tensor mean = Tensor::zeros(Shape{m_picture[1], m_picture[2]});
     for (int64_t row = 0; row < copies; ++row) {
         const Tensor one = channelMaximum(grads, row);
@@ -183,7 +179,7 @@ Tensor Explainer::occlusion(const Tensor& sample, int64_t classIndex,
     if (options.patch < 1 || options.stride < 1) {
         throw ConfigError("occlusion: patch and stride must be at least 1 pixel");
     }
-    const Tensor x = hostFloat(sample);
+    const Tensor x = hostFloat32(sample);
     const int64_t channels = m_picture[0], height = m_picture[1], width = m_picture[2];
     const int64_t patch = std::min({options.patch, height, width});
     const double reference = probabilities(x).data<float>()[classIndex];
@@ -235,9 +231,9 @@ Tensor Explainer::gradCam(const Tensor& sample, int64_t classIndex, const std::s
             "layer of this network); '" +
             layer + "' is not one");
     }
-    forwardBackward(hostFloat(sample), classIndex);
+    forwardBackward(hostFloat32(sample), classIndex);
     const Graph::Node& node = m_part.node(layer);
-    const Tensor maps = hostFloat(node.output), grads = hostFloat(node.grad);
+    const Tensor maps = hostFloat32(node.output), grads = hostFloat32(node.grad);
     const int64_t k = maps.dim(1), h = maps.dim(2), w = maps.dim(3);
     std::vector<double> cam(size_t(h * w), 0);
     for (int64_t c = 0; c < k; ++c) {
@@ -270,7 +266,7 @@ Tensor Explainer::visualiseClass(int64_t classIndex, const ClassVisualisationOpt
     }
     for (int step = 0; step < options.steps; ++step) {
         forwardBackward(x, classIndex);
-        const Tensor g = hostFloat(m_part.inputGradient(0));
+        const Tensor g = hostFloat32(m_part.inputGradient(0));
         const float* gv = g.data<float>();
         double meanMagnitude = 0;
         for (int64_t i = 0; i < g.numel(); ++i) {
@@ -297,7 +293,7 @@ std::map<std::string, Tensor> Explainer::outputsOf(const Tensor& samples,
     m_part.forward(ctx, {toDevice(samples)});
     std::map<std::string, Tensor> outputs;
     for (const std::string& layer : layers) {
-        outputs[layer] = hostFloat(m_part.node(layer).output).clone();
+        outputs[layer] = hostFloat32(m_part.node(layer).output).clone();
     }
     return outputs;
 }
@@ -324,7 +320,7 @@ double massFraction(const Tensor& map, const Tensor& mask) {
         throw ShapeError("a map of " + map.shape().str() + " and a mask of " + mask.shape().str() +
                          " do not match");
     }
-    const Tensor m = hostFloat(map), k = hostFloat(mask);
+    const Tensor m = hostFloat32(map), k = hostFloat32(mask);
     double inside = 0, total = 0;
     for (int64_t i = 0; i < m.numel(); ++i) {
         const double value = std::max(0.0f, m.data<float>()[i]);

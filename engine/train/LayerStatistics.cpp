@@ -2,6 +2,7 @@
 // batches, so a second pass over the values costs less than keeping device kernels for it.
 
 #include <loom/Error.h>
+#include <loom/HostCopy.h>
 #include <loom/LayerStatistics.h>
 
 #include <algorithm>
@@ -10,11 +11,6 @@
 namespace loom {
 
 namespace {
-
-Tensor onHost(const Tensor& t) {
-    const Tensor host = t.device().kind == DeviceKind::CPU ? t : t.toHost();
-    return host.dtype() == DType::F32 ? host : host.to(DType::F32);
-}
 
 struct Moments {
     double sum = 0, sumSquares = 0;
@@ -154,7 +150,7 @@ LayerStatistics activationStatistics(const Graph& graph, const std::string& name
     if (!node.output.defined() || node.output.numel() == 0) {
         return s;
     }
-    const Tensor output = onHost(node.output);
+    const Tensor output = hostFloat32(node.output);
     const float* v = output.data<float>();
     const Moments m = momentsOf(v, output.numel());
     s.nonFinite = m.nonFinite;
@@ -190,8 +186,8 @@ void LayerStatisticsCollector::observe(const Graph& graph) {
         std::vector<Tensor> values, grads;
         double weightSquares = 0, gradSquares = 0;
         for (const Parameter* p : trainableWeights(*node.layer)) {
-            values.push_back(onHost(p->value).clone());
-            grads.push_back(onHost(p->grad));
+            values.push_back(hostFloat32(p->value).clone());
+            grads.push_back(hostFloat32(p->grad));
             weightSquares += squaredNorm(values.back(), &s.nonFinite);
             gradSquares += squaredNorm(grads.back(), &s.nonFinite);
             s.weightCount += p->value.numel();
@@ -216,7 +212,7 @@ StatisticsSample LayerStatisticsCollector::finish(const Graph& graph, int64_t st
         }
         double change = 0;
         for (size_t w = 0; w < weights.size(); ++w) {
-            const Tensor after = onHost(weights[w]->value);
+            const Tensor after = hostFloat32(weights[w]->value);
             const float* a = after.data<float>();
             const float* b = m_weightsBefore[i][w].data<float>();
             for (int64_t k = 0; k < after.numel(); ++k) {

@@ -1,0 +1,37 @@
+#include "LayerInspection.h"
+
+#include <loom/Backend.h>
+#include <loom/Explanations.h>
+#include <loom/HostCopy.h>
+
+namespace loom {
+
+InspectedLayer inspectLayer(TrainedModel& model, const Tensor& sample, const QString& layer) {
+    const std::string name = layer.toStdString();
+    Explainer explainer(model.graph, cpuBackend(), model.picture);
+    const Tensor output = explainer.outputsOf(sample, {name}).at(name);
+    const Graph::Node& node = model.graph.node(name);
+    InspectedLayer inspected;
+    inspected.name = layer;
+    inspected.type = QString::fromStdString(node.layer->type());
+    inspected.outputShape = node.outputShape;
+    inspected.output = output.reshape(node.outputShape);
+    if (const Parameter* kernel = node.layer->findParameter("kernel")) {
+        inspected.kernel = hostFloat32(kernel->value).clone();
+    }
+    inspected.picture = model.picture;
+    return inspected;
+}
+
+QStringList inspectableLayers(const Graph& graph) {
+    QStringList layers;
+    for (size_t index : graph.order()) {
+        const Graph::Node& node = graph.nodes()[index];
+        if (node.layer->type() != "Input") {
+            layers << QString::fromStdString(node.layer->name());
+        }
+    }
+    return layers;
+}
+
+}  // namespace loom
