@@ -18,6 +18,7 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <cmath>
 #include <memory>
 #include <mutex>
 
@@ -132,12 +133,12 @@ EmbeddingPanel::EmbeddingPanel(TrainingController& controller, QWidget* parent)
     });
 }
 
-void EmbeddingPanel::setLayers(const QStringList& layers) {
+void EmbeddingPanel::setLayers(const QStringList& layers, const QString& preferred) {
     const QString current = m_layer->currentText();
     m_layer->clear();
     m_layer->addItems(layers);
     const int kept = int(layers.indexOf(current));
-    m_layer->setCurrentIndex(kept >= 0 ? kept : int(layers.size()) - 1);
+    m_layer->setCurrentIndex(kept >= 0 ? kept : int(layers.indexOf(preferred)));
 }
 
 bool EmbeddingPanel::isRunning() const {
@@ -213,12 +214,23 @@ bool EmbeddingPanel::start(Method method) {
                 projection->setProgress(QObject::tr("PCA"), 1, 1);
                 projection->setLayout(pcaProjection(features, 2));
                 if (method == Method::Tsne) {
-                    const auto report = [&projection](const TsneProgress& p) {
-                        projection->setProgress(QObject::tr("t-SNE"), p.iteration, p.iterations);
+                    double kl = NAN;  // reported every 50 iterations: the last one is kept
+                    const auto report = [&projection, &kl](const TsneProgress& p) {
+                        kl = std::isnan(p.klDivergence) ? kl : p.klDivergence;
+                        projection->setProgress(
+                            QObject::tr("t-SNE, iteration %1 of %2%3")
+                                .arg(p.iteration)
+                                .arg(p.iterations)
+                                .arg(std::isnan(kl)
+                                         ? QString()
+                                         : QObject::tr(", KL divergence %1").arg(kl, 0, 'f', 3)),
+                            p.iteration, p.iterations);
                         projection->setLayout(p.layout);
                     };
-                    projection->setLayout(
-                        tsneProjection(features, TsneOptions{}, report, &control));
+                    TsneOptions options;  // a small held-out set takes fewer neighbours
+                    options.perplexity =
+                        std::min(options.perplexity, double(features.dim(0) - 1) / 3.0);
+                    projection->setLayout(tsneProjection(features, options, report, &control));
                 }
             } catch (const std::exception& e) {
                 const std::lock_guard lock(projection->mutex);

@@ -29,8 +29,9 @@ public:
 
     EmbeddingPanel(TrainingController& controller, QWidget* parent = nullptr);
 
-    /// The layers the model offers, in the order it runs; the last is chosen.
-    void setLayers(const QStringList& layers);
+    /// The layers the model offers, in the order it runs; the one chosen stays chosen, else
+    /// `preferred`.
+    void setLayers(const QStringList& layers, const QString& preferred);
     /// Projects the chosen layer's outputs; false (with the reason shown) when it cannot.
     bool start(Method method);
     void stop();

@@ -73,6 +73,9 @@ InsidePage::InsidePage(TrainingController& controller, QWidget* parent)
     });
     connect(&controller, &TrainingController::statisticsReported, this,
             [this](int, const StatisticsSample& sample) {
+                if (m_layer->count() == 0) {
+                    offerLayers(sample);
+                }
                 m_inspector->addSample(sample);
                 m_distributions->addSample(sample);
             });
@@ -127,12 +130,20 @@ void InsidePage::modelTrained() {
         m_layer->addItems(layers);
         m_layer->setCurrentIndex(std::max(0, int(layers.indexOf(current))));
     }
-    m_embedding->setLayers(layers);
+    m_embedding->setLayers(layers, defaultEmbeddingLayer(model->graph));
     if (m_sample.defined()) {
         inspect();
     } else {
         chooseHeldOutSample(m_sampleIndex->value() - 1);
     }
+}
+
+void InsidePage::offerLayers(const StatisticsSample& sample) {
+    QStringList layers;
+    for (const LayerStatistics& s : sample.layers) {
+        layers << QString::fromStdString(s.layer);
+    }
+    m_layer->addItems(layers);
 }
 
 void InsidePage::chooseHeldOutSample(int index) {
@@ -158,6 +169,11 @@ void InsidePage::chooseHeldOutSample(int index) {
 void InsidePage::inspect() {
     const QString layer = m_layer->currentText();
     std::optional<TrainedModel> model = m_controller.trainedModel();
+    if (!layer.isEmpty() && !model) {
+        m_inspector->setMessage(layer, tr("<b>%1</b>: its feature maps and weights show once the "
+                                          "network has trained; its statistics follow the run.")
+                                           .arg(layer.toHtmlEscaped()));
+    }
     if (layer.isEmpty() || !model || !m_sample.defined()) {
         return;
     }

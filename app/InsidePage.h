@@ -63,6 +63,8 @@ signals:
 
 private:
     void modelTrained();
+    /// Before the first run has trained the network, the layers its statistics name.
+    void offerLayers(const StatisticsSample& sample);
     void chooseHeldOutSample(int index);
     void inspect();
 

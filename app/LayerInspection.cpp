@@ -34,4 +34,16 @@ QStringList inspectableLayers(const Graph& graph) {
     return layers;
 }
 
+QString defaultEmbeddingLayer(const Graph& graph) {
+    const std::vector<size_t>& order = graph.order();
+    for (auto it = order.rbegin() + (order.empty() ? 0 : 1); it != order.rend(); ++it) {
+        const Layer& layer = *graph.nodes()[*it].layer;
+        if (layer.type() != "Dropout" && layer.type() != "Input") {
+            return QString::fromStdString(layer.name());
+        }
+    }
+    return order.empty() ? QString()
+                         : QString::fromStdString(graph.nodes()[order.back()].layer->name());
+}
+
 }  // namespace loom

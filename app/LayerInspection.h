@@ -14,4 +14,8 @@ InspectedLayer inspectLayer(TrainedModel& model, const Tensor& sample, const QSt
 /// layer but its inputs.
 QStringList inspectableLayers(const Graph& graph);
 
+/// The layer an embedding shows first: the last before the output that is not a Dropout (the
+/// features the classifier separates), else the output.
+QString defaultEmbeddingLayer(const Graph& graph);
+
 }  // namespace loom

@@ -120,8 +120,8 @@ void MainWindow::createTabs() {
     m_tabs->addTab(m_inside, tr("&Inside"));
     connect(results, &ResultsPage::predictionShown, m_inside, &InsidePage::showPrediction);
     connect(m_inside, &InsidePage::heldOutSampleChosen, this, [this, results](const Tensor& s) {
+        m_tabs->setCurrentWidget(results);  // first: showing it may select a mistake
         results->showHeldOutSample(s);
-        m_tabs->setCurrentWidget(results);
     });
     connect(m_canvas, &NetworkCanvas::selectionChanged, m_inside, [this](const QStringList& l) {
         if (l.size() == 1) {

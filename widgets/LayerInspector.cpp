@@ -6,6 +6,8 @@
 #include "TensorTiles.h"
 #include "TileGrid.h"
 
+#include <loom/LayerHealth.h>
+
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -138,16 +140,27 @@ void LayerInspector::buildStatisticsTab() {
     m_statistics->setHorizontalHeaderLabels({tr("Value"), tr("What it means")});
     m_statistics->horizontalHeader()->setSectionResizeMode(1, QHeaderView::Stretch);
     m_statistics->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_statistics->setWordWrap(true);
+    // One line a row: a meaning too long for the column ends in "..." and shows whole as the
+    // row's tooltip.
+    m_statistics->setWordWrap(false);
+    m_statistics->setTextElideMode(Qt::ElideRight);
     for (int row = 0; row < int(std::size(kRows)); ++row) {
-        m_statistics->setVerticalHeaderItem(row, new QTableWidgetItem(tr(kRows[row].name)));
+        auto* name = new QTableWidgetItem(tr(kRows[row].name));
+        name->setToolTip(tr(kRows[row].meaning));
+        m_statistics->setVerticalHeaderItem(row, name);
         m_statistics->setItem(row, 0, new QTableWidgetItem(QStringLiteral("–")));
         auto* meaning = new QTableWidgetItem(tr(kRows[row].meaning));
         meaning->setToolTip(meaning->text());
         m_statistics->setItem(row, 1, meaning);
     }
-    m_statistics->resizeRowsToContents();
-    m_tabs->addTab(m_statistics, tr("Statistics"));
+    m_statistics->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_problems = new QLabel(this);
+    m_problems->setWordWrap(true);
+    auto* page = new QWidget(this);
+    auto* layout = new QVBoxLayout(page);
+    layout->addWidget(m_problems);
+    layout->addWidget(m_statistics, 1);
+    m_tabs->addTab(page, tr("Statistics"));
 }
 
 void LayerInspector::buildDistributionsTab() {
@@ -195,7 +208,7 @@ void LayerInspector::setLayer(const InspectedLayer& layer) {
     const bool colourFilters =
         layer.kernel.defined() && layer.kernel.shape().rank() == 4 && layer.kernel.shape()[1] == 3;
     m_channel->setVisible(layer.kernel.defined() && layer.kernel.shape().rank() == 4 &&
-                          !colourFilters);
+                          layer.kernel.shape()[1] > 1 && !colourFilters);
     if (m_channel->isVisible()) {
         m_channel->setRange(0, int(layer.kernel.shape()[1] - 1));
     }
@@ -306,6 +319,7 @@ void LayerInspector::showStep(int index) {
     const StatisticsSample& sample = m_samples[size_t(index)];
     m_stepLabel->setText(tr("step %1 (epoch %2)").arg(sample.step).arg(sample.epoch));
     showStatistics(statisticsAt(index));
+    showProblems(sample);
     m_distribution->setCurrentStep(sample.step);
     m_histogram->setCurrentStep(sample.step);
 }
@@ -314,6 +328,20 @@ void LayerInspector::showStatistics(const LayerStatistics* s) {
     for (int row = 0; row < int(std::size(kRows)); ++row) {
         m_statistics->item(row, 0)->setText(s ? kRows[row].value(*s) : QStringLiteral("–"));
     }
+}
+
+void LayerInspector::showProblems(const StatisticsSample& sample) {
+    QStringList lines;
+    for (const LayerWarning& w : assessHealth(sample)) {
+        if (QString::fromStdString(w.layer) == m_layer.name) {
+            lines << tr("⚠ <b>%1</b>: %2. Usually: %3.")
+                         .arg(QString::fromUtf8(problemName(w.problem)),
+                              QString::fromStdString(w.reason).toHtmlEscaped(),
+                              QString::fromStdString(w.advice).toHtmlEscaped());
+        }
+    }
+    m_problems->setText(lines.isEmpty() ? tr("No health problems at this step.")
+                                        : lines.join(QStringLiteral("<br>")));
 }
 
 void LayerInspector::showDistributions() {

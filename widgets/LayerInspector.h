@@ -71,6 +71,8 @@ private:
     void showWeights();
     void showStep(int index);
     void showStatistics(const LayerStatistics* s);
+    /// What the health rules (<loom/LayerHealth.h>) find wrong with the layer at this sample.
+    void showProblems(const StatisticsSample& sample);
     void showDistributions();
     const LayerStatistics* statisticsAt(int index) const;
     LayerDistributionsView::Quantity quantity() const;
@@ -85,6 +87,7 @@ private:
     QSpinBox* m_channel;
     TileGrid* m_weights;
     QTableWidget* m_statistics;
+    QLabel* m_problems;
     QComboBox* m_quantity;
     DistributionChart* m_distribution;
     HistogramChart* m_histogram;

@@ -23,7 +23,10 @@ MisclassifiedGallery::MisclassifiedGallery(QWidget* parent) : QListWidget(parent
     setMovement(QListView::Static);
     setWordWrap(true);
     setSelectionMode(QAbstractItemView::SingleSelection);
-    connect(this, &QListWidget::currentRowChanged, this, [this](int row) {
+    // Selection, not the current row: focus arriving by keyboard or a tab switch makes the
+    // first item current without the user choosing it.
+    connect(this, &QListWidget::itemSelectionChanged, this, [this] {
+        const int row = selectedItems().isEmpty() ? -1 : this->row(selectedItems().front());
         if (row >= 0 && size_t(row) < m_mistakes.size()) {
             emit mistakeChosen(m_mistakes[size_t(row)]);
         }

@@ -111,8 +111,7 @@ private slots:
         QVERIFY(recorded.wait(300000));
 
         EmbeddingPanel& embedding = *page.embedding();
-        QCOMPARE(embedding.layerChoice()->currentText(), QStringLiteral("dense"));
-        embedding.layerChoice()->setCurrentText(QStringLiteral("flatten"));
+        QCOMPARE(embedding.layerChoice()->currentText(), QStringLiteral("flatten"));
         embedding.sampleCount()->setValue(300);
         QVERIFY(embedding.start(EmbeddingPanel::Method::Pca));
         QTRY_VERIFY_WITH_TIMEOUT(!embedding.isRunning(), 60000);
