@@ -76,7 +76,11 @@ bool ClassPictures::start() {
                "pictures keep to."));
         return false;
     }
+    // Smaller steps, more of them: W4's pictures saturate to black and white at the default
+    // step, and keep their shapes (trouser legs, a sandal's straps) at this one.
     ClassVisualisationOptions options;
+    options.steps = 200;
+    options.step = 0.01;
     std::tie(options.low, options.high) = valueRange(heldOut->samples);
     auto shared = std::make_shared<TrainedModel>(std::move(*model));
     auto made = std::make_shared<Made>();

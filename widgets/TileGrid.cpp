@@ -35,7 +35,8 @@ void TileGrid::setCaptionsShown(bool shown) {
 void TileGrid::resizeEvent(QResizeEvent* event) {
     QListWidget::resizeEvent(event);
     const int width = viewport()->width();
-    const int side = std::clamp(width / kPerRow - kGap, kSmallest, kLargest);
+    // Each item takes its side, kGap around the icon and the spacing (kGap / 2) on both sides.
+    const int side = std::clamp(width / kPerRow - 2 * kGap - 1, kSmallest, kLargest);
     if (side != m_side) {
         m_side = side;
         showTiles();
