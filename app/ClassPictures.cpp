@@ -59,6 +59,13 @@ ClassPictures::ClassPictures(TrainingController& controller, QWidget* parent)
     connect(m_start, &QPushButton::clicked, this, &ClassPictures::start);
 }
 
+void ClassPictures::clear() {
+    m_job->cancel();
+    m_pictures->setTiles({});
+    m_progress->setVisible(false);
+    m_start->setEnabled(true);
+}
+
 bool ClassPictures::isRunning() const {
     return m_job->isRunning();
 }

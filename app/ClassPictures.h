@@ -24,6 +24,8 @@ public:
 
     /// Starts working them out; false (with the reason shown) when the model is not trained.
     bool start();
+    /// Stops and forgets the pictures (another project is open).
+    void clear();
     bool isRunning() const;
     int shownCount() const;
 

@@ -141,6 +141,15 @@ void EmbeddingPanel::setLayers(const QStringList& layers, const QString& preferr
     m_layer->setCurrentIndex(kept >= 0 ? kept : int(layers.indexOf(preferred)));
 }
 
+void EmbeddingPanel::clear() {
+    m_job->cancel();
+    setRunning(false);
+    m_layer->clear();
+    m_samples = Tensor();
+    m_view->setPoints({}, {}, {}, QString());
+    m_view->setCaption(QString());
+}
+
 bool EmbeddingPanel::isRunning() const {
     return m_job->isRunning();
 }

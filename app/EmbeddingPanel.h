@@ -35,6 +35,8 @@ public:
     /// Projects the chosen layer's outputs; false (with the reason shown) when it cannot.
     bool start(Method method);
     void stop();
+    /// Stops and forgets the projection and the layers (another project is open).
+    void clear();
     bool isRunning() const;
     EmbeddingView* view() const { return m_view; }
     QComboBox* layerChoice() const { return m_layer; }

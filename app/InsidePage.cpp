@@ -112,9 +112,23 @@ void InsidePage::showPrediction(const Prediction& prediction) {
     inspect();
 }
 
-void InsidePage::showRunStatistics(const std::vector<StatisticsSample>& samples) {
+void InsidePage::showProject(const std::vector<StatisticsSample>& samples) {
+    m_job->cancel();
+    m_sample = Tensor();
+    m_sampleLabel->clear();
+    m_embedding->clear();
+    m_classes->clear();
+    {
+        const QSignalBlocker quiet(m_layer);
+        m_layer->clear();
+    }
+    m_inspector->setMessage(QString(), tr("Train the network to see inside it: each layer's "
+                                          "feature maps, weights and statistics."));
     m_inspector->setSamples(samples);
     m_distributions->setSamples(samples);
+    if (!samples.empty()) {
+        offerLayers(samples.front());
+    }
 }
 
 void InsidePage::modelTrained() {

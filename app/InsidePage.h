@@ -54,8 +54,9 @@ public slots:
     void chooseLayer(const QString& layer);
     /// Inspects the picture the Results tab shows instead of a held-out sample.
     void showPrediction(const Prediction& prediction);
-    /// The statistics of a finished run (the project's last, when a project opens).
-    void showRunStatistics(const std::vector<StatisticsSample>& samples);
+    /// A project was opened or made: forgets what the page showed of the last one and shows
+    /// the statistics of its last run (`samples`: none for a project that never trained).
+    void showProject(const std::vector<StatisticsSample>& samples);
 
 signals:
     /// A held-out sample was chosen (in the embedding): the Results tab shows it.

@@ -535,8 +535,7 @@ void MainWindow::showProject() {
     }
     m_training->showProjectRuns();
     const std::vector<RunRecord>& runs = m_document->project().runs;
-    m_inside->showRunStatistics(runs.empty() ? std::vector<StatisticsSample>{}
-                                             : runs.back().statistics);
+    m_inside->showProject(runs.empty() ? std::vector<StatisticsSample>{} : runs.back().statistics);
     m_tabs->setCurrentWidget(m_networkTab);
     updateTitle();
 }

@@ -13,9 +13,7 @@ WorkerJob::~WorkerJob() = default;
 
 void WorkerJob::start(Work work, ProgressPump::Handler onProgress,
                       std::function<void()> whenEnded) {
-    m_pump.stop();
-    m_run.reset();
-    m_pump.queue().drain();  // what the replaced work reported is not this work's
+    cancel();
     m_onProgress = std::move(onProgress);
     ProgressQueue& queue = m_pump.queue();
     m_run = std::make_unique<BackgroundRun>(
@@ -24,6 +22,12 @@ void WorkerJob::start(Work work, ProgressPump::Handler onProgress,
         m_run.reset();
         whenEnded();
     });
+}
+
+void WorkerJob::cancel() {
+    m_pump.stop();
+    m_run.reset();
+    m_pump.queue().drain();  // what the cancelled work reported is not the next work's
 }
 
 void WorkerJob::stop() {

@@ -29,6 +29,8 @@ public:
     void start(Work work, ProgressPump::Handler onProgress, std::function<void()> whenEnded);
     /// Asks the work to stop at its next checkpoint; whenEnded still comes.
     void stop();
+    /// Stops the work and waits for it (up to one of its steps); whenEnded never comes.
+    void cancel();
     bool isRunning() const { return m_run != nullptr; }
 
 private:

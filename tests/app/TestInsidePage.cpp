@@ -124,6 +124,20 @@ private slots:
         QVERIFY2(embedding.view()->caption().contains(QStringLiteral("t-SNE")),
                  qPrintable(embedding.view()->caption()));
 
+        // Another project while t-SNE runs: it stops, and nothing of it shows up later.
+        QVERIFY(embedding.start(EmbeddingPanel::Method::Tsne));
+        QTRY_VERIFY_WITH_TIMEOUT(embedding.view()->pointCount() == 300, 60000);  // its PCA
+        page.showProject({});
+        QVERIFY(!embedding.isRunning());
+        QCOMPARE(embedding.view()->pointCount(), 0);
+        QCOMPARE(page.layerChoice()->count(), 0);
+        QTest::qWait(300);
+        QCOMPARE(embedding.view()->pointCount(), 0);
+        controller.runRecorded(0, project.runs.back());  // as after the next run
+        QCOMPARE(page.layerChoice()->count(), 4);
+        QVERIFY(embedding.start(EmbeddingPanel::Method::Tsne));
+        QTRY_VERIFY_WITH_TIMEOUT(!embedding.isRunning(), 120000);
+
         QSignalSpy chosen(&page, &InsidePage::heldOutSampleChosen);
         emit embedding.view()->sampleChosen(7);
         QCOMPARE(chosen.count(), 1);
