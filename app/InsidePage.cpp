@@ -161,16 +161,14 @@ void InsidePage::offerLayers(const StatisticsSample& sample) {
 }
 
 void InsidePage::chooseHeldOutSample(int index) {
-    const std::optional<Dataset> heldOut = m_controller.heldOutSamples(index + 1);
-    if (!heldOut || heldOut->size() <= index) {
-        m_sampleLabel->setText(
-            tr("(the held-out set has %1 samples)").arg(heldOut ? heldOut->size() : 0));
+    const std::optional<Dataset> heldOut = m_controller.heldOutSamples(1, index);
+    if (!heldOut) {
+        m_sampleLabel->setText(tr("(no held-out sample %1)").arg(index + 1));
         return;
     }
-    const Tensor samples = heldOut->samples;
-    m_sample = samples.slice(index, index + 1).clone();
-    m_sampleImage = sampleImage(samples, index);
-    const int64_t label = int64_t(heldOut->targets.at(index));
+    m_sample = heldOut->samples;
+    m_sampleImage = sampleImage(heldOut->samples, 0);
+    const int64_t label = int64_t(heldOut->targets.at(0));
     m_sampleName = tr("held-out sample %1 (%2)")
                        .arg(index + 1)
                        .arg(label < heldOut->classCount()

@@ -450,17 +450,17 @@ std::optional<TrainedModel> TrainingController::trainedModel() const {
                         toQStringList(m_data->train.classNames)};
 }
 
-std::optional<Dataset> TrainingController::heldOutSamples(int64_t count) const {
+std::optional<Dataset> TrainingController::heldOutSamples(int64_t count, int64_t first) const {
     const Dataset* heldOut = !m_data              ? nullptr
                              : m_data->test       ? &*m_data->test
                              : m_data->validation ? &*m_data->validation
                                                   : nullptr;
-    if (!heldOut || heldOut->size() == 0) {
+    if (!heldOut || first < 0 || first >= heldOut->size()) {
         return std::nullopt;
     }
-    std::vector<int64_t> first(size_t(std::min(count, heldOut->size())));
-    std::iota(first.begin(), first.end(), int64_t(0));
-    return heldOut->subset(first);
+    std::vector<int64_t> chosen(size_t(std::min(count, heldOut->size() - first)));
+    std::iota(chosen.begin(), chosen.end(), first);
+    return heldOut->subset(chosen);
 }
 
 }  // namespace loom

@@ -91,9 +91,10 @@ public:
     Prediction predictDrawing(const Tensor& ink, int top = 5);
     /// The trained network, copied; none before a run has trained it.
     std::optional<TrainedModel> trainedModel() const;
-    /// The first `count` samples of the last run's held-out data (the test set, else the
-    /// validation set), copied, as the model saw them; none before a run loaded data with any.
-    std::optional<Dataset> heldOutSamples(int64_t count) const;
+    /// Up to `count` samples of the last run's held-out data (the test set, else the
+    /// validation set) from sample `first` on, copied, as the model saw them; none before a run
+    /// loaded data with any, or when it has no sample `first`.
+    std::optional<Dataset> heldOutSamples(int64_t count, int64_t first = 0) const;
     /// The run in progress as a save writes it; none while Idle.
     std::optional<RunInProgress> runInProgress() const;
     /// Stops the run, if any, within one batch and waits for it: when this returns the run's
