@@ -22,6 +22,7 @@
 #include <QThread>
 #include <QVBoxLayout>
 
+#include <atomic>
 #include <exception>
 #include <limits>
 #include <optional>
@@ -64,6 +65,9 @@ nlohmann::json samplesSource(nlohmann::json section) {
 struct LoadResult {
     std::optional<LoadedData> data;
     QString error;
+    /// Stored last by the loader thread and loaded first by the GUI thread: the hand-off
+    /// ThreadSanitizer can see (QThread::finished is ordered by a futex inside Qt it cannot).
+    std::atomic<bool> done{false};
 };
 
 }  // namespace
@@ -355,11 +359,12 @@ void DatasetPanel::loadPreview() {
         } catch (const std::exception& e) {
             result->error = QString::fromUtf8(e.what());
         }
+        result->done.store(true, std::memory_order_release);
     });
     connect(m_loader, &QThread::finished, this, [this, result, section] {
         m_loader->deleteLater();
         m_loader = nullptr;
-        if (result->data) {
+        if (result->done.load(std::memory_order_acquire) && result->data) {
             setFacts(dataFactsOf(*result->data, section), section);
             showPreview(*result->data);
         } else {
