@@ -31,11 +31,13 @@
 # TSan then checks Loom's own threads against each other, not the split of a kernel's loop
 # between OpenMP's threads; the ASan run keeps every core.
 #
-# Time: on 2 busy cores each build took about half an hour, and engine_TestTraining's W2 and
-# W4 accuracy tests 16 and over 14 minutes under TSan (15 minutes in all under ASan). Both
-# builds give each test function up to 4 hours (LOOM_TEST_FUNCTION_TIMEOUT_MS) before Qt Test's
-# watchdog ends its suite, and each suite 8 times its ctest TIMEOUT (LOOM_TEST_TIMEOUT_SCALE:
-# a suite's own TIMEOUT wins over ctest --timeout).
+# Time: on 2 busy cores each build took about half an hour. Under ASan engine_TestTraining took
+# 31 minutes and app_TestUserSession 3. Under TSan engine_TestTraining took 2 h 18 min (W4's
+# accuracy test alone 2 h 6 min), and app_TestUserSession's first W1 seed of 500 random actions
+# about 80 minutes, so the whole session suite takes hours. Both builds give each test function
+# up to 4 hours (LOOM_TEST_FUNCTION_TIMEOUT_MS) before Qt Test's watchdog ends its suite; ctest
+# gives each suite 8 times its TIMEOUT under ASan and 40 times under TSan
+# (LOOM_TEST_TIMEOUT_SCALE: a suite's own TIMEOUT wins over ctest --timeout).
 #
 # Environment (optional): LOOM_SANITIZE_JOBS (build parallelism, default: every core).
 # The exit status is non-zero when a build or any suite under either sanitizer fails.
@@ -60,10 +62,11 @@ if command -v ccache >/dev/null; then
   launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 fi
 
-# configure BUILD_DIR FLAGS: a RelWithDebInfo build with FLAGS on every compile and link.
+# configure BUILD_DIR FLAGS TIMEOUT_SCALE: a RelWithDebInfo build with FLAGS on every compile
+# and link, its suites given TIMEOUT_SCALE times their ctest TIMEOUT.
 configure() {
   cmake -S "$root" -B "$1" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOOM_CUDA=OFF \
-    -DLOOM_BENCHMARKS=OFF -DLOOM_TEST_FUNCTION_TIMEOUT_MS=14400000 -DLOOM_TEST_TIMEOUT_SCALE=8 \
+    -DLOOM_BENCHMARKS=OFF -DLOOM_TEST_FUNCTION_TIMEOUT_MS=14400000 -DLOOM_TEST_TIMEOUT_SCALE="$3" \
     "${launcher[@]}" \
     -DCMAKE_C_FLAGS="$2" -DCMAKE_CXX_FLAGS="$2" \
     -DCMAKE_EXE_LINKER_FLAGS="$2" -DCMAKE_SHARED_LINKER_FLAGS="$2" >/dev/null
@@ -90,7 +93,7 @@ run_suites() {
 
 tsan() {
   local build=$root/build-tsan
-  configure "$build" "-fsanitize=thread" && build_suites "$build" &&
+  configure "$build" "-fsanitize=thread" 40 && build_suites "$build" &&
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 \
       TSAN_OPTIONS="halt_on_error=0:second_deadlock_stack=1:history_size=7:suppressions=$suppressions/tsan.supp:${TSAN_OPTIONS:-}" \
       run_suites "$build"
@@ -99,7 +102,7 @@ tsan() {
 asan() {
   local build=$root/build-asan
   configure "$build" \
-    "-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" &&
+    "-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" 8 &&
     build_suites "$build" &&
     ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:detect_stack_use_after_return=1:check_initialization_order=1:${ASAN_OPTIONS:-}" \
       LSAN_OPTIONS="suppressions=$suppressions/lsan.supp:print_suppressions=0:${LSAN_OPTIONS:-}" \
