@@ -86,6 +86,74 @@ Tensor layerOutputs(Explainer& explainer, const Tensor& samples, const std::stri
                               features);
 }
 
+/// t-SNE of features [N, D], its layout and progress handed to `projection` as they come.
+void projectTsne(const Tensor& features, Projection& projection, RunControl& control) {
+    double kl = NAN;  // reported every 50 iterations: the last one is kept
+    const auto report = [&projection, &kl](const TsneProgress& p) {
+        kl = std::isnan(p.klDivergence) ? kl : p.klDivergence;
+        projection.setProgress(
+            QObject::tr("t-SNE, iteration %1 of %2%3")
+                .arg(p.iteration)
+                .arg(p.iterations)
+                .arg(std::isnan(kl) ? QString()
+                                    : QObject::tr(", KL divergence %1").arg(kl, 0, 'f', 3)),
+            p.iteration, p.iterations);
+        projection.setLayout(p.layout);
+    };
+    TsneOptions options;  // a small held-out set takes fewer neighbours
+    options.perplexity = std::min(options.perplexity, double(features.dim(0) - 1) / 3.0);
+    projection.setLayout(tsneProjection(features, options, report, &control));
+}
+
+/// The worker's part: the layer's outputs for the samples, their PCA map, then, when asked,
+/// their t-SNE map, each handed to `projection` as it comes.
+void projectOutputs(TrainedModel& model, const Tensor& samples, const std::string& layer, bool tsne,
+                    Projection& projection, RunControl& control) {
+    Explainer explainer(model.graph, cpuBackend(), model.picture);
+    const Tensor features = layerOutputs(explainer, samples, layer, projection, control);
+    if (control.stopRequested()) {
+        return;
+    }
+    projection.setProgress(QObject::tr("PCA"), 1, 1);
+    projection.setLayout(pcaProjection(features, 2));
+    if (tsne) {
+        projectTsne(features, projection, control);
+    }
+}
+
+/// What the view is given with the first map of a projection.
+struct ShownPoints {
+    QVector<int> labels;
+    QStringList classNames;
+    QString title;
+    bool shown = false;
+};
+
+/// The projection's progress on the bar and, when its map changed, the map in the view: the
+/// first with the samples' classes and the model's answers, later ones as moves.
+void showProjection(Projection& projection, ShownPoints& points, EmbeddingView& view,
+                    QProgressBar& progress) {
+    const std::lock_guard lock(projection.mutex);
+    progress.setRange(0, std::max(1, projection.total));
+    progress.setValue(projection.done);
+    progress.setFormat(projection.phase + QStringLiteral(": %p%"));
+    if (!projection.layoutChanged) {
+        return;
+    }
+    projection.layoutChanged = false;
+    if (!points.shown) {
+        view.setPoints(projection.layout, points.labels, points.classNames, points.title);
+        view.setPredictions(projection.predictions);
+        points.shown = true;
+    } else {
+        view.updatePositions(projection.layout);
+    }
+    view.setCaption(QObject::tr("%1 — %2 held-out samples — %3")
+                        .arg(points.title)
+                        .arg(projection.layout.size())
+                        .arg(projection.phase));
+}
+
 }  // namespace
 
 EmbeddingPanel::EmbeddingPanel(TrainingController& controller, QWidget* parent)
@@ -182,65 +250,21 @@ bool EmbeddingPanel::start(Method method) {
     const QString title = tr("%1 of '%2'").arg(methodName, layer);
     auto shared = std::make_shared<TrainedModel>(std::move(*model));
     auto projection = std::make_shared<Projection>();
-    const QStringList classNames = shared->classNames;
     const Tensor samples = m_samples;
     m_view->setImageProvider([samples](int index) { return sampleImage(samples, index); });
     setRunning(true);
     m_message->setText(tr("%1 of the outputs of '%2' for %3 held-out samples.")
                            .arg(methodName, layer)
                            .arg(samples.dim(0)));
-    auto shown = std::make_shared<bool>(false);
-    const auto show = [=, this] {
-        const std::lock_guard lock(projection->mutex);
-        m_progress->setRange(0, std::max(1, projection->total));
-        m_progress->setValue(projection->done);
-        m_progress->setFormat(projection->phase + QStringLiteral(": %p%"));
-        if (!projection->layoutChanged) {
-            return;
-        }
-        projection->layoutChanged = false;
-        if (!*shown) {
-            m_view->setPoints(projection->layout, labels, classNames, title);
-            m_view->setPredictions(projection->predictions);
-            *shown = true;
-        } else {
-            m_view->updatePositions(projection->layout);
-        }
-        m_view->setCaption(tr("%1 — %2 held-out samples — %3")
-                               .arg(title)
-                               .arg(projection->layout.size())
-                               .arg(projection->phase));
+    auto shown = std::make_shared<ShownPoints>(ShownPoints{labels, shared->classNames, title});
+    const auto show = [this, projection, shown] {
+        showProjection(*projection, *shown, *m_view, *m_progress);
     };
     m_job->start(
-        [shared, samples, layer, projection, method](ProgressSink&, RunControl& control) {
+        [shared, samples, layer, projection, tsne = method == Method::Tsne](ProgressSink&,
+                                                                            RunControl& control) {
             try {
-                Explainer explainer(shared->graph, cpuBackend(), shared->picture);
-                const Tensor features =
-                    layerOutputs(explainer, samples, layer.toStdString(), *projection, control);
-                if (control.stopRequested()) {
-                    return;
-                }
-                projection->setProgress(QObject::tr("PCA"), 1, 1);
-                projection->setLayout(pcaProjection(features, 2));
-                if (method == Method::Tsne) {
-                    double kl = NAN;  // reported every 50 iterations: the last one is kept
-                    const auto report = [&projection, &kl](const TsneProgress& p) {
-                        kl = std::isnan(p.klDivergence) ? kl : p.klDivergence;
-                        projection->setProgress(
-                            QObject::tr("t-SNE, iteration %1 of %2%3")
-                                .arg(p.iteration)
-                                .arg(p.iterations)
-                                .arg(std::isnan(kl)
-                                         ? QString()
-                                         : QObject::tr(", KL divergence %1").arg(kl, 0, 'f', 3)),
-                            p.iteration, p.iterations);
-                        projection->setLayout(p.layout);
-                    };
-                    TsneOptions options;  // a small held-out set takes fewer neighbours
-                    options.perplexity =
-                        std::min(options.perplexity, double(features.dim(0) - 1) / 3.0);
-                    projection->setLayout(tsneProjection(features, options, report, &control));
-                }
+                projectOutputs(*shared, samples, layer.toStdString(), tsne, *projection, control);
             } catch (const std::exception& e) {
                 const std::lock_guard lock(projection->mutex);
                 projection->error = QString::fromUtf8(e.what());
