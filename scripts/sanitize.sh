@@ -33,11 +33,12 @@
 #
 # Time: on 2 busy cores each build took about half an hour. Under ASan engine_TestTraining took
 # 31 minutes and app_TestUserSession 3. Under TSan engine_TestTraining took 2 h 18 min (W4's
-# accuracy test alone 2 h 6 min), and app_TestUserSession's first W1 seed of 500 random actions
-# about 80 minutes, so the whole session suite takes hours. Both builds give each test function
-# up to 4 hours (LOOM_TEST_FUNCTION_TIMEOUT_MS) before Qt Test's watchdog ends its suite; ctest
-# gives each suite 8 times its TIMEOUT under ASan and 40 times under TSan
-# (LOOM_TEST_TIMEOUT_SCALE: a suite's own TIMEOUT wins over ctest --timeout).
+# accuracy test alone 2 h 6 min) and app_TestUserSession 8 minutes; but a suite that races
+# slows down many times over while TSan writes out its reports (the session suite's first seed
+# took 80 minutes with 416 of them). Both builds give each test function up to 4 hours
+# (LOOM_TEST_FUNCTION_TIMEOUT_MS) before Qt Test's watchdog ends its suite; ctest gives each
+# suite 8 times its TIMEOUT under ASan and 40 times under TSan (LOOM_TEST_TIMEOUT_SCALE: a
+# suite's own TIMEOUT wins over ctest --timeout).
 #
 # Environment (optional): LOOM_SANITIZE_JOBS (build parallelism, default: every core).
 # The exit status is non-zero when a build or any suite under either sanitizer fails.
