@@ -263,8 +263,7 @@ void LayerInspector::setSamples(const std::vector<StatisticsSample>& samples) {
     m_step->setEnabled(!m_samples.empty());
     m_step->setRange(0, std::max(0, int(m_samples.size()) - 1));
     m_step->setValue(m_step->maximum());
-    showDistributions();
-    showStep(m_step->value());
+    showDistributions();  // which shows the slider's step too
 }
 
 void LayerInspector::addSample(const StatisticsSample& sample) {
@@ -275,8 +274,7 @@ void LayerInspector::addSample(const StatisticsSample& sample) {
     if (following) {
         m_step->setValue(m_step->maximum());
     }
-    showDistributions();
-    showStep(m_step->value());
+    showDistributions();  // which shows the slider's step too
 }
 
 int LayerInspector::shownTiles() const {

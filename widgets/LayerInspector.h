@@ -16,7 +16,6 @@ class QComboBox;
 class QLabel;
 class QSlider;
 class QSpinBox;
-class QStackedWidget;
 class QTabWidget;
 class QTableWidget;
 
