@@ -103,11 +103,16 @@ void InsidePage::showPrediction(const Prediction& prediction) {
     if (!prediction.error.isEmpty() || !prediction.sample.defined()) {
         return;
     }
-    m_sample = prediction.sample;
-    m_sampleImage = prediction.image;
-    m_sampleName = prediction.top.empty()
-                       ? tr("the Results tab's picture")
-                       : tr("the Results tab's picture (said: %1)").arg(prediction.top[0].first);
+    inspectSample(prediction.sample, prediction.image,
+                  prediction.top.empty()
+                      ? tr("the Results tab's picture")
+                      : tr("the Results tab's picture (said: %1)").arg(prediction.top[0].first));
+}
+
+void InsidePage::inspectSample(const Tensor& sample, const QImage& image, const QString& name) {
+    m_sample = sample;
+    m_sampleImage = image;
+    m_sampleName = name;
     m_sampleLabel->setText(m_sampleName);
     inspect();
 }
@@ -166,16 +171,13 @@ void InsidePage::chooseHeldOutSample(int index) {
         m_sampleLabel->setText(tr("(no held-out sample %1)").arg(index + 1));
         return;
     }
-    m_sample = heldOut->samples;
-    m_sampleImage = sampleImage(heldOut->samples, 0);
     const int64_t label = int64_t(heldOut->targets.at(0));
-    m_sampleName = tr("held-out sample %1 (%2)")
-                       .arg(index + 1)
-                       .arg(label < heldOut->classCount()
-                                ? QString::fromStdString(heldOut->classNames[size_t(label)])
-                                : QString::number(label));
-    m_sampleLabel->setText(m_sampleName);
-    inspect();
+    inspectSample(heldOut->samples, sampleImage(heldOut->samples, 0),
+                  tr("held-out sample %1 (%2)")
+                      .arg(index + 1)
+                      .arg(label < heldOut->classCount()
+                               ? QString::fromStdString(heldOut->classNames[size_t(label)])
+                               : QString::number(label)));
 }
 
 void InsidePage::inspect() {

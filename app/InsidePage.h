@@ -28,7 +28,8 @@ struct Prediction;
 
 /// InsidePage: the Inside tab, a trained network seen from inside. "Layer": the layer
 /// inspector for the layer chosen here or on the canvas, for one sample (a held-out sample
-/// chosen by number, or the picture the Results tab shows); "All layers": every layer's
+/// chosen by number, a Data-tab preview sample, or the picture the Results tab shows); "All
+/// layers": every layer's
 /// distributions side by side with one time slider; "Embedding": a layer's outputs for the
 /// held-out set projected to 2-D; "Classes": what each class looks like to the network. The
 /// statistics follow the run in progress, else the project's last run.
@@ -52,6 +53,9 @@ public slots:
     void chooseLayer(const QString& layer);
     /// Inspects the picture the Results tab shows instead of a held-out sample.
     void showPrediction(const Prediction& prediction);
+    /// Inspects `sample` [1, ...input], prepared as the model sees it (a Data-tab preview
+    /// sample), shown as `image` and called `name`.
+    void inspectSample(const loom::Tensor& sample, const QImage& image, const QString& name);
     /// A project was opened or made: forgets what the page showed of the last one and shows
     /// the statistics of its last run (`samples`: none for a project that never trained).
     void showProject(const std::vector<StatisticsSample>& samples);

@@ -8,8 +8,14 @@ namespace loom {
 
 InspectedLayer inspectLayer(TrainedModel& model, const Tensor& sample, const QString& layer) {
     const std::string name = layer.toStdString();
+    const Shape input = model.graph.node(model.graph.inputNames().at(0)).outputShape;
+    if (sample.shape().numel() != input.numel()) {
+        throw ShapeError("the sample has the shape " + sample.shape().withoutBatch().str() +
+                         " and the network takes " + input.str() +
+                         "; choose a sample of the data the network was trained on");
+    }
     Explainer explainer(model.graph, cpuBackend(), model.picture);
-    const Tensor output = explainer.outputsOf(sample, {name}).at(name);
+    const Tensor output = explainer.outputsOf(sample.reshape(input.withBatch(1)), {name}).at(name);
     const Graph::Node& node = model.graph.node(name);
     InspectedLayer inspected;
     inspected.name = layer;

@@ -123,6 +123,11 @@ void MainWindow::createTabs() {
         m_tabs->setCurrentWidget(results);  // first: showing it may select a mistake
         results->showHeldOutSample(s);
     });
+    connect(m_data, &DatasetPanel::sampleChosen, this,
+            [this](const Tensor& sample, const QImage& image, const QString& name) {
+                m_inside->inspectSample(sample, image, name);
+                m_tabs->setCurrentWidget(m_inside);
+            });
     connect(m_canvas, &NetworkCanvas::selectionChanged, m_inside, [this](const QStringList& l) {
         if (l.size() == 1) {
             m_inside->chooseLayer(l.front());

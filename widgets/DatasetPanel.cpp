@@ -194,6 +194,9 @@ QWidget* DatasetPanel::createPreview() {
     m_samples->setGridSize(QSize(kThumbnail + 40, kThumbnail + 26));
     m_samples->setResizeMode(QListView::Adjust);
     m_samples->setMovement(QListView::Static);
+    m_samples->setToolTip(tr("Double-click a sample to look inside the trained network with it"));
+    connect(m_samples, &QListWidget::itemActivated, this,
+            [this](QListWidgetItem* item) { chooseSample(m_samples->row(item)); });
     m_classCounts = new QTableWidget(0, 4, preview);
     m_classCounts->setObjectName(QStringLiteral("classCounts"));
     m_classCounts->setHorizontalHeaderLabels(
@@ -394,8 +397,9 @@ void DatasetPanel::showPreview(const LoadedData& data) {
 
 void DatasetPanel::showSamples(const Dataset& data) {
     m_samples->clear();
+    std::vector<int64_t> rows;
     std::vector<int> shown(data.classNames.size(), 0);
-    for (int64_t i = 0; i < data.size() && m_samples->count() < kMaxSamples; ++i) {
+    for (int64_t i = 0; i < data.size() && int64_t(rows.size()) < kMaxSamples; ++i) {
         QString label;
         if (data.isClassification()) {
             const int64_t c = classOf(data, i);
@@ -409,11 +413,26 @@ void DatasetPanel::showSamples(const Dataset& data) {
         }
         const QImage image = sampleImage(data.samples, i);
         auto* item = new QListWidgetItem(label, m_samples);
+        item->setData(Qt::UserRole, QVariant::fromValue(i + 1));
         if (!image.isNull()) {
             item->setIcon(QIcon(
                 QPixmap::fromImage(image.scaled(kThumbnail, kThumbnail, Qt::KeepAspectRatio))));
         }
+        rows.push_back(i);
     }
+    m_shownSamples = data.subset(rows).samples;
+}
+
+void DatasetPanel::chooseSample(int row) {
+    if (row < 0 || !m_shownSamples.defined() || row >= m_shownSamples.shape()[0]) {
+        return;
+    }
+    const QListWidgetItem* item = m_samples->item(row);
+    const QString name = tr("training sample %1 (%2)")
+                             .arg(item->data(Qt::UserRole).toLongLong())
+                             .arg(item->text());
+    emit sampleChosen(m_shownSamples.slice(row, row + 1).clone(),
+                      sampleImage(m_shownSamples, row), name);
 }
 
 void DatasetPanel::showClassCounts(const Dataset& data) {

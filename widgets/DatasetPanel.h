@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <QImage>
 #include <QWidget>
 
 #include <memory>
@@ -59,6 +60,9 @@ signals:
     void loadFailed(const QString& message);
     /// dataFacts() changed: a preview was loaded or failed, or the source settings changed.
     void dataFactsChanged();
+    /// A preview sample was double-clicked: `sample` [1, ...] prepared as for training,
+    /// `image` as shown, `name` its place and label ("training sample 12 (Sneaker)").
+    void sampleChosen(const loom::Tensor& sample, const QImage& image, const QString& name);
 
 private:
     QWidget* createSettings();
@@ -69,6 +73,7 @@ private:
     void settingChanged();
     void showPreview(const LoadedData& data);
     void showSamples(const Dataset& data);
+    void chooseSample(int row);
     void showClassCounts(const Dataset& data);
     void showSummary(const LoadedData& data);
     void showSkipped(const std::vector<SkippedFile>& skipped);
@@ -95,6 +100,7 @@ private:
     QFormLayout* m_form = nullptr;
     QLabel* m_summary = nullptr;
     QListWidget* m_samples = nullptr;
+    Tensor m_shownSamples;  ///< the preview's samples, in the order m_samples shows them
     QTableWidget* m_classCounts = nullptr;
     QPlainTextEdit* m_skipped = nullptr;
     QThread* m_loader = nullptr;

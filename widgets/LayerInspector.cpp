@@ -88,6 +88,7 @@ LayerInspector::LayerInspector(QWidget* parent)
     : QWidget(parent),
       m_title(new QLabel(tr("Select a layer on the canvas, or choose one above."), this)),
       m_tabs(new QTabWidget(this)) {
+    m_title->setObjectName(QStringLiteral("inspectorTitle"));
     m_title->setWordWrap(true);
     buildFeatureMapsTab();
     buildWeightsTab();

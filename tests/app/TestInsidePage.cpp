@@ -12,6 +12,7 @@
 #include "TrainingController.h"
 
 #include <QComboBox>
+#include <QLabel>
 #include <QFile>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -100,6 +101,25 @@ private slots:
         page.showPrediction(controller.predictHeldOut(heldOut->samples.slice(2, 3).clone()));
         QTRY_VERIFY_WITH_TIMEOUT(!page.isInspecting(), 30000);
         QCOMPARE(page.inspector()->shownTiles(), 8);
+
+        // A Data-tab sample comes as the data were laid out (here flat), not as the model
+        // takes it; one of another size is refused with a reason.
+        auto* title = page.inspector()->findChild<QLabel*>(QStringLiteral("inspectorTitle"));
+        const Tensor flat = heldOut->samples.slice(0, 1).reshape(Shape{1, 784}).clone();
+        page.inspectSample(flat, QImage(), QStringLiteral("training sample 7 (Sneaker)"));
+        QTRY_VERIFY_WITH_TIMEOUT(!page.isInspecting(), 30000);
+        QCOMPARE(page.inspector()->shownTiles(), 8);
+        const auto shows = [&page](const QString& text) {
+            const QList<QLabel*> labels = page.findChildren<QLabel*>();
+            return std::any_of(labels.begin(), labels.end(),
+                               [&](const QLabel* l) { return l->text().contains(text); });
+        };
+        QVERIFY(shows(QStringLiteral("What 'conv' makes of training sample 7 (Sneaker)")));
+        page.inspectSample(Tensor::zeros(Shape{1, 3, 32, 32}), QImage(), QStringLiteral("x"));
+        QTRY_VERIFY_WITH_TIMEOUT(!page.isInspecting(), 30000);
+        QCOMPARE(page.inspector()->shownTiles(), 0);
+        QVERIFY2(title->text().contains(QStringLiteral("the network takes (1, 28, 28)")),
+                 qPrintable(title->text()));
     }
 
     void projectsALayerAndOpensAClickedSample() {

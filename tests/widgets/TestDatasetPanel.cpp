@@ -75,6 +75,23 @@ void TestDatasetPanel::showsFashionMnistsTenClasses() {
         QVERIFY(!samples->item(i)->icon().isNull());
     }
     QCOMPARE(labels.count(QStringLiteral("Sandal")), 4);
+
+    // Double-clicking a sample hands it on as prepared for training, with its place and label.
+    panel.resize(1000, 700);
+    panel.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&panel));
+    QSignalSpy chosen(&panel, &DatasetPanel::sampleChosen);
+    const int sandal = int(labels.indexOf(QStringLiteral("Sandal")));
+    samples->scrollToItem(samples->item(sandal));
+    const QPoint centre = samples->visualItemRect(samples->item(sandal)).center();
+    QTest::mouseClick(samples->viewport(), Qt::LeftButton, {}, centre);
+    QTest::mouseDClick(samples->viewport(), Qt::LeftButton, {}, centre);
+    QCOMPARE(chosen.count(), 1);
+    const auto sample = chosen.at(0).at(0).value<Tensor>();
+    QCOMPARE(sample.shape(), (Shape{1, 1, 28, 28}));
+    QVERIFY(!chosen.at(0).at(1).value<QImage>().isNull());
+    QVERIFY2(chosen.at(0).at(2).toString().endsWith(QStringLiteral("(Sandal)")),
+             qPrintable(chosen.at(0).at(2).toString()));
     auto* summary = panel.findChild<QLabel*>(QStringLiteral("dataSummary"));
     QVERIFY2(summary->text().contains(QStringLiteral("(1, 28, 28)")), qPrintable(summary->text()));
     QVERIFY(summary->text().contains(QStringLiteral("10 classes")));
