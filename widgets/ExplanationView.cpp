@@ -1,5 +1,7 @@
 #include "ExplanationView.h"
 
+#include "TensorTiles.h"
+
 #include <QGridLayout>
 #include <QLabel>
 #include <QPixmap>
@@ -15,12 +17,6 @@ constexpr int kLargestTile = 168;
 constexpr int kSmallestTile = 56;
 constexpr int kTileSpacing = 8;
 
-// Black through red to yellow, as the heat maps in the explanation papers.
-QColor heat(double t) {
-    return QColor::fromRgbF(float(std::clamp(2 * t, 0.0, 1.0)),
-                            float(std::clamp(2 * t - 1, 0.0, 1.0)), 0.0f);
-}
-
 }  // namespace
 
 QImage heatmapOverlay(const QImage& picture, const Tensor& map) {
@@ -30,14 +26,10 @@ QImage heatmapOverlay(const QImage& picture, const Tensor& map) {
     const float largest = std::max(*std::max_element(m, m + map.numel()), 1e-12f);
     for (int y = 0; y < height; ++y) {
         for (int x = 0; x < width; ++x) {
-            const double t = std::clamp(double(m[y * width + x] / largest), 0.0, 1.0);
-            const QColor base = out.pixelColor(x, y), hot = heat(t);
-            // Grey the picture a little so the colour reads; the map's strength sets the mix.
-            const double alpha = 0.25 + 0.75 * t;
-            const auto mix = [&](int a, int b) { return int(a * 0.6 * (1 - alpha) + b * alpha); };
-            out.setPixelColor(x, y,
-                              QColor(mix(base.red(), hot.red()), mix(base.green(), hot.green()),
-                                     mix(base.blue(), hot.blue())));
+            const QRgb base = out.pixel(x, y);
+            out.setPixel(x, y, toQRgb(heatOver(Rgb{uint8_t(qRed(base)), uint8_t(qGreen(base)),
+                                                   uint8_t(qBlue(base))},
+                                               m[y * width + x] / largest)));
         }
     }
     return out;

@@ -9,17 +9,6 @@ namespace loom {
 
 namespace {
 
-/// Greatest absolute value of n values; 1 when all are zero, so that zeros stay zero.
-float largestMagnitude(const float* v, int64_t n) {
-    float m = 0;
-    for (int64_t i = 0; i < n; ++i) {
-        if (std::isfinite(v[i])) {
-            m = std::max(m, std::fabs(v[i]));
-        }
-    }
-    return m > 0 ? m : 1.0f;
-}
-
 bool anyNegative(const float* v, int64_t n) {
     return std::any_of(v, v + n, [](float x) { return x < 0; });
 }
@@ -32,12 +21,7 @@ QImage planeImage(const float* v, int64_t h, int64_t w, float scale, bool signed
         auto* line = reinterpret_cast<QRgb*>(image.scanLine(int(y)));
         for (int64_t x = 0; x < w; ++x) {
             const double value = std::isfinite(v[y * w + x]) ? v[y * w + x] / scale : 0.0;
-            if (signedValues) {
-                line[x] = divergingColour(value);
-            } else {
-                const int g = int(std::lround(std::clamp(value, 0.0, 1.0) * 255));
-                line[x] = qRgb(g, g, g);
-            }
+            line[x] = toQRgb(signedValues ? divergingColour(value) : greyColour(value));
         }
     }
     return image;
@@ -82,10 +66,8 @@ int tileCount(int64_t n) {
 
 }  // namespace
 
-QRgb divergingColour(double v) {
-    const double t = std::clamp(v, -1.0, 1.0);
-    const int fade = int(std::lround((1.0 - std::fabs(t)) * 255));
-    return t >= 0 ? qRgb(255, fade, fade) : qRgb(fade, fade, 255);
+QRgb toQRgb(Rgb colour) {
+    return qRgb(colour.red, colour.green, colour.blue);
 }
 
 QList<Tile> featureMapTiles(const Tensor& output) {

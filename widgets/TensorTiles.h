@@ -1,5 +1,6 @@
 #pragma once
 
+#include <loom/MapPictures.h>
 #include <loom/Shape.h>
 #include <loom/Tensor.h>
 
@@ -35,7 +36,7 @@ QList<Tile> filterTiles(const Tensor& kernel, int64_t channel);
 /// it most (one channel, or colour for three). Empty when the kernel does not read pictures.
 QList<Tile> unitWeightTiles(const Tensor& kernel, const Shape& picture);
 
-/// The diverging ramp: blue for -1, white for 0, red for +1 (values beyond are clipped).
-QRgb divergingColour(double v);
+/// A colour of <loom/MapPictures.h> as Qt takes it.
+QRgb toQRgb(Rgb colour);
 
 }  // namespace loom

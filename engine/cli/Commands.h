@@ -13,5 +13,8 @@ int runConvert(int argc, char** argv);
 int runDream(int argc, char** argv);
 int runStyle(int argc, char** argv);
 int runBenchArt(int argc, char** argv);
+int runInspect(int argc, char** argv);
+int runExplain(int argc, char** argv);
+int runStats(int argc, char** argv);
 
 }  // namespace loom::cli

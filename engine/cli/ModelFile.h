@@ -5,8 +5,10 @@
 #include "cli/Arguments.h"
 
 #include <loom/ModelFile.h>
+#include <loom/Prediction.h>
 
 #include <string>
+#include <vector>
 
 namespace loom::cli {
 
@@ -23,5 +25,13 @@ ModelFile readModelFile(const std::string& path, const Arguments& args);
 /// weights file is a ConfigError naming `command`.
 void prepareWeights(ModelFile& model, const Arguments& args, bool required,
                     const std::string& command);
+
+/// How an image file becomes one sample of the model, as its training samples were made: the
+/// training data are --data, else the model's data section's source (needed for mean_std).
+SamplePreprocessing samplePreprocessing(const ModelFile& model, const Arguments& args);
+
+/// The names of the model's output classes: the data section's class_names, Fashion-MNIST's
+/// when it trained on that, else "0", "1", ...
+std::vector<std::string> classNames(const ModelFile& model, const Arguments& args);
 
 }  // namespace loom::cli

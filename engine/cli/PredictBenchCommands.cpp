@@ -18,25 +18,6 @@
 
 namespace loom::cli {
 
-namespace {
-
-std::vector<std::string> classNamesOf(const ModelFile& model, const std::string& trainingData,
-                                      int64_t classes) {
-    if (model.data.contains("class_names")) {
-        return model.data["class_names"].get<std::vector<std::string>>();
-    }
-    if (trainingData.rfind("fashion-mnist", 0) == 0 && classes == 10) {
-        return fashionMnistClassNames();
-    }
-    std::vector<std::string> names;
-    for (int64_t c = 0; c < classes; ++c) {
-        names.push_back(std::to_string(c));
-    }
-    return names;
-}
-
-}  // namespace
-
 int runPredict(int argc, char** argv) {
     Arguments args(argc, argv, 2, {"weights", "data", "top", "threads"}, {kAllowNonFiniteWeights});
     setCpuThreads(static_cast<int>(args.integer("threads").value_or(0)));
@@ -45,19 +26,10 @@ int runPredict(int argc, char** argv) {
     }
     ModelFile model = readModelFile(args.positionals()[0], args);
     prepareWeights(model, args, true, "predict");
-    const std::string trainingData = args.value("data", model.data.value("source", ""));
-    if (trainingData.empty() && normalizesWithTrainingStatistics(model.data)) {
-        throw ConfigError(
-            "the model normalises with its training data's statistics (mean_std): pass that "
-            "data with --data or give the model file's data section a \"source\"");
-    }
-    const Shape input = model.graph.node(model.graph.inputNames().at(0)).outputShape;
-    const SamplePreprocessing preprocessing = SamplePreprocessing::forModel(
-        model.data, input, trainingNormalization(trainingData, model.data, input));
+    const SamplePreprocessing preprocessing = samplePreprocessing(model, args);
     Trainer trainer(model.graph, model.training);
     const int64_t top = args.integer("top").value_or(3);
-    const Shape output = model.graph.node(model.graph.outputNames().at(0)).outputShape;
-    const std::vector<std::string> names = classNamesOf(model, trainingData, output.numel());
+    const std::vector<std::string> names = classNames(model, args);
     for (const std::string& path :
          std::vector<std::string>(args.positionals().begin() + 1, args.positionals().end())) {
         std::printf("%s\n", path.c_str());

@@ -49,7 +49,8 @@ std::string dataSpec(const Arguments& args, const ModelFile& model) {
     return spec;
 }
 
-// --epochs, --batch, --optimizer, --lr, --seed and --device override the model file's settings.
+// --epochs, --batch, --optimizer, --lr, --seed, --device and the --stats options override the
+// model file's settings.
 void applyOverrides(const Arguments& args, TrainingConfig& c) {
     c.epochs = static_cast<int>(args.integer("epochs").value_or(c.epochs));
     c.batchSize = args.integer("batch").value_or(c.batchSize);
@@ -64,6 +65,16 @@ void applyOverrides(const Arguments& args, TrainingConfig& c) {
     c.device = args.value("device", c.device);
     if (c.epochs < 0 || c.batchSize < 1) {
         throw ConfigError("--epochs must be >= 0 and --batch >= 1");
+    }
+    if (args.flag("stats") && args.flag("no-stats")) {
+        throw ConfigError("--stats and --no-stats contradict each other; pass one");
+    }
+    c.statistics.enabled = (c.statistics.enabled || args.flag("stats")) && !args.flag("no-stats");
+    if (auto every = args.integer("stats-every")) {
+        if (*every < 0) {
+            throw ConfigError("--stats-every must be 0 (about 20 samples an epoch) or more steps");
+        }
+        c.statistics.every = *every;
     }
 }
 
@@ -263,8 +274,8 @@ int runSummary(int argc, char** argv) {
 int runTrain(int argc, char** argv) {
     Arguments args(argc, argv, 2,
                    {"data", "epochs", "batch", "optimizer", "lr", "seed", "validation-split",
-                    "weights", "save", "checkpoint", "threads", "device"},
-                   {});
+                    "weights", "save", "checkpoint", "threads", "device", "stats-every"},
+                   {"stats", "no-stats"});
     setCpuThreads(static_cast<int>(args.integer("threads").value_or(0)));
     ModelFile model = readModelFile(modelPath(args), args);
     applyOverrides(args, model.training);
@@ -323,6 +334,10 @@ int runTrain(int argc, char** argv) {
         saveTrained(model, trainer, *save);
         std::printf("%s saved to %s\n", isProjectPath(*save) ? "project" : "weights",
                     save->c_str());
+        if (isProjectPath(*save) && !model.runs.back().statistics.empty()) {
+            std::printf("with %zu samples of layer statistics (loom-cli stats %s)\n",
+                        model.runs.back().statistics.size(), save->c_str());
+        }
     }
     switch (history.finished.reason) {
         case RunFinished::Reason::Completed:

@@ -28,6 +28,11 @@ const char* const kUsage = R"(usage: loom-cli COMMAND [ARGS]
       --device auto|cpu|cuda|cuda:N
                                    where to train (default: the model's "device", auto: the
                                    first GPU when one is usable, else the CPU)
+      --stats | --no-stats         sample every layer's statistics (activations, weights,
+                                   gradients, update ratios, histograms) during training, kept
+                                   with the run in a saved .loom project (on unless the model
+                                   says otherwise); --stats-every N: every N steps (0: about
+                                   20 times an epoch)
   evaluate MODEL --weights FILE [--data SPEC] [--device D]
                                    loss, accuracy, top-k, per-class accuracy, confusion matrix
                                    on every sample of SPEC, never split (a folder's test/ when
@@ -63,6 +68,16 @@ const char* const kUsage = R"(usage: loom-cli COMMAND [ARGS]
                                    ms per style-transfer loss+gradient through VGG16 (random
                                    weights, default 512x512) and per deep-dream step on
                                    InceptionV3 to mixed5 (600x600); see bench/art/
+  inspect MODEL [--weights W] IMAGE --layer NAME --out maps.png
+                                   a layer's outputs for IMAGE as a grid of feature maps
+  explain MODEL [--weights W] IMAGE --method M --out overlay.png [--class K]
+                                   why the network answers what it does for IMAGE, as a heat
+                                   map over it: M is saliency (--smoothgrad N), occlusion
+                                   (--patch N --stride N), gradcam (--layer L, default the last
+                                   convolution) or class (what class K, by default the
+                                   answer, looks like to the network); K: the class index
+  stats PROJECT.loom [--run N]     every layer's last sampled statistics of a run (default:
+                                   the last), with the health warnings the canvas shows
   devices                          the CPU and the GPUs Loom can use
   convert IN OUT                   between model formats, chosen by the file names
                                    (.loom, .json, Keras .h5/.keras, TF.js model.json, .onnx)
@@ -94,6 +109,12 @@ int main(int argc, char** argv) {
             return loom::cli::runPredict(argc, argv);
         if (std::strcmp(command, "bench") == 0)
             return loom::cli::runBench(argc, argv);
+        if (std::strcmp(command, "inspect") == 0)
+            return loom::cli::runInspect(argc, argv);
+        if (std::strcmp(command, "explain") == 0)
+            return loom::cli::runExplain(argc, argv);
+        if (std::strcmp(command, "stats") == 0)
+            return loom::cli::runStats(argc, argv);
         if (std::strcmp(command, "devices") == 0)
             return loom::cli::runDevices(argc, argv);
         if (std::strcmp(command, "convert") == 0)

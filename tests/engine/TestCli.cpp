@@ -74,6 +74,7 @@ private slots:
     void trainingThatCannotFitIsMarkedAndRefused();
     void projectsResumeTrainingAndConvert();
     void evaluateReadsAWholeFolderAndPredictNormalisesAsTraining();
+    void inspectExplainAndStatsLookInside();
 
 private:
     void writePointsModel();
@@ -372,6 +373,78 @@ void TestCli::evaluateReadsAWholeFolderAndPredictNormalisesAsTraining() {
     QVERIFY2(predict.exitCode == 0, qPrintable(predict.output));
     QVERIFY2(predict.output.section('\n', 1, 1).trimmed().startsWith("light"),
              qPrintable(predict.output));
+}
+
+void TestCli::inspectExplainAndStatsLookInside() {
+    const QString folder = m_dir.filePath("inside");
+    for (const QString& name : {QString("dark"), QString("light")}) {
+        QVERIFY(QDir(folder).mkpath(name));
+        for (int i = 0; i < 200; ++i) {
+            writePicture(folder + QString("/%1/%2.png").arg(name).arg(i), i, name == "light");
+        }
+    }
+    writeText(m_dir.filePath("inside.json"), R"({
+      "format": "loom-graph", "version": 1, "name": "inside",
+      "layers": [{"name": "in", "type": "Input", "params": {"shape": [3, 8, 8]}},
+                 {"name": "conv", "type": "Conv2D",
+                  "params": {"filters": 4, "kernel_size": [3, 3], "activation": "relu"},
+                  "inputs": ["in"]},
+                 {"name": "flat", "type": "Flatten", "inputs": ["conv"]},
+                 {"name": "out", "type": "Dense", "params": {"units": 2, "activation": "softmax"},
+                  "inputs": ["flat"]}],
+      "training": {"optimizer": "adam", "epochs": 2, "batch_size": 20},
+      "data": {"source": "folder:)" + folder.toUtf8() + R"(", "class_names": ["dark", "light"]}
+    })");
+    const QString project = m_dir.filePath("inside.loom");
+    Run train = loomCli({"train", m_dir.filePath("inside.json"), "--stats", "--stats-every", "5",
+                         "--save", project});
+    QVERIFY2(train.exitCode == 0, qPrintable(train.output));
+
+    // stats: a row per layer from the last of the 8 samples (steps 1, 5, ..., 40 of 20 a
+    // epoch), and the health verdict.
+    Run stats = loomCli({"stats", project});
+    QVERIFY2(stats.exitCode == 0 && stats.output.contains("at step 40 (epoch 2), the last of 9"),
+             qPrintable(stats.output));
+    for (const char* layer : {"\nconv ", "\nflat ", "\nout "}) {
+        QVERIFY2(stats.output.contains(layer), qPrintable(stats.output));
+    }
+
+    // inspect: conv's four 6x6 maps in a 2x2 grid, each value 37 pixels (about 224 a side).
+    const QString picture = folder + "/light/3.png", maps = m_dir.filePath("maps.png");
+    Run inspect =
+        loomCli({"inspect", project, picture, "--layer", "conv", "--out", maps});
+    QVERIFY2(inspect.exitCode == 0 && inspect.output.contains("4 feature maps"),
+             qPrintable(inspect.output));
+    QCOMPARE(QImage(maps).size(), QSize(2 * (6 * 37 + 1) - 1, 2 * (6 * 37 + 1) - 1));
+
+    // explain: every method draws over the 8x8 picture enlarged 28 times.
+    for (const QString method : {"saliency", "occlusion", "gradcam", "class"}) {
+        const QString overlay = m_dir.filePath(method + ".png");
+        Run explain = loomCli({"explain", project, picture, "--method", method, "--out", overlay,
+                               "--patch", "2", "--stride", "1"});
+        QVERIFY2(explain.exitCode == 0 && explain.output.startsWith("the network says light"),
+                 qPrintable(explain.output));
+        QCOMPARE(QImage(overlay).size(), QSize(224, 224));
+    }
+
+    // What a person gets wrong is named.
+    Run noLayer = loomCli({"inspect", project, picture, "--layer", "conv2", "--out", maps});
+    QVERIFY2(noLayer.exitCode != 0 && noLayer.output.contains("'conv2'"),
+             qPrintable(noLayer.output));
+    Run noMethod = loomCli({"explain", project, picture, "--method", "lime", "--out", maps});
+    QVERIFY2(noMethod.exitCode != 0 && noMethod.output.contains("saliency, occlusion, gradcam"),
+             qPrintable(noMethod.output));
+    Run badClass = loomCli(
+        {"explain", project, picture, "--method", "saliency", "--class", "2", "--out", maps});
+    QVERIFY2(badClass.exitCode != 0 && badClass.output.contains("--class must be 0..1"),
+             qPrintable(badClass.output));
+    const QString quiet = m_dir.filePath("quiet.loom");
+    QVERIFY(loomCli({"train", m_dir.filePath("inside.json"), "--epochs", "1", "--no-stats",
+                     "--save", quiet})
+                .exitCode == 0);
+    Run none = loomCli({"stats", quiet});
+    QVERIFY2(none.exitCode != 0 && none.output.contains("sampled no layer statistics"),
+             qPrintable(none.output));
 }
 
 QTEST_GUILESS_MAIN(TestCli)

@@ -58,7 +58,7 @@ private slots:
     void negativeOutputsUseTheDivergingRamp() {
         const Tensor output = filled({1, 1, 3}, [](int64_t i) { return float(i) - 1.0f; });
         const QImage image = featureMapTiles(output)[0].image;
-        QCOMPARE(image.pixel(0, 0), divergingColour(-1));
+        QCOMPARE(image.pixel(0, 0), toQRgb(divergingColour(-1)));
         QCOMPARE(image.pixel(1, 0), qRgb(255, 255, 255));
         QCOMPARE(image.pixel(2, 0), qRgb(255, 0, 0));
     }
