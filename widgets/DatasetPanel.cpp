@@ -113,10 +113,16 @@ QWidget* DatasetPanel::createSettings() {
         side->setValue(32);
     }
     m_grayscale = new QCheckBox(tr("grey"), size);
+    m_crop = new QCheckBox(tr("crop to fit"), size);
+    m_crop->setObjectName(QStringLiteral("cropToFit"));
+    m_crop->setToolTip(
+        tr("Images of another shape: take their centred part of this shape "
+           "instead of stretching the whole image"));
     sizeRow->addWidget(m_imageHeight);
     sizeRow->addWidget(new QLabel(QStringLiteral("×"), size));
     sizeRow->addWidget(m_imageWidth);
     sizeRow->addWidget(m_grayscale);
+    sizeRow->addWidget(m_crop);
     m_form->addRow(tr("Resize to"), size);
     m_labelColumn = new QLineEdit(settings);
     m_labelColumn->setPlaceholderText(tr("name or index; empty: the last column"));
@@ -151,7 +157,7 @@ QWidget* DatasetPanel::createSettings() {
     for (QLineEdit* e : {m_location, m_labelsFile, m_labelColumn}) {
         connect(e, &QLineEdit::editingFinished, this, &DatasetPanel::settingChanged);
     }
-    for (QCheckBox* b : {m_grayscale, m_regression}) {
+    for (QCheckBox* b : {m_grayscale, m_crop, m_regression}) {
         connect(b, &QCheckBox::toggled, this, &DatasetPanel::settingChanged);
     }
     for (QSpinBox* s : {m_imageHeight, m_imageWidth, m_splitSeed}) {
@@ -306,6 +312,7 @@ nlohmann::json DatasetPanel::dataSection() const {
         section["labels"] = m_labelSource->currentIndex() == 1 ? "prefix" : "subfolder";
         section["size"] = {m_imageHeight->value(), m_imageWidth->value()};
         section["grayscale"] = m_grayscale->isChecked();
+        section["resize"] = m_crop->isChecked() ? "crop" : "stretch";
     }
     if (source() == Source::Csv) {
         section["label_column"] = m_labelColumn->text().trimmed().toStdString();
@@ -333,6 +340,7 @@ void DatasetPanel::setDataSection(const nlohmann::json& section) {
     m_imageHeight->setValue(size.size() == 2 ? size[0] : 32);
     m_imageWidth->setValue(size.size() == 2 ? size[1] : 32);
     m_grayscale->setChecked(section.value("grayscale", false));
+    m_crop->setChecked(section.value("resize", "stretch") == "crop");
     m_labelColumn->setText(QString::fromStdString(section.value("label_column", "")));
     m_regression->setChecked(section.value("regression", false));
     const std::string normalization = section.value("normalization", "divide_255");
@@ -428,11 +436,10 @@ void DatasetPanel::chooseSample(int row) {
         return;
     }
     const QListWidgetItem* item = m_samples->item(row);
-    const QString name = tr("training sample %1 (%2)")
-                             .arg(item->data(Qt::UserRole).toLongLong())
-                             .arg(item->text());
-    emit sampleChosen(m_shownSamples.slice(row, row + 1).clone(),
-                      sampleImage(m_shownSamples, row), name);
+    const QString name =
+        tr("training sample %1 (%2)").arg(item->data(Qt::UserRole).toLongLong()).arg(item->text());
+    emit sampleChosen(m_shownSamples.slice(row, row + 1).clone(), sampleImage(m_shownSamples, row),
+                      name);
 }
 
 void DatasetPanel::showClassCounts(const Dataset& data) {

@@ -91,6 +91,7 @@ private:
     QSpinBox* m_imageHeight = nullptr;
     QSpinBox* m_imageWidth = nullptr;
     QCheckBox* m_grayscale = nullptr;
+    QCheckBox* m_crop = nullptr;
     QLineEdit* m_labelColumn = nullptr;
     QCheckBox* m_regression = nullptr;
     QComboBox* m_normalization = nullptr;

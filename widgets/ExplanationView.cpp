@@ -27,9 +27,10 @@ QImage heatmapOverlay(const QImage& picture, const Tensor& map) {
     for (int y = 0; y < height; ++y) {
         for (int x = 0; x < width; ++x) {
             const QRgb base = out.pixel(x, y);
-            out.setPixel(x, y, toQRgb(heatOver(Rgb{uint8_t(qRed(base)), uint8_t(qGreen(base)),
-                                                   uint8_t(qBlue(base))},
-                                               m[y * width + x] / largest)));
+            out.setPixel(x, y,
+                         toQRgb(heatOver(
+                             Rgb{uint8_t(qRed(base)), uint8_t(qGreen(base)), uint8_t(qBlue(base))},
+                             m[y * width + x] / largest)));
         }
     }
     return out;

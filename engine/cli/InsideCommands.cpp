@@ -55,9 +55,10 @@ Tensor seenPixels(const Tensor& sample, const SamplePreprocessing& preprocessing
     const int64_t plane = preprocessing.picture[1] * preprocessing.picture[2];
     for (int64_t i = 0; i < pixels.numel(); ++i) {
         const auto c = size_t(i / plane);
-        p[i] = n.kind == Normalization::Kind::Scale     ? float(p[i] / n.scale)
-               : n.kind == Normalization::Kind::MeanStd ? float(p[i] * n.stddev.at(c) + n.mean.at(c))
-                                                        : p[i];
+        p[i] = n.kind == Normalization::Kind::Scale ? float(p[i] / n.scale)
+               : n.kind == Normalization::Kind::MeanStd
+                   ? float(p[i] * n.stddev.at(c) + n.mean.at(c))
+                   : p[i];
     }
     return pixels;
 }
@@ -86,8 +87,9 @@ Tensor explanation(Explainer& explainer, const Subject& s, const std::string& me
     if (method == "gradcam") {
         const std::string layer = args.value("layer", defaultGradCamLayer(s.model.graph));
         if (layer.empty()) {
-            throw ConfigError("Grad-CAM needs a layer with feature maps, and this network has "
-                              "none; try --method saliency");
+            throw ConfigError(
+                "Grad-CAM needs a layer with feature maps, and this network has "
+                "none; try --method saliency");
         }
         return explainer.gradCam(s.sample, classIndex, layer);
     }
@@ -133,8 +135,8 @@ int runInspect(int argc, char** argv) {
     writeRgbImage(featureMapGrid(output, kMaxTiles, zoomFor(maps ? shape[1] : 16)), out);
     const float* v = output.data<float>();
     const int64_t zeros = std::count(v, v + output.numel(), 0.0f);
-    std::printf("%s (%s): output %s; %s written to %s; %.1f%% of the values are 0\n",
-                layer.c_str(), graph.node(layer).layer->type().c_str(), shape.str().c_str(),
+    std::printf("%s (%s): output %s; %s written to %s; %.1f%% of the values are 0\n", layer.c_str(),
+                graph.node(layer).layer->type().c_str(), shape.str().c_str(),
                 maps ? (std::to_string(std::min(shape[0], kMaxTiles)) + " feature maps").c_str()
                      : "its values",
                 out.c_str(), 100.0 * double(zeros) / double(output.numel()));
@@ -199,20 +201,21 @@ int runStats(int argc, char** argv) {
                           ") sampled no layer statistics: train with --stats");
     }
     const StatisticsSample& last = record.statistics.back();
-    std::printf("%s, run %lld (%s): layer statistics at step %lld (epoch %d), the last of %zu "
-                "samples\n\n",
-                args.positionals()[0].c_str(), static_cast<long long>(run), record.name.c_str(),
-                static_cast<long long>(last.step), last.epoch, record.statistics.size());
-    std::printf("%-20s %10s %10s %7s %7s %7s %11s %11s %10s %6s\n", "layer", "act mean",
-                "act std", "zeros", "dead", "satur.", "|W|", "|dW/dL|", "update", "NaN");
+    std::printf(
+        "%s, run %lld (%s): layer statistics at step %lld (epoch %d), the last of %zu "
+        "samples\n\n",
+        args.positionals()[0].c_str(), static_cast<long long>(run), record.name.c_str(),
+        static_cast<long long>(last.step), last.epoch, record.statistics.size());
+    std::printf("%-20s %10s %10s %7s %7s %7s %11s %11s %10s %6s\n", "layer", "act mean", "act std",
+                "zeros", "dead", "satur.", "|W|", "|dW/dL|", "update", "NaN");
     for (const LayerStatistics& l : last.layers) {
         printLayerRow(l);
     }
     const std::vector<LayerWarning> warnings = assessHealth(last);
     std::printf("\n%s\n", warnings.empty() ? "no layer looks unhealthy" : "warnings:");
     for (const LayerWarning& w : warnings) {
-        std::printf("  %s: %s: %s; %s\n", w.layer.c_str(), problemName(w.problem),
-                    w.reason.c_str(), w.advice.c_str());
+        std::printf("  %s: %s: %s; %s\n", w.layer.c_str(), problemName(w.problem), w.reason.c_str(),
+                    w.advice.c_str());
     }
     return 0;
 }

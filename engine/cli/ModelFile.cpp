@@ -59,8 +59,7 @@ std::vector<std::string> classNames(const ModelFile& model, const Arguments& arg
     if (model.data.contains("class_names")) {
         return model.data["class_names"].get<std::vector<std::string>>();
     }
-    const int64_t classes =
-        model.graph.node(model.graph.outputNames().at(0)).outputShape.numel();
+    const int64_t classes = model.graph.node(model.graph.outputNames().at(0)).outputShape.numel();
     if (trainingData(model, args).rfind("fashion-mnist", 0) == 0 && classes == 10) {
         return fashionMnistClassNames();
     }

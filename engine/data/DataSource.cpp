@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 
 namespace loom {
 
@@ -31,10 +32,52 @@ std::string effectiveSpec(const std::string& spec, const nlohmann::json& section
 // Which files of a source to read: those a model trains on, or those it is tested on.
 enum class Files { Training, Test };
 
-// A folder laid out as train/ and test/ is tested on its test/ folder.
+/// An image folder as people keep one: train/ with validation/ (or val/) and test/ beside it
+/// are the splits; without train/, the whole folder is the training data.
+struct FolderSplits {
+    std::string train;
+    std::optional<std::string> validation, test;
+};
+
+FolderSplits folderSplits(const std::string& folder) {
+    const std::filesystem::path root(folder);
+    const auto subFolder = [&root](const char* name) -> std::optional<std::string> {
+        const std::filesystem::path path = root / name;
+        return std::filesystem::is_directory(path) ? std::optional(path.string()) : std::nullopt;
+    };
+    if (!subFolder("train")) {
+        return {folder, std::nullopt, subFolder("test")};
+    }
+    std::optional<std::string> validation = subFolder("validation");
+    return {*subFolder("train"), validation ? validation : subFolder("val"), subFolder("test")};
+}
+
+// A folder is tested on its test/ folder, else on a split layout's validation folder.
 std::string testFolder(const std::string& folder) {
-    const std::filesystem::path test = std::filesystem::path(folder) / "test";
-    return std::filesystem::is_directory(test) ? test.string() : folder;
+    const FolderSplits splits = folderSplits(folder);
+    if (splits.test) {
+        return *splits.test;
+    }
+    return splits.validation ? *splits.validation : folder;
+}
+
+/// Gives `split`'s samples the class indices of the training data's `classes` (each split's
+/// folder lists only the classes it has), or says which class training lacks.
+void alignClasses(Dataset& split, const std::vector<std::string>& classes) {
+    std::vector<float> index(split.classNames.size());
+    for (size_t c = 0; c < split.classNames.size(); ++c) {
+        const auto found = std::find(classes.begin(), classes.end(), split.classNames[c]);
+        if (found == classes.end()) {
+            throw DataError(split.source + " has the class '" + split.classNames[c] +
+                            "', which the training data lack");
+        }
+        index[c] = float(found - classes.begin());
+    }
+    float* targets = split.targets.data<float>();
+    for (int64_t i = 0; i < split.size(); ++i) {
+        targets[i] = index[size_t(targets[i])];
+    }
+    split.classNames = classes;
 }
 
 // The section's setting `key`: one of `choices`, the first by default.
@@ -99,8 +142,9 @@ Dataset readSource(const std::string& kind, const std::string& where, const nloh
         return loadIdxDataset(where.substr(0, comma), where.substr(comma + 1), false);
     }
     if (kind == "folder") {
-        ImageFolderResult result = readImageFolder(files == Files::Test ? testFolder(where) : where,
-                                                   imageFolderOptions(section, input));
+        ImageFolderResult result =
+            readImageFolder(files == Files::Test ? testFolder(where) : folderSplits(where).train,
+                            imageFolderOptions(section, input));
         skipped.insert(skipped.end(), result.skipped.begin(), result.skipped.end());
         return result.data;
     }
@@ -152,6 +196,31 @@ bool normalizesWithTrainingStatistics(const nlohmann::json& section) {
     return section.value("normalization", "divide_255") == "mean_std";
 }
 
+namespace {
+
+// The validation and test folders beside a folder's train/, read as it is and given its
+// classes; they take the place of validation_split and test_split.
+void readFolderSplits(const std::string& folder, const nlohmann::json& section,
+                      const Shape& modelInput, LoadedData& out) {
+    const FolderSplits splits = folderSplits(folder);
+    const auto read = [&](const std::string& path, const char* role) {
+        ImageFolderResult result = readImageFolder(path, imageFolderOptions(section, modelInput));
+        out.skipped.insert(out.skipped.end(), result.skipped.begin(), result.skipped.end());
+        alignClasses(result.data, out.train.classNames);
+        out.notes.push_back(std::string(role) + " data: " + path + " (" +
+                            std::to_string(result.data.size()) + " images)");
+        return std::move(result.data);
+    };
+    if (splits.validation) {
+        out.validation = read(*splits.validation, "validation");
+    }
+    if (splits.test) {
+        out.test = read(*splits.test, "test");
+    }
+}
+
+}  // namespace
+
 ImageFolderOptions imageFolderOptions(const nlohmann::json& section, const Shape& modelInput) {
     ImageFolderOptions options;
     options.labels = section.value("labels", "subfolder") == "prefix" ? LabelSource::FileNamePrefix
@@ -163,6 +232,8 @@ ImageFolderOptions imageFolderOptions(const nlohmann::json& section, const Shape
     options.height = picture ? static_cast<int>(modelInput[1]) : size.at(0);
     options.width = picture ? static_cast<int>(modelInput[2]) : size.at(1);
     options.limits = imageLimits(section);
+    options.fit = choice(section, "resize", {"stretch", "crop"}) == "crop" ? ImageFit::Crop
+                                                                           : ImageFit::Stretch;
     return options;
 }
 
@@ -179,10 +250,12 @@ LoadedData loadData(const std::string& spec, const nlohmann::json& section,
     LoadedData out;
     out.train =
         readSource(kind, where, section, modelInput, Files::Training, out.skipped, out.notes);
-    // Fashion-MNIST comes with its own test files.
+    // Fashion-MNIST comes with its own test files, a folder may come with its splits.
     if (kind == "fashion-mnist") {
         out.test =
             readSource(kind, where, section, modelInput, Files::Test, out.skipped, out.notes);
+    } else if (kind == "folder") {
+        readFolderSplits(where, section, modelInput, out);
     }
     // The test set is split off first, so that per-channel statistics never see it.
     const double testSplit = section.value("test_split", 0.0);
@@ -194,11 +267,13 @@ LoadedData loadData(const std::string& spec, const nlohmann::json& section,
     }
     out.normalization = normalizationFor(section, out.train);
     out.normalization.apply(out.train);
-    if (out.test) {
-        out.normalization.apply(*out.test);
+    for (std::optional<Dataset>* split : {&out.validation, &out.test}) {
+        if (*split) {
+            out.normalization.apply(**split);
+        }
     }
     const double split = section.value("validation_split", 0.0);
-    if (split > 0) {
+    if (split > 0 && !out.validation) {
         auto [rest, held] = splitHoldout(out.train, split, section.value("split_seed", 12345));
         out.train = std::move(rest);
         out.validation = std::move(held);

@@ -2,6 +2,7 @@
 #include <loom/ImageFolder.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <map>
 
@@ -38,10 +39,24 @@ std::string labelOf(const fs::path& file, const fs::path& root, LabelSource sour
 }
 
 #ifdef LOOM_HAVE_OPENCV
+// The centred part of `image` with the aspect ratio of height x width.
+cv::Mat centredCrop(const cv::Mat& image, int height, int width) {
+    const double wanted = double(width) / height, actual = double(image.cols) / image.rows;
+    if (actual > wanted) {
+        const int cols = std::max(1, int(std::lround(image.rows * wanted)));
+        return image(cv::Rect((image.cols - cols) / 2, 0, cols, image.rows));
+    }
+    const int rows = std::max(1, int(std::lround(image.cols / wanted)));
+    return image(cv::Rect(0, (image.rows - rows) / 2, image.cols, rows));
+}
+
 // Decodes into [C, H, W] floats; OpenCV's BGR becomes RGB, as every model expects.
 void decodeInto(const std::string& path, int height, int width, bool grayscale,
-                const ImageLimits& limits, float* out) {
-    const cv::Mat image = decodeImage(path, grayscale, limits);
+                const ImageLimits& limits, ImageFit fit, float* out) {
+    cv::Mat image = decodeImage(path, grayscale, limits);
+    if (fit == ImageFit::Crop) {
+        image = centredCrop(image, height, width);
+    }
     cv::Mat resized;
     cv::resize(image, resized, cv::Size(width, height), 0, 0, cv::INTER_AREA);
     const int channels = resized.channels();
@@ -68,17 +83,17 @@ bool imageFilesAvailable() {
 }
 
 Tensor readImage(const std::string& path, int height, int width, bool grayscale,
-                 const ImageLimits& limits) {
+                 const ImageLimits& limits, ImageFit fit) {
 #ifdef LOOM_HAVE_OPENCV
     Tensor t = Tensor::empty(Shape{grayscale ? 1 : 3, height, width});
     try {
-        decodeInto(path, height, width, grayscale, limits, t.data<float>());
+        decodeInto(path, height, width, grayscale, limits, fit, t.data<float>());
     } catch (const DataError& e) {
         throw DataError(path + ": " + e.what());
     }
     return t;
 #else
-    (void)path, (void)height, (void)width, (void)grayscale, (void)limits;
+    (void)path, (void)height, (void)width, (void)grayscale, (void)limits, (void)fit;
     noOpenCv();
 #endif
 }
@@ -113,7 +128,8 @@ ImageFolderResult readImageFolder(const std::string& folder, const ImageFolderOp
     for (int64_t i = 0; i < static_cast<int64_t>(files.size()); ++i) {
         try {
             decodeInto(files[static_cast<size_t>(i)].first, options.height, options.width,
-                       options.grayscale, options.limits, pixels.data() + i * sampleSize);
+                       options.grayscale, options.limits, options.fit,
+                       pixels.data() + i * sampleSize);
         } catch (const std::exception& e) {
             errors[static_cast<size_t>(i)] = e.what();
         }

@@ -83,8 +83,8 @@ Tensor featureMapGrid(const Tensor& output, int64_t maxTiles, int64_t zoom) {
     const float scale = largestMagnitude(v, output.numel());
     const bool signedValues = std::any_of(v, v + output.numel(), [](float x) { return x < 0; });
     for (int64_t t = 0; t < tiles; ++t) {
-        float* tile = picture.data<float>() + (t / columns) * tileHeight * width +
-                      (t % columns) * tileWidth;
+        float* tile =
+            picture.data<float>() + (t / columns) * tileHeight * width + (t % columns) * tileWidth;
         for (int64_t i = 0; i < h * w && t * h * w + i < output.numel(); ++i) {
             const float value = v[t * h * w + i];
             const double x = std::isfinite(value) ? value / scale : 0.0;
@@ -141,9 +141,8 @@ Tensor heatmapOverlay(const Tensor& picture, const Tensor& map, int64_t zoom) {
     const Tensor base = resizeImage(picture, map.dim(0), map.dim(1));
     const float* m = map.data<float>();
     const float largest = std::max(*std::max_element(m, m + map.numel()), 1e-12f);
-    return paintedPicture(map.dim(0), map.dim(1), zoom, [&](int64_t i) {
-        return heatOver(pixelOf(base, i), m[i] / largest);
-    });
+    return paintedPicture(map.dim(0), map.dim(1), zoom,
+                          [&](int64_t i) { return heatOver(pixelOf(base, i), m[i] / largest); });
 }
 
 }  // namespace loom

@@ -92,7 +92,8 @@ SamplePreprocessing SamplePreprocessing::forModel(const nlohmann::json& section,
                                                   const Shape& modelInput,
                                                   Normalization normalization) {
     const ImageFolderOptions folder = imageFolderOptions(section, modelInput);
-    SamplePreprocessing p{modelInput, modelInput, std::move(normalization), folder.limits};
+    SamplePreprocessing p{modelInput, modelInput, std::move(normalization), folder.limits,
+                          folder.fit};
     if (modelInput.rank() != 3) {
         const Shape folderPicture{folder.grayscale ? 1 : 3, folder.height, folder.width};
         p.picture =
@@ -103,7 +104,7 @@ SamplePreprocessing SamplePreprocessing::forModel(const nlohmann::json& section,
 
 Tensor SamplePreprocessing::read(const std::string& path) const {
     return fromPixels(readImage(path, static_cast<int>(picture[1]), static_cast<int>(picture[2]),
-                                picture[0] == 1, limits));
+                                picture[0] == 1, limits, fit));
 }
 
 Tensor SamplePreprocessing::fromPixels(const Tensor& pixels) const {

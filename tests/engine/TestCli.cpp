@@ -393,7 +393,8 @@ void TestCli::inspectExplainAndStatsLookInside() {
                  {"name": "out", "type": "Dense", "params": {"units": 2, "activation": "softmax"},
                   "inputs": ["flat"]}],
       "training": {"optimizer": "adam", "epochs": 2, "batch_size": 20},
-      "data": {"source": "folder:)" + folder.toUtf8() + R"(", "class_names": ["dark", "light"]}
+      "data": {"source": "folder:)" + folder.toUtf8() +
+                                                 R"(", "class_names": ["dark", "light"]}
     })");
     const QString project = m_dir.filePath("inside.loom");
     Run train = loomCli({"train", m_dir.filePath("inside.json"), "--stats", "--stats-every", "5",
@@ -411,8 +412,7 @@ void TestCli::inspectExplainAndStatsLookInside() {
 
     // inspect: conv's four 6x6 maps in a 2x2 grid, each value 37 pixels (about 224 a side).
     const QString picture = folder + "/light/3.png", maps = m_dir.filePath("maps.png");
-    Run inspect =
-        loomCli({"inspect", project, picture, "--layer", "conv", "--out", maps});
+    Run inspect = loomCli({"inspect", project, picture, "--layer", "conv", "--out", maps});
     QVERIFY2(inspect.exitCode == 0 && inspect.output.contains("4 feature maps"),
              qPrintable(inspect.output));
     QCOMPARE(QImage(maps).size(), QSize(2 * (6 * 37 + 1) - 1, 2 * (6 * 37 + 1) - 1));

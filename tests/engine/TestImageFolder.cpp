@@ -3,6 +3,7 @@
 // (a PNG decompression bomb) refused from their header, before any decoding.
 
 #include <loom/ArtImage.h>
+#include <loom/DataSource.h>
 #include <loom/Error.h>
 #include <loom/ImageFolder.h>
 #include <loom/ImageHeader.h>
@@ -113,6 +114,8 @@ private slots:
     void prefixLabelsAndBrokenFilesReported();
     void subFolderLabelsAndGrayscale();
     void folderWithNoImagesIsAnError();
+    void splitFoldersAreTheSplits();
+    void imagesOfAnotherShapeAreStretchedOrCropped();
     void pngBombIsSkippedFromItsHeader();
     void predictRefusesPngBomb();
     void largeJpegIsDecodedReducedOrRefused();
@@ -194,6 +197,84 @@ void TestImageFolder::subFolderLabelsAndGrayscale() {
     QCOMPARE(r.data.samples.at(0), 255.0);
     QCOMPARE(r.data.samples.at(64), 0.0);
     QVERIFY(r.skipped.empty());
+}
+
+void TestImageFolder::splitFoldersAreTheSplits() {
+    // train/ with three classes, val/ with two of them, test/ with one: each split keeps the
+    // training data's class indices, and the folders replace validation_split.
+    const QString d = m_dir->path();
+    const std::vector<std::pair<QString, QColor>> classes = {
+        {"bird", Qt::red}, {"cat", Qt::green}, {"dog", Qt::blue}};
+    for (const auto& [name, colour] : classes) {
+        QVERIFY(QDir().mkpath(d + "/train/" + name));
+        for (int i = 0; i < 4; ++i) {
+            writePng(d + QString("/train/%1/%2.png").arg(name).arg(i), colour);
+        }
+    }
+    for (const QString& split : {QString("val/cat"), QString("val/dog"), QString("test/dog")}) {
+        QVERIFY(QDir().mkpath(d + "/" + split));
+        writePng(d + "/" + split + "/x.png", split.endsWith("cat") ? Qt::green : Qt::blue);
+    }
+    const nlohmann::json section = {{"source", "folder:" + d.toStdString()},
+                                    {"normalization", "divide_255"},
+                                    {"validation_split", 0.5}};
+    const LoadedData data = loadData("", section, Shape{3, 8, 8});
+    QCOMPARE(data.train.size(), int64_t{12});
+    QCOMPARE(data.train.classNames, (std::vector<std::string>{"bird", "cat", "dog"}));
+    QVERIFY(data.validation && data.test);
+    QCOMPARE(data.validation->size(), int64_t{2});
+    QCOMPARE(data.validation->classNames, data.train.classNames);
+    QCOMPARE(data.validation->targets.at(0), 1.0);       // cat
+    QCOMPARE(data.validation->targets.at(1), 2.0);       // dog
+    QCOMPARE(data.validation->samples.at(2 * 64), 0.0);  // normalised like the training data
+    QCOMPARE(data.validation->samples.at(3 * 64 + 2 * 64), 1.0);
+    QCOMPARE(data.test->size(), int64_t{1});
+    QCOMPARE(data.test->targets.at(0), 2.0);
+    QVERIFY(std::any_of(data.notes.begin(), data.notes.end(), [](const std::string& n) {
+        return n.find("validation data: ") == 0 && n.find("(2 images)") != std::string::npos;
+    }));
+    // Evaluation reads test/.
+    const EvaluationData evaluation =
+        loadEvaluationData("", section, Shape{3, 8, 8}, data.normalization);
+    QCOMPARE(evaluation.data.size(), int64_t{1});
+
+    // A class the training data lack is named.
+    QVERIFY(QDir().mkpath(d + "/val/fish"));
+    writePng(d + "/val/fish/y.png", Qt::yellow);
+    try {
+        loadData("", section, Shape{3, 8, 8});
+        QFAIL("a validation class the training data lack was accepted");
+    } catch (const DataError& e) {
+        QVERIFY2(QString(e.what()).contains("'fish', which the training data lack"), e.what());
+    }
+}
+
+void TestImageFolder::imagesOfAnotherShapeAreStretchedOrCropped() {
+    // Three vertical stripes, red, green and blue, 8 pixels wide each, 8 high.
+    QImage stripes(24, 8, QImage::Format_RGB888);
+    for (int x = 0; x < 24; ++x) {
+        for (int y = 0; y < 8; ++y) {
+            stripes.setPixelColor(x, y, x < 8 ? Qt::red : x < 16 ? Qt::green : Qt::blue);
+        }
+    }
+    const QString path = m_dir->filePath("stripes.png");
+    QVERIFY(stripes.save(path));
+    // Stretched to 6x6, the stripes are two columns each; cropped, only the green middle.
+    const Tensor stretched = readImage(path.toStdString(), 6, 6, false);
+    const Tensor cropped = readImage(path.toStdString(), 6, 6, false, {}, ImageFit::Crop);
+    const auto green = [](const Tensor& t, int x) { return t.at(1 * 36 + 3 * 6 + x); };
+    QCOMPARE(green(stretched, 0), 0.0);
+    QCOMPARE(green(stretched, 3), 255.0);
+    QCOMPARE(green(stretched, 5), 0.0);
+    for (int x = 0; x < 6; ++x) {
+        QCOMPARE(green(cropped, x), 255.0);
+    }
+    // The data section's resize chooses it for folders and for predict alike.
+    const SamplePreprocessing crop =
+        SamplePreprocessing::forModel({{"resize", "crop"}}, Shape{3, 6, 6}, {});
+    QCOMPARE(crop.fit, ImageFit::Crop);
+    QCOMPARE(crop.read(path.toStdString()).at(36 + 18), 255.0);
+    QVERIFY_THROWS_EXCEPTION(DataError, imageFolderOptions({{"resize", "pad"}}, Shape{3, 6, 6}));
 }
 
 void TestImageFolder::folderWithNoImagesIsAnError() {

@@ -145,7 +145,7 @@ void TestDatasetPanel::dataSectionRoundTrips_data() {
     QTest::newRow("folder")
         << R"({"source": "folder:/photos", "normalization": "mean_std", "validation_split": 0.25,
                "test_split": 0.0, "split_seed": 12345, "labels": "prefix", "size": [32, 48],
-               "grayscale": true})";
+               "grayscale": true, "resize": "crop"})";
     QTest::newRow("csv") << R"({"source": "csv:/d/iris.csv", "normalization": "none",
                                "validation_split": 0.2, "test_split": 0.2, "split_seed": 1,
                                "label_column": "species", "regression": false})";

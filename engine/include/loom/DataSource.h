@@ -40,9 +40,12 @@ inline constexpr const char* kDefaultFashionMnistFolder = "/usr/share/datasets/f
 nlohmann::json defaultDataSection();
 
 /// spec: "fashion-mnist[:DIR]", "idx:IMAGES,LABELS", "folder:DIR", "csv:FILE"; empty: the
-/// section's "source". The data section supplies preprocessing: normalization (divide_255,
-/// mean_std, none), validation_split, test_split (for sources without a test set), split_seed,
-/// labels (subfolder, prefix), grayscale, size, label_column, regression; max_image_pixels
+/// section's "source". A folder with train/ is split as laid out: validation/ (or val/) and
+/// test/ beside it are the validation and test data, with the training data's classes. The data
+/// section supplies preprocessing: normalization (divide_255, mean_std, none),
+/// validation_split and test_split (for sources without those splits), split_seed, labels
+/// (subfolder, prefix), grayscale, size, resize (stretch, crop: how images of another shape
+/// are brought to the size), label_column, regression; max_image_pixels
 /// (the pixel budget of one image file, kDefaultMaxImagePixels by default) and large_images
 /// (reduce: a JPEG above it is decoded at 1/2, 1/4 or 1/8 of its size, the default; refuse:
 /// skipped like every other file above it); non_finite (error: a NaN or infinite CSV cell is an
@@ -61,8 +64,8 @@ Normalization trainingNormalization(const std::string& spec, const nlohmann::jso
                                     const Shape& modelInput);
 
 /// Every sample of a source, never split, to evaluate a model on: a CSV file, an IDX pair,
-/// Fashion-MNIST's test files, an image folder (its test/ folder when it has one, as a folder
-/// laid out as train/ and test/ has). The section reads them as loadData reads training data,
+/// Fashion-MNIST's test files, an image folder (its test/ folder when it has one, else the
+/// validation folder of a train/ layout). The section reads them as loadData reads training data,
 /// `normalization` (the training data's: LoadedData::normalization or trainingNormalization)
 /// scales them and they are laid out as the model's input. Throws DataError.
 EvaluationData loadEvaluationData(const std::string& spec, const nlohmann::json& section,

@@ -18,12 +18,19 @@ enum class LabelSource {
     FileNamePrefix,  ///< cat.3141.jpg -> "cat" (Kaggle's dogs-vs-cats)
 };
 
+/// How an image of another shape is brought to the size a model reads.
+enum class ImageFit {
+    Stretch,  ///< resized to the size, its aspect ratio lost (Keras' flow_from_directory)
+    Crop,     ///< the largest centred part of the size's aspect ratio, resized
+};
+
 struct ImageFolderOptions {
     LabelSource labels = LabelSource::SubFolder;
     int height = 32, width = 32;
     bool grayscale = false;
     int threads = 0;     ///< 0: as many as the machine has
     ImageLimits limits;  ///< files above the pixel budget are skipped (or decoded reduced)
+    ImageFit fit = ImageFit::Stretch;
 };
 
 /// Files that could not be used, with the reason for each.
@@ -42,9 +49,9 @@ struct ImageFolderResult {
 /// read.
 ImageFolderResult readImageFolder(const std::string& folder, const ImageFolderOptions& options);
 
-/// One image as [C, H, W] (0..255), resized to height x width. Throws DataError naming the file
-/// when it cannot be read or the pixel budget refuses it.
+/// One image as [C, H, W] (0..255), brought to height x width as `fit` says. Throws DataError
+/// naming the file when it cannot be read or the pixel budget refuses it.
 Tensor readImage(const std::string& path, int height, int width, bool grayscale,
-                 const ImageLimits& limits = {});
+                 const ImageLimits& limits = {}, ImageFit fit = ImageFit::Stretch);
 
 }  // namespace loom

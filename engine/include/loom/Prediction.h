@@ -6,6 +6,7 @@
 /// thread can run it on its own snapshot of a project.
 
 #include <loom/Dataset.h>
+#include <loom/ImageFolder.h>
 #include <loom/ImageHeader.h>
 #include <loom/Trainer.h>
 
@@ -31,10 +32,11 @@ std::vector<ClassProbability> topClasses(const Tensor& probabilities, int64_t ro
 
 /// How an image file becomes one sample of a model, made as its training samples were.
 struct SamplePreprocessing {
-    Shape picture;                ///< [C, H, W]: the size and colour the file is read at
-    Shape modelInput;             ///< the sample's layout: the picture itself, or flat
-    Normalization normalization;  ///< the training data's
-    ImageLimits limits;           ///< the data section's pixel budget for an image file
+    Shape picture;                     ///< [C, H, W]: the size and colour the file is read at
+    Shape modelInput;                  ///< the sample's layout: the picture itself, or flat
+    Normalization normalization;       ///< the training data's
+    ImageLimits limits;                ///< the data section's pixel budget for an image file
+    ImageFit fit = ImageFit::Stretch;  ///< how a file of another shape is brought to the picture
 
     /// For a model trained on the data `section` describes; `normalization` is the training
     /// data's (LoadedData::normalization, or trainingNormalization). The picture is the
