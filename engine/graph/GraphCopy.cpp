@@ -13,6 +13,7 @@ std::unique_ptr<Layer> copyLayer(const Layer& source) {
     std::unique_ptr<Layer> layer = source.kind().create();
     layer->initialise(source.kind(), source.name(), source.params().toJson());
     layer->setTrainable(source.trainable());
+    layer->setLearningRateFactor(source.learningRateFactor());
     for (const Parameter& p : source.parameters()) {
         layer->parameters().push_back({p.name, p.value.clone(), Tensor(), p.trainable});
     }
@@ -38,6 +39,7 @@ Graph Graph::copy() const {
         node.inputs = n.inputs;
         node.x = n.x;
         node.y = n.y;
+        node.group = n.group;
         node.inputIndices = n.inputIndices;
         node.outputShape = n.outputShape;
         node.valid = n.valid;

@@ -49,10 +49,55 @@ std::vector<Tensor> Graph::forward(ExecutionContext& ctx, const std::vector<Tens
         }
         in.preActivation = in.output = inputs[i];
     }
+    return runNodes(ctx, std::vector<bool>(m_nodes.size(), false));
+}
+
+std::vector<bool> Graph::ancestorsOf(const std::string& layer) const {
+    const std::optional<size_t> start = findNode(layer);
+    if (!start) {
+        throw GraphError("no layer named '" + layer + "' in the graph '" + m_name + "'");
+    }
+    std::vector<bool> reached(m_nodes.size(), false);
+    std::vector<size_t> pending{*start};
+    while (!pending.empty()) {
+        const size_t index = pending.back();
+        pending.pop_back();
+        if (!reached[index]) {
+            reached[index] = true;
+            pending.insert(pending.end(), m_nodes[index].inputIndices.begin(),
+                           m_nodes[index].inputIndices.end());
+        }
+    }
+    return reached;
+}
+
+std::vector<Tensor> Graph::forwardFrom(ExecutionContext& ctx, const std::string& layer,
+                                       const Tensor& output) {
+    if (!m_built) {
+        throw GraphError("the graph must be built before it runs (call build())");
+    }
+    Node& given = node(layer);
+    checkInputTensor(output, given.outputShape, layer, ctx);
+    const std::vector<bool> skipped = ancestorsOf(layer);
+    const size_t givenIndex = *findNode(layer);
+    for (size_t index = 0; index < m_nodes.size(); ++index) {
+        for (size_t from : m_nodes[index].inputIndices) {
+            if (!skipped[index] && skipped[from] && from != givenIndex) {
+                throw GraphError(m_nodes[index].layer->describe() + " reads '" +
+                                 m_nodes[from].layer->name() + "', which comes before '" + layer +
+                                 "': the graph cannot start from there");
+            }
+        }
+    }
+    given.preActivation = given.output = output;
+    return runNodes(ctx, skipped);
+}
+
+std::vector<Tensor> Graph::runNodes(ExecutionContext& ctx, const std::vector<bool>& skipped) {
     std::vector<Tensor> xs;
     for (size_t index : m_order) {
         Node& n = m_nodes[index];
-        if (n.inputIndices.empty()) {
+        if (n.inputIndices.empty() || skipped[index]) {
             continue;
         }
         xs.clear();

@@ -62,6 +62,19 @@ void readLayer(Graph& graph, const nlohmann::json& entry, size_t index) {
         }
         node.layer->setTrainable(entry["trainable"].get<bool>());
     }
+    if (entry.contains("learning_rate_factor")) {
+        const nlohmann::json& factor = entry["learning_rate_factor"];
+        if (!factor.is_number() || factor.get<double>() < 0 || factor.get<double>() > 1e6) {
+            throw GraphError(where + ": \"learning_rate_factor\" must be a number from 0 up");
+        }
+        node.layer->setLearningRateFactor(factor.get<double>());
+    }
+    if (entry.contains("group")) {
+        if (!entry["group"].is_string()) {
+            throw GraphError(where + ": \"group\" must be a name");
+        }
+        node.group = entry["group"].get<std::string>();
+    }
     if (entry.contains("position")) {
         const auto& pos = entry["position"];
         if (!pos.is_array() || pos.size() != 2 || !pos[0].is_number() || !pos[1].is_number()) {
@@ -123,7 +136,13 @@ nlohmann::json Graph::toJson() const {
         entry["params"] = n.layer->params().toJson();
         entry["inputs"] = n.inputs;
         entry["trainable"] = n.layer->trainable();
+        if (n.layer->learningRateFactor() != 1.0) {
+            entry["learning_rate_factor"] = n.layer->learningRateFactor();
+        }
         entry["position"] = {n.x, n.y};
+        if (!n.group.empty()) {
+            entry["group"] = n.group;
+        }
         layers.push_back(std::move(entry));
     }
     nlohmann::json json;

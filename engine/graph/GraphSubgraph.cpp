@@ -70,6 +70,7 @@ Graph Graph::subgraph(const std::vector<std::string>& outputs,
         }
         part.add(n.layer->type(), n.layer->name(), params, n.inputs);
         part.layer(n.layer->name()).setTrainable(n.layer->trainable());
+        part.layer(n.layer->name()).setLearningRateFactor(n.layer->learningRateFactor());
     }
     part.setOutputs(outputs);
     part.build(0, parameterDType(m_nodes));

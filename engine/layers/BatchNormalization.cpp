@@ -8,7 +8,9 @@
 //              gradient of the frozen affine map (deep dream and style transfer differentiate
 //              a pretrained network with respect to its input); no weight gradients
 // Like Keras, gamma exists only with scale=true and beta only with center=true; the moving
-// statistics are non-trainable parameters.
+// statistics are non-trainable parameters. A frozen layer (trainable false) runs in inference
+// mode while the network trains, as in Keras 2.1.3 on: a pretrained base keeps the statistics
+// it learnt, and its outputs do not depend on the batch (so they can be computed once).
 
 #include "LayerSupport.h"
 
@@ -45,8 +47,8 @@ public:
         Tensor& mean = findParameter("moving_mean")->value;
         Tensor& variance = findParameter("moving_variance")->value;
         double eps = params().getFloat("epsilon");
-        m_lastPassTrained = ctx.training;
-        if (!ctx.training) {
+        m_lastPassTrained = ctx.training && trainable();
+        if (!m_lastPassTrained) {
             ctx.backend.batchNormForwardInference(x[0], gamma, beta, mean, variance, eps, y);
             return;
         }

@@ -39,7 +39,7 @@ void Optimizer::step(Backend& backend, const std::vector<NamedParameter>& parame
                 slot = std::move(moved);
             }
         }
-        update(backend, p, slots);
+        update(backend, p, slots, m_learningRate * named.learningRateFactor);
     }
 }
 

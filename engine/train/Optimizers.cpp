@@ -21,8 +21,8 @@ protected:
         return params().getFloat("momentum") > 0.0 ? std::vector<std::string>{"momentum"}
                                                    : std::vector<std::string>{};
     }
-    void update(Backend& backend, Parameter& p, std::vector<Tensor>& slots) override {
-        backend.sgdUpdate(p.value, p.grad, slots.empty() ? nullptr : &slots[0], learningRate(),
+    void update(Backend& backend, Parameter& p, std::vector<Tensor>& slots, double lr) override {
+        backend.sgdUpdate(p.value, p.grad, slots.empty() ? nullptr : &slots[0], lr,
                           params().getFloat("momentum"), params().getBool("nesterov"));
     }
 };
@@ -30,8 +30,8 @@ protected:
 class RmsProp final : public Optimizer {
 protected:
     std::vector<std::string> slotNames() const override { return {"velocity"}; }
-    void update(Backend& backend, Parameter& p, std::vector<Tensor>& slots) override {
-        backend.rmspropUpdate(p.value, p.grad, slots[0], learningRate(), params().getFloat("rho"),
+    void update(Backend& backend, Parameter& p, std::vector<Tensor>& slots, double lr) override {
+        backend.rmspropUpdate(p.value, p.grad, slots[0], lr, params().getFloat("rho"),
                               params().getFloat("epsilon"));
     }
 };
@@ -42,8 +42,8 @@ protected:
     double slotInitialValue() const override {
         return params().getFloat("initial_accumulator_value");
     }
-    void update(Backend& backend, Parameter& p, std::vector<Tensor>& slots) override {
-        backend.adagradUpdate(p.value, p.grad, slots[0], learningRate(),
+    void update(Backend& backend, Parameter& p, std::vector<Tensor>& slots, double lr) override {
+        backend.adagradUpdate(p.value, p.grad, slots[0], lr,
                               params().getFloat("epsilon"));
     }
 };
@@ -51,9 +51,9 @@ protected:
 class Adam final : public Optimizer {
 protected:
     std::vector<std::string> slotNames() const override { return {"momentum", "velocity"}; }
-    void update(Backend& backend, Parameter& p, std::vector<Tensor>& slots) override {
+    void update(Backend& backend, Parameter& p, std::vector<Tensor>& slots, double lr) override {
         double decay = params().has("weight_decay") ? params().getFloat("weight_decay") : 0.0;
-        backend.adamUpdate(p.value, p.grad, slots[0], slots[1], learningRate(),
+        backend.adamUpdate(p.value, p.grad, slots[0], slots[1], lr,
                            params().getFloat("beta_1"), params().getFloat("beta_2"),
                            params().getFloat("epsilon"), iterations(), decay);
     }

@@ -1,6 +1,7 @@
 // One training step, evaluation and prediction. The epoch loop is in TrainerFit.cpp.
 
 #include <loom/Error.h>
+#include <loom/HostCopy.h>
 #include <loom/Trainer.h>
 
 #include <algorithm>
@@ -75,7 +76,8 @@ Trainer::Trainer(Graph& graph, TrainingConfig config, Backend& backend)
     // The graph does not change while this trainer lives, so its parameter list is made once
     // rather than on every step.
     for (auto& [name, p] : m_graph.parameters()) {
-        m_parameters.push_back({name, p});
+        const std::string layer = name.substr(0, name.rfind('/'));
+        m_parameters.push_back({name, p, m_graph.layer(layer).learningRateFactor()});
     }
     m_lossValue = m_backend.allocate(Shape{1});
 }
@@ -101,6 +103,9 @@ TargetForm Trainer::targetForm(const Dataset& data) const {
 }
 
 void Trainer::checkCompatible(const Dataset& data) const {
+    if (!m_givenLayer.empty()) {
+        return;  // the base's own outputs, made from data that was checked
+    }
     const Shape& in = m_graph.node(m_graph.inputNames()[0]).outputShape;
     if (data.sampleShape() != in) {
         throw DataError("the data set's samples have shape " + data.sampleShape().str() +
@@ -167,11 +172,17 @@ std::vector<double> Trainer::outputScales() const {
     return scales;
 }
 
+std::vector<Tensor> Trainer::forwardBatch(ExecutionContext& ctx, const Tensor& samples) {
+    const Tensor onDeviceSamples = onDevice(m_backend, samples);
+    return m_givenLayer.empty() ? m_graph.forward(ctx, {onDeviceSamples})
+                                : m_graph.forwardFrom(ctx, m_givenLayer, onDeviceSamples);
+}
+
 Trainer::StepResult Trainer::trainStep(const Batch& batch, int epoch) {
     m_ctx.training = true;
     m_ctx.step = static_cast<uint64_t>(m_position.step++);
     const bool fused = fusesWithOutput();
-    m_graph.forward(m_ctx, {onDevice(m_backend, batch.samples)});
+    forwardBatch(m_ctx, batch.samples);
     const Graph::Node& out = m_graph.node(m_graph.outputNames()[0]);
     const Tensor& prediction = fused ? out.preActivation : out.output;
     const Tensor target = matchTarget(onDevice(m_backend, batch.targets), prediction);
@@ -217,7 +228,7 @@ EvaluationResult Trainer::evaluate(const Dataset& data) {
     Batch batch;
     double weighted = 0;
     while (loader.next(batch)) {
-        m_graph.forward(ctx, {onDevice(m_backend, batch.samples)});
+        forwardBatch(ctx, batch.samples);
         const Graph::Node& out = m_graph.node(m_graph.outputNames()[0]);
         const Tensor& prediction = fused ? out.preActivation : out.output;
         const Tensor target = matchTarget(onDevice(m_backend, batch.targets), prediction);
@@ -230,6 +241,20 @@ EvaluationResult Trainer::evaluate(const Dataset& data) {
     result.samples = data.size();
     result.loss = data.size() ? weighted / static_cast<double>(data.size()) : 0.0;
     return result;
+}
+
+Dataset Trainer::layerOutputs(const Dataset& data, const std::string& layer) {
+    const Shape shape = m_graph.node(layer).outputShape;
+    Dataset outputs{Tensor::empty(shape.withBatch(data.size())), data.targets, data.classNames,
+                    data.source};
+    ExecutionContext ctx{m_backend, false, m_config.seed, 0, DType::F32};
+    for (int64_t begin = 0; begin < data.size(); begin += m_config.batchSize) {
+        const int64_t end = std::min(data.size(), begin + m_config.batchSize);
+        m_graph.forward(ctx, {onDevice(m_backend, data.samples.slice(begin, end))});
+        Tensor into = outputs.samples.slice(begin, end);
+        m_backend.copy(hostFloat32(m_graph.node(layer).output), into);
+    }
+    return outputs;
 }
 
 Tensor Trainer::predict(const Tensor& samples) {

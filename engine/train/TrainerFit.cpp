@@ -2,6 +2,7 @@
 // and stopping cleanly on a request, on NaN / Inf or on an error.
 
 #include <loom/Error.h>
+#include <loom/FrozenBase.h>
 #include <loom/Trainer.h>
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <numbers>
 #include <numeric>
 
@@ -17,6 +19,9 @@ namespace loom {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Above this, a frozen base's outputs are not kept: the network runs whole at every epoch.
+constexpr int64_t kMaxFrozenBaseBytes = int64_t{4} << 30;
 
 double secondsSince(Clock::time_point start) {
     return std::chrono::duration<double>(Clock::now() - start).count();
@@ -252,6 +257,47 @@ TrainingHistory Trainer::fit(const Dataset& train, const Dataset* validation, Pr
     if (validation != nullptr) {
         checkCompatible(*validation);
     }
+    const std::string baseEnd = frozenBaseEnd(m_graph);
+    const int64_t samples = train.size() + (validation != nullptr ? validation->size() : 0);
+    const int64_t bytes = samples * m_graph.node(baseEnd.empty() ? m_graph.inputNames()[0] : baseEnd)
+                                        .outputShape.numel() * int64_t(sizeof(float));
+    if (baseEnd.empty() || bytes > kMaxFrozenBaseBytes) {
+        return fitOn(train, validation, sink, control);
+    }
+    const Clock::time_point started = Clock::now();
+    const Dataset baseTrain = layerOutputs(train, baseEnd);
+    const std::optional<Dataset> baseValidation =
+        validation != nullptr ? std::optional(layerOutputs(*validation, baseEnd)) : std::nullopt;
+    if (sink != nullptr) {
+        sink->report(LogMessage{
+            "the frozen layers up to '" + baseEnd + "' were computed once for the " +
+            std::to_string(samples) + " samples in " + std::to_string(secondsSince(started)) +
+            " s; each epoch trains the layers after them"});
+    }
+    // The base's layers keep no batch of their own: their outputs are not the batches'.
+    const std::vector<bool> base = m_graph.ancestorsOf(baseEnd);
+    const auto forget = [&] {
+        for (size_t i = 0; i < base.size(); ++i) {
+            if (base[i]) {
+                Graph::Node& n = m_graph.node(m_graph.nodes()[i].layer->name());
+                n.output = n.preActivation = Tensor();
+            }
+        }
+    };
+    forget();
+    m_givenLayer = baseEnd;
+    struct GivenLayerEnds {
+        std::function<void()> end;
+        ~GivenLayerEnds() { end(); }
+    } ends{[&] {
+        m_givenLayer.clear();
+        forget();
+    }};
+    return fitOn(baseTrain, baseValidation ? &*baseValidation : nullptr, sink, control);
+}
+
+TrainingHistory Trainer::fitOn(const Dataset& train, const Dataset* validation, ProgressSink* sink,
+                               RunControl* control) {
     TrainingHistory history;
     EpochState state;
     state.sink = sink;

@@ -27,6 +27,9 @@ public:
         std::unique_ptr<Layer> layer;
         std::vector<std::string> inputs;
         double x = 0, y = 0;  ///< canvas position, kept for the editor
+        /// The named group the node belongs to ("" for none): the editor shows a group (a
+        /// pretrained base of 300 layers) as one node that opens on request.
+        std::string group;
         // Filled by build():
         std::vector<size_t> inputIndices;
         Shape outputShape;
@@ -102,6 +105,13 @@ public:
     /// Runs the graph on inputs (one per Input node, in the order of inputNames()). Returns the
     /// outputs, in the order of outputNames(); they stay valid until the next forward.
     std::vector<Tensor> forward(ExecutionContext& ctx, const std::vector<Tensor>& inputs);
+    /// Runs only the layers after `layer`, given its output (a batch of it): the layers it
+    /// depends on are skipped, as when a frozen base's outputs were computed once. Throws
+    /// GraphError when a later layer reads one of them other than `layer`.
+    std::vector<Tensor> forwardFrom(ExecutionContext& ctx, const std::string& layer,
+                                    const Tensor& output);
+    /// The layers `layer` depends on, itself included, by node index.
+    std::vector<bool> ancestorsOf(const std::string& layer) const;
 
     /// Seed gradient for one output. preActivation: the gradient is with respect to the
     /// output's pre-activation (a loss fused with its softmax/sigmoid), so the activation's own
@@ -136,6 +146,8 @@ public:
 
 private:
     std::optional<size_t> findNode(const std::string& name) const;
+    /// Runs every node but the inputs and those `skipped` marks; returns the outputs.
+    std::vector<Tensor> runNodes(ExecutionContext& ctx, const std::vector<bool>& skipped);
     void invalidate() { m_built = false; }
     /// Both collect a diagnostic per bad node; with throwFirst they throw at the first instead.
     std::vector<NodeDiagnostic> sortTopologically(bool throwFirst);

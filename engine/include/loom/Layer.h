@@ -165,6 +165,10 @@ public:
     /// A frozen layer keeps its weights: no weight gradients, gradients still flow through.
     bool trainable() const { return m_trainable; }
     void setTrainable(bool trainable) { m_trainable = trainable; }
+    /// The optimizer's learning rate is multiplied by this for the layer's weights: below 1
+    /// for a pretrained base that is fine-tuned, so it changes less than the new head.
+    double learningRateFactor() const { return m_learningRateFactor; }
+    void setLearningRateFactor(double factor) { m_learningRateFactor = factor; }
 
     /// Used by the graph when it creates a layer from its registry entry.
     void initialise(const LayerKind& kind, std::string name, const nlohmann::json& params);
@@ -188,6 +192,7 @@ private:
     ParamSet m_params;
     std::vector<Parameter> m_parameters;
     bool m_trainable = true;
+    double m_learningRateFactor = 1.0;
 };
 
 /// Registers a layer kind from its own file: `LOOM_REGISTER_LAYER(Dense, makeDenseKind());`

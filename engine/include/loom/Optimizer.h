@@ -21,6 +21,7 @@ namespace loom {
 struct NamedParameter {
     std::string name;
     Parameter* parameter;
+    double learningRateFactor = 1.0;  ///< its layer's (Layer::learningRateFactor)
 };
 
 class Optimizer {
@@ -47,8 +48,10 @@ public:
     void initialise(std::string type, ParamSet params);
 
 protected:
-    /// Updates one parameter given its slots (created zero-filled from slotNames()).
-    virtual void update(Backend& backend, Parameter& p, std::vector<Tensor>& slots) = 0;
+    /// Updates one parameter given its slots (created zero-filled from slotNames()), at the
+    /// learning rate `lr` (the optimizer's, times the parameter's layer's factor).
+    virtual void update(Backend& backend, Parameter& p, std::vector<Tensor>& slots,
+                        double lr) = 0;
     virtual std::vector<std::string> slotNames() const { return {}; }
     /// The value a new slot starts at (Adagrad starts its accumulator at 0.1).
     virtual double slotInitialValue() const { return 0.0; }

@@ -83,6 +83,12 @@ private:
         std::optional<StatisticsSample> statistics;  ///< when this step was one to sample
     };
     struct EpochState;
+    TrainingHistory fitOn(const Dataset& train, const Dataset* validation, ProgressSink* sink,
+                          RunControl* control);
+    /// The outputs of `layer` for every sample, computed once in inference mode (host).
+    Dataset layerOutputs(const Dataset& data, const std::string& layer);
+    /// The model's outputs for a batch: from the input, or from m_givenLayer's outputs.
+    std::vector<Tensor> forwardBatch(ExecutionContext& ctx, const Tensor& samples);
     StepResult trainStep(const Batch& batch, int epoch);
     void runEpoch(EpochState& state, const Dataset& train);
     void finishEpoch(EpochState& state, const Dataset* validation);
@@ -112,6 +118,9 @@ private:
     double m_baseLearningRate;
     std::vector<NamedParameter> m_parameters;
     std::optional<LayerStatisticsCollector> m_statistics;  ///< during fit(), when enabled
+    /// During fit() on a frozen base's outputs (<loom/FrozenBase.h>): the base's last layer,
+    /// whose outputs the batches hold; empty otherwise.
+    std::string m_givenLayer;
 };
 
 }  // namespace loom

@@ -1,0 +1,42 @@
+#pragma once
+/// Transfer learning: a new classifier made of a pretrained network's feature layers (the base,
+/// frozen) and a new head (global average pooling, dropout, a softmax Dense layer), as Keras'
+/// `include_top=False` + `trainable=False`; and fine-tuning, which unfreezes the base from a
+/// chosen layer on with a smaller learning rate.
+
+#include <loom/Graph.h>
+
+#include <cstdint>
+#include <string>
+
+namespace loom {
+
+struct TransferOptions {
+    std::string cutAt;           ///< the base's last layer kept; empty: defaultCutLayer
+    int64_t height = 0, width = 0;  ///< the input picture's size; 0: the base's own
+    int64_t classes = 2;
+    double dropout = 0.2;
+    std::string group;  ///< the base layers' group name (Graph::Node::group); empty: "base"
+};
+
+/// The base's last layer with feature maps ([C, h, w]): where its own classifier starts.
+/// Throws GraphError when it has none.
+std::string defaultCutLayer(const Graph& base);
+
+/// The smallest picture side the base takes up to `cutAt` (each layer's output at least 1x1),
+/// found by trying sides from 8 up; throws ShapeError when none up to the base's own does.
+int64_t smallestInputSide(const Graph& base, const std::string& cutAt);
+
+/// A built classifier: `base` (built, with its weights) up to options.cutAt, taking pictures
+/// of options.height x width, its layers frozen and in options.group; then the head
+/// "features_pool" (GlobalAveragePool2D), "head_dropout" (Dropout) and "predictions" (Dense,
+/// softmax, options.classes units), seeded by `seed`. The base's weights are copied.
+/// Throws ShapeError when the base cannot take that size, ConfigError for bad options.
+Graph transferModel(const Graph& base, const TransferOptions& options, uint64_t seed = 0);
+
+/// Fine-tuning: every weighted layer from `layer` on (in the order the graph runs) becomes
+/// trainable with `learningRateFactor` (the head's own layers keep theirs); layers before it
+/// stay frozen. Throws GraphError when there is no such layer.
+void unfreezeFrom(Graph& graph, const std::string& layer, double learningRateFactor);
+
+}  // namespace loom
