@@ -110,7 +110,7 @@ struct Trainer::EpochState {
 void Trainer::runEpoch(EpochState& state, const Dataset& train) {
     const auto epochStart = Clock::now();
     BatchLoader loader(train, epochOrder(train.size(), state.epoch), m_config.batchSize,
-                       targetForm(train));
+                       targetForm(train), m_augmenter ? &*m_augmenter : nullptr, state.epoch);
     Batch batch;
     double lossSum = 0, accuracySum = 0;
     int64_t seen = 0, batchIndex = 0;
@@ -251,6 +251,9 @@ TrainingHistory Trainer::fit(const Dataset& train, const Dataset* validation, Pr
     checkCompatible(train);
     if (validation != nullptr) {
         checkCompatible(*validation);
+    }
+    if (m_augmenter) {
+        m_augmenter->checkSampleShape(train.sampleShape());
     }
     TrainingHistory history;
     EpochState state;
