@@ -111,6 +111,9 @@ void reportData(const LoadedData& data) {
         std::printf(", %lld test", static_cast<long long>(data.test->size()));
     }
     std::printf(", %lld classes\n", static_cast<long long>(data.train.classCount()));
+    if (data.augmentation) {
+        std::printf("augmentation: %s\n", data.augmentation->toJson().dump().c_str());
+    }
     reportNotes(data.notes, data.skipped);
 }
 
@@ -303,6 +306,9 @@ int runTrain(int argc, char** argv) {
         model.training.loss.c_str(), static_cast<long long>(model.training.batchSize),
         model.training.epochs, cpuThreads());
     Trainer trainer(model.graph, model.training, backendOf(model.training));
+    if (data.augmentation) {
+        trainer.setAugmentation(*data.augmentation, data.normalization);
+    }
     restoreTrainingState(model, trainer);
     if (model.position.epoch > 0) {
         std::printf("resuming after epoch %d (step %lld) with the saved optimizer state\n",

@@ -1,16 +1,20 @@
+#include <loom/Augmentation.h>
 #include <loom/BatchLoader.h>
 #include <loom/Error.h>
 
 #include <cstring>
+#include <span>
 
 namespace loom {
 
 BatchLoader::BatchLoader(const Dataset& data, std::vector<int64_t> order, int64_t batchSize,
-                         TargetForm form)
+                         TargetForm form, const Augmenter* augmenter, int64_t epoch)
     : m_data(data),
       m_order(std::move(order)),
       m_batchSize(batchSize),
       m_form(form),
+      m_augmenter(augmenter),
+      m_epoch(epoch),
       m_batchCount((static_cast<int64_t>(m_order.size()) + batchSize - 1) / batchSize) {
     if (batchSize < 1) {
         throw DataError("the batch size must be at least 1");
@@ -37,12 +41,21 @@ void BatchLoader::produce() {
                 return;
             }
         }
-        assemble(index, m_slots[index % 2]);
+        std::exception_ptr error;
+        try {
+            assemble(index, m_slots[index % 2]);
+        } catch (...) {
+            error = std::current_exception();
+        }
         {
             std::lock_guard lock(m_mutex);
             m_produced = index + 1;
+            m_error = error;
         }
         m_changed.notify_all();
+        if (error) {
+            return;
+        }
     }
 }
 
@@ -52,6 +65,10 @@ bool BatchLoader::next(Batch& batch) {
         return false;
     }
     m_changed.wait(lock, [&] { return m_produced > m_consumed; });
+    if (m_error) {
+        m_consumed = m_batchCount;  // what follows the failed batch never comes
+        std::rethrow_exception(m_error);
+    }
     // Swap rather than copy: the caller's previous buffers become the slot refilled next.
     std::swap(batch, m_slots[m_consumed % 2]);
     ++m_consumed;
@@ -99,6 +116,12 @@ void BatchLoader::assemble(int64_t index, Batch& into) const {
         if (into.labels.defined()) {
             into.labels.data<float>()[i] = *target;
         }
+    }
+    if (m_augmenter != nullptr) {
+        m_augmenter->apply(
+            into.samples,
+            std::span(m_order).subspan(static_cast<size_t>(begin), static_cast<size_t>(size)),
+            m_epoch);
     }
 }
 

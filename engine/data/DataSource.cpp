@@ -190,6 +190,23 @@ void fitToModel(Dataset& d, const Shape& input, std::vector<std::string>& notes,
     d.samples = d.samples.reshape(input.withBatch(d.size()));
 }
 
+// The section's augmentation, when it turns anything on, checked against the training samples
+// now rather than at the first batch.
+std::optional<AugmentationOptions> augmentationFor(const nlohmann::json& section,
+                                                   const Dataset& train,
+                                                   const Normalization& normalization) {
+    const auto found = section.find("augmentation");
+    if (found == section.end()) {
+        return std::nullopt;
+    }
+    AugmentationOptions options = AugmentationOptions::fromJson(*found);
+    if (!options.enabled()) {
+        return std::nullopt;
+    }
+    Augmenter(options, normalization).checkSampleShape(train.sampleShape());
+    return options;
+}
+
 }  // namespace
 
 bool normalizesWithTrainingStatistics(const nlohmann::json& section) {
@@ -285,6 +302,7 @@ LoadedData loadData(const std::string& spec, const nlohmann::json& section,
     if (out.test) {
         fitToModel(*out.test, modelInput, out.notes, "test");
     }
+    out.augmentation = augmentationFor(section, out.train, out.normalization);
     return out;
 }
 

@@ -84,6 +84,11 @@ Trainer::Trainer(Graph& graph, TrainingConfig config, Backend& backend)
 
 Trainer::~Trainer() = default;
 
+void Trainer::setAugmentation(const AugmentationOptions& options,
+                              const Normalization& normalization) {
+    m_augmenter.emplace(options, normalization);
+}
+
 bool Trainer::fusesWithOutput() const {
     const Layer& out = *m_graph.node(m_graph.outputNames()[0]).layer;
     return m_loss->fusedActivation() != ActivationKind::Linear &&

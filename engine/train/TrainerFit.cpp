@@ -115,7 +115,7 @@ struct Trainer::EpochState {
 void Trainer::runEpoch(EpochState& state, const Dataset& train) {
     const auto epochStart = Clock::now();
     BatchLoader loader(train, epochOrder(train.size(), state.epoch), m_config.batchSize,
-                       targetForm(train));
+                       targetForm(train), m_augmenter ? &*m_augmenter : nullptr, state.epoch);
     Batch batch;
     double lossSum = 0, accuracySum = 0;
     int64_t seen = 0, batchIndex = 0;
@@ -257,7 +257,11 @@ TrainingHistory Trainer::fit(const Dataset& train, const Dataset* validation, Pr
     if (validation != nullptr) {
         checkCompatible(*validation);
     }
-    const std::string baseEnd = frozenBaseEnd(m_graph);
+    if (m_augmenter) {
+        m_augmenter->checkSampleShape(train.sampleShape());
+    }
+    // Augmented samples differ at every epoch, so a base's outputs cannot be kept.
+    const std::string baseEnd = m_augmenter ? std::string() : frozenBaseEnd(m_graph);
     const int64_t samples = train.size() + (validation != nullptr ? validation->size() : 0);
     const int64_t bytes = samples * m_graph.node(baseEnd.empty() ? m_graph.inputNames()[0] : baseEnd)
                                         .outputShape.numel() * int64_t(sizeof(float));

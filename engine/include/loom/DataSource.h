@@ -4,6 +4,7 @@
 /// applied. loom-cli and the application both load data through this one path, so a project
 /// trains on the same samples wherever it runs.
 
+#include <loom/Augmentation.h>
 #include <loom/Dataset.h>
 #include <loom/ImageFolder.h>
 
@@ -21,6 +22,8 @@ struct LoadedData {
     std::optional<Dataset> test;
     /// What was applied to every set, to apply again to a new sample before predicting.
     Normalization normalization;
+    /// The section's "augmentation" for the training data, when it turns anything on.
+    std::optional<AugmentationOptions> augmentation;
     std::vector<SkippedFile> skipped;
     std::vector<std::string> notes;  ///< what was done to fit the model, for the user
 };
@@ -49,7 +52,8 @@ nlohmann::json defaultDataSection();
 /// (the pixel budget of one image file, kDefaultMaxImagePixels by default) and large_images
 /// (reduce: a JPEG above it is decoded at 1/2, 1/4 or 1/8 of its size, the default; refuse:
 /// skipped like every other file above it); non_finite (error: a NaN or infinite CSV cell is an
-/// error naming its line and column, the default; drop: its row is left out, with a note).
+/// error naming its line and column, the default; drop: its row is left out, with a note);
+/// augmentation (see AugmentationOptions), checked against the training samples here.
 /// Samples are reshaped to the model's input when only the layout differs. Throws DataError
 /// saying what is wrong, also for a source with no samples.
 LoadedData loadData(const std::string& spec, const nlohmann::json& section,

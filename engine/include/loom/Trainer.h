@@ -3,6 +3,7 @@
 /// reporting through a ProgressSink and obeying a RunControl (stop and pause take effect
 /// within one batch). With the same seed and data, CPU runs are bit-identical.
 
+#include <loom/Augmentation.h>
 #include <loom/BatchLoader.h>
 #include <loom/Dataset.h>
 #include <loom/Graph.h>
@@ -73,6 +74,9 @@ public:
     const TrainingPosition& position() const { return m_position; }
     void setPosition(const TrainingPosition& position) { m_position = position; }
     const TrainingConfig& config() const { return m_config; }
+    /// From now on fit() augments its training batches (never validation or evaluate()), with
+    /// the epoch's randomness; the samples went through `normalization`.
+    void setAugmentation(const AugmentationOptions& options, const Normalization& normalization);
     /// Called after each epoch (checkpointing); its exceptions stop training cleanly.
     std::function<void(const EpochProgress&)> onEpochEnd;
 
@@ -121,6 +125,7 @@ private:
     /// During fit() on a frozen base's outputs (<loom/FrozenBase.h>): the base's last layer,
     /// whose outputs the batches hold; empty otherwise.
     std::string m_givenLayer;
+    std::optional<Augmenter> m_augmenter;
 };
 
 }  // namespace loom
