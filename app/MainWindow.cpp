@@ -125,7 +125,8 @@ void MainWindow::createTabs() {
     });
     connect(m_data, &DatasetPanel::sampleChosen, this,
             [this](const Tensor& sample, const QImage& image, const QString& name) {
-                m_inside->inspectSample(sample, image, name);
+                m_inside->inspectSample(m_training->controller().normalizedLikeTraining(sample),
+                                        image, name);
                 m_tabs->setCurrentWidget(m_inside);
             });
     connect(m_canvas, &NetworkCanvas::selectionChanged, m_inside, [this](const QStringList& l) {

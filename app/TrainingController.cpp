@@ -139,6 +139,9 @@ void TrainingController::trainJob(Job& job, ProgressQueue& queue, RunControl& co
         Trainer trainer(graph, job.snapshot.training,
                         backendFor(parseDevice(job.snapshot.training.device)));
         restoreTrainingState(job.snapshot, trainer);
+        if (job.data->augmentation) {
+            trainer.setAugmentation(*job.data->augmentation, job.data->normalization);
+        }
         trainer.onEpochEnd = [&](const EpochProgress&) {
             job.setCheckpoint(
                 std::make_shared<const TrainingCheckpoint>(takeCheckpoint(graph, trainer)));
@@ -448,6 +451,15 @@ std::optional<TrainedModel> TrainingController::trainedModel() const {
     }
     return TrainedModel{m_project.graph.copy(), preprocessing().picture,
                         toQStringList(m_data->train.classNames)};
+}
+
+Tensor TrainingController::normalizedLikeTraining(const Tensor& raw) const {
+    Dataset samples;
+    samples.samples = raw.clone();
+    if (m_data) {
+        m_data->normalization.apply(samples);
+    }
+    return samples.samples;
 }
 
 std::optional<Dataset> TrainingController::heldOutSamples(int64_t count, int64_t first) const {

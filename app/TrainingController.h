@@ -95,6 +95,9 @@ public:
     /// validation set) from sample `first` on, copied, as the model saw them; none before a run
     /// loaded data with any, or when it has no sample `first`.
     std::optional<Dataset> heldOutSamples(int64_t count, int64_t first = 0) const;
+    /// Samples of raw pixel values (a Data-tab preview's) normalised as the last run's training
+    /// data were; unchanged before any run.
+    Tensor normalizedLikeTraining(const Tensor& raw) const;
     /// The run in progress as a save writes it; none while Idle.
     std::optional<RunInProgress> runInProgress() const;
     /// Stops the run, if any, within one batch and waits for it: when this returns the run's

@@ -60,8 +60,9 @@ signals:
     void loadFailed(const QString& message);
     /// dataFacts() changed: a preview was loaded or failed, or the source settings changed.
     void dataFactsChanged();
-    /// A preview sample was double-clicked: `sample` [1, ...] prepared as for training,
-    /// `image` as shown, `name` its place and label ("training sample 12 (Sneaker)").
+    /// A preview sample was double-clicked: `sample` [1, ...] in raw pixel values (the preview
+    /// is not normalised), `image` as shown, `name` its place and label ("training sample 12
+    /// (Sneaker)").
     void sampleChosen(const loom::Tensor& sample, const QImage& image, const QString& name);
 
 private:

@@ -48,16 +48,7 @@ private:
 
 // --model: a model file in any format Loom reads, or the name of a fetched network.
 Graph loadArtModel(const Arguments& args) {
-    const std::string model = args.value("model", "inception_v3");
-    if (!std::filesystem::exists(model) && model.find('/') == std::string::npos) {
-        return loadPretrainedModel(model);
-    }
-    ModelFile file = readModelFile(model, args);
-    ensureBuilt(file);
-    if (!file.hasWeights) {
-        std::fprintf(stderr, "note: %s holds no weights; its layers start random\n", model.c_str());
-    }
-    return std::move(file.graph);
+    return readNetwork(args.value("model", "inception_v3"), args);
 }
 
 Backend& artBackend(const Arguments& args) {

@@ -16,5 +16,7 @@ int runBenchArt(int argc, char** argv);
 int runInspect(int argc, char** argv);
 int runExplain(int argc, char** argv);
 int runStats(int argc, char** argv);
+int runTransfer(int argc, char** argv);
+int runFineTune(int argc, char** argv);
 
 }  // namespace loom::cli

@@ -1,11 +1,13 @@
 #include "cli/ModelFile.h"
 
+#include <loom/ArtModel.h>
 #include <loom/DataSource.h>
 #include <loom/Error.h>
 #include <loom/Idx.h>
 #include <loom/WeightsFile.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <optional>
 
 namespace loom::cli {
@@ -41,6 +43,19 @@ void prepareWeights(ModelFile& model, const Arguments& args, bool required,
                           " needs trained weights: pass --weights FILE (written by "
                           "loom-cli train --save), or a .loom project that holds them");
     }
+}
+
+Graph readNetwork(const std::string& nameOrPath, const Arguments& args) {
+    if (!std::filesystem::exists(nameOrPath) && nameOrPath.find('/') == std::string::npos) {
+        return loadPretrainedModel(nameOrPath);
+    }
+    ModelFile file = readModelFile(nameOrPath, args);
+    ensureBuilt(file);
+    if (!file.hasWeights) {
+        std::fprintf(stderr, "note: %s holds no weights; its layers start random\n",
+                     nameOrPath.c_str());
+    }
+    return std::move(file.graph);
 }
 
 SamplePreprocessing samplePreprocessing(const ModelFile& model, const Arguments& args) {

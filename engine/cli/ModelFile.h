@@ -26,6 +26,11 @@ ModelFile readModelFile(const std::string& path, const Arguments& args);
 void prepareWeights(ModelFile& model, const Arguments& args, bool required,
                     const std::string& command);
 
+/// A network by the name of a fetched one ("inception_v3", "mobilenet_v2") or from a model file
+/// in any format Loom reads, built; a file without weights gets a note that its layers start
+/// random.
+Graph readNetwork(const std::string& nameOrPath, const Arguments& args);
+
 /// How an image file becomes one sample of the model, as its training samples were made: the
 /// training data are --data, else the model's data section's source (needed for mean_std).
 SamplePreprocessing samplePreprocessing(const ModelFile& model, const Arguments& args);

@@ -78,6 +78,16 @@ const char* const kUsage = R"(usage: loom-cli COMMAND [ARGS]
                                    answer, looks like to the network); K: the class index
   stats PROJECT.loom [--run N]     every layer's last sampled statistics of a run (default:
                                    the last), with the health warnings the canvas shows
+  transfer BASE --out NEW.loom [--data SPEC | --classes N] [--cut LAYER] [--size N|HxW]
+           [--dropout X]           a new classifier on a pretrained network: BASE (mobilenet_v2,
+                                   inception_v3 or a model file) up to LAYER (default: its last
+                                   layer with feature maps), frozen, under a new head (global
+                                   average pooling, dropout 0.2, a softmax Dense layer with the
+                                   data's classes), at the input size N or HxW (default: the
+                                   base's); training computes the frozen base's outputs once
+  fine-tune PROJECT.loom --from LAYER [--factor X] [--out NEW.loom]
+                                   unfreezes the base from LAYER on, its learning rate X times
+                                   the optimizer's (default 0.1)
   devices                          the CPU and the GPUs Loom can use
   convert IN OUT                   between model formats, chosen by the file names
                                    (.loom, .json, Keras .h5/.keras, TF.js model.json, .onnx)
@@ -115,6 +125,10 @@ int main(int argc, char** argv) {
             return loom::cli::runExplain(argc, argv);
         if (std::strcmp(command, "stats") == 0)
             return loom::cli::runStats(argc, argv);
+        if (std::strcmp(command, "transfer") == 0)
+            return loom::cli::runTransfer(argc, argv);
+        if (std::strcmp(command, "fine-tune") == 0)
+            return loom::cli::runFineTune(argc, argv);
         if (std::strcmp(command, "devices") == 0)
             return loom::cli::runDevices(argc, argv);
         if (std::strcmp(command, "convert") == 0)

@@ -1,7 +1,9 @@
+#include <loom/ArtImage.h>
 #include <loom/Csv.h>
 #include <loom/DataSource.h>
 #include <loom/Error.h>
 #include <loom/Idx.h>
+#include <loom/Platform.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -178,10 +180,59 @@ Normalization normalizationFor(const nlohmann::json& section, const Dataset& tra
     return {};
 }
 
+/// A picture's channels as `channels` (1 or 3): grey repeated, or colour as its luma.
+Tensor withChannels(const Tensor& picture, int64_t channels) {
+    const int64_t plane = picture.dim(1) * picture.dim(2);
+    Tensor out = Tensor::empty(Shape{channels, picture.dim(1), picture.dim(2)});
+    const float* in = picture.data<float>();
+    float* o = out.data<float>();
+    for (int64_t i = 0; i < plane; ++i) {
+        const float grey = picture.dim(0) == 3
+                               ? 0.299f * in[i] + 0.587f * in[plane + i] + 0.114f * in[2 * plane + i]
+                               : in[i];
+        for (int64_t c = 0; c < channels; ++c) {
+            o[c * plane + i] = picture.dim(0) == channels ? in[c * plane + i] : grey;
+        }
+    }
+    return out;
+}
+
+// Pictures of another size or colour are resized and given the model's channels (Fashion-MNIST
+// on a pretrained base made for 224x224 colour), when that fits in memory.
+void fitPicturesToModel(Dataset& d, const Shape& input, std::vector<std::string>& notes,
+                        const std::string& name) {
+    const Shape from = d.sampleShape();
+    const uint64_t bytes = uint64_t(d.size()) * uint64_t(input.numel()) * sizeof(float);
+    if (bytes > availableMemoryBytes() / 2) {
+        throw DataError(name + " samples " + from.str() + " resized to the model's input " +
+                        input.str() + " would take " + std::to_string(bytes >> 20) +
+                        " MiB, more than half the memory there is; use a smaller input or "
+                        "fewer samples");
+    }
+    Tensor fitted = Tensor::empty(input.withBatch(d.size()));
+    for (int64_t i = 0; i < d.size(); ++i) {
+        const Tensor picture =
+            withChannels(resizeImage(d.samples.slice(i, i + 1).reshape(from), input[1], input[2]),
+                         input[0]);
+        std::copy_n(picture.data<float>(), picture.numel(),
+                    fitted.data<float>() + i * input.numel());
+    }
+    d.samples = std::move(fitted);
+    notes.push_back(name + " samples " + from.str() + " resized to the model's input " +
+                    input.str());
+}
+
 // Reshapes samples to the model's input when only the layout differs (28x28 images for a
-// 784-input MLP).
+// 784-input MLP), and fits pictures of another size or colour to a picture input.
 void fitToModel(Dataset& d, const Shape& input, std::vector<std::string>& notes,
                 const std::string& name) {
+    const bool pictures = d.sampleShape().rank() == 3 && input.rank() == 3 &&
+                          (input[0] == 1 || input[0] == 3) &&
+                          (d.sampleShape()[0] == 1 || d.sampleShape()[0] == 3);
+    if (pictures && d.sampleShape() != input && d.size() > 0) {
+        fitPicturesToModel(d, input, notes, name);
+        return;
+    }
     if (d.sampleShape() == input || d.sampleShape().numel() != input.numel()) {
         return;
     }
@@ -214,6 +265,27 @@ bool normalizesWithTrainingStatistics(const nlohmann::json& section) {
 }
 
 namespace {
+
+// train_samples: a seeded subset of the training data, to try a setting on fewer samples.
+void keepTrainingSamples(const nlohmann::json& section, LoadedData& out) {
+    const auto found = section.find("train_samples");
+    if (found == section.end()) {
+        return;
+    }
+    if (!found->is_number_integer() || found->get<int64_t>() < 1) {
+        throw DataError("the data section's train_samples must be a whole number >= 1, not " +
+                        found->dump());
+    }
+    const int64_t keep = found->get<int64_t>();
+    if (keep < out.train.size()) {
+        std::vector<int64_t> chosen =
+            shuffledIndices(out.train.size(), section.value("split_seed", 12345) + 2);
+        chosen.resize(size_t(keep));
+        out.notes.push_back("training on " + std::to_string(keep) + " of the " +
+                            std::to_string(out.train.size()) + " training samples");
+        out.train = out.train.subset(chosen);
+    }
+}
 
 // The validation and test folders beside a folder's train/, read as it is and given its
 // classes; they take the place of validation_split and test_split.
@@ -295,6 +367,7 @@ LoadedData loadData(const std::string& spec, const nlohmann::json& section,
         out.train = std::move(rest);
         out.validation = std::move(held);
     }
+    keepTrainingSamples(section, out);
     fitToModel(out.train, modelInput, out.notes, "training");
     if (out.validation) {
         fitToModel(*out.validation, modelInput, out.notes, "validation");

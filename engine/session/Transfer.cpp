@@ -44,7 +44,8 @@ Shape pictureOf(const Graph& base, int64_t height, int64_t width) {
 std::string defaultCutLayer(const Graph& base) {
     for (auto it = base.order().rbegin(); it != base.order().rend(); ++it) {
         const Graph::Node& node = base.nodes()[*it];
-        if (node.outputShape.rank() == 3 && node.layer->type() != "Input") {
+        const Shape& maps = node.outputShape;
+        if (maps.rank() == 3 && maps[1] * maps[2] > 1 && node.layer->type() != "Input") {
             return node.layer->name();
         }
     }
@@ -100,6 +101,19 @@ Graph transferModel(const Graph& base, const TransferOptions& options, uint64_t 
     model.setName(base.name() + "_transfer");
     model.build(seed);
     return model;
+}
+
+Project transferProject(const Graph& base, const TransferOptions& options,
+                        const nlohmann::json& data) {
+    Project project;
+    project.graph = transferModel(base, options);
+    project.hasWeights = true;
+    project.training = TrainingConfig::fromJson({{"optimizer", {{"type", "adam"}, {"params", {{"learning_rate", 0.001}}}}},
+                                                 {"loss", "categorical_crossentropy"},
+                                                 {"batch_size", 32},
+                                                 {"epochs", 5}});
+    project.data = data;
+    return project;
 }
 
 void unfreezeFrom(Graph& graph, const std::string& layer, double learningRateFactor) {

@@ -102,8 +102,10 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(!page.isInspecting(), 30000);
         QCOMPARE(page.inspector()->shownTiles(), 8);
 
-        // A Data-tab sample comes as the data were laid out (here flat), not as the model
-        // takes it; one of another size is refused with a reason.
+        // A Data-tab sample comes in pixel values, normalised as the run's data were, and as
+        // the data were laid out (here flat), not as the model takes it; one of another size
+        // is refused with a reason.
+        QCOMPARE(controller.normalizedLikeTraining(Tensor::full(Shape{1, 784}, 255.0)).at(5), 1.0);
         auto* title = page.inspector()->findChild<QLabel*>(QStringLiteral("inspectorTitle"));
         const Tensor flat = heldOut->samples.slice(0, 1).reshape(Shape{1, 784}).clone();
         page.inspectSample(flat, QImage(), QStringLiteral("training sample 7 (Sneaker)"));

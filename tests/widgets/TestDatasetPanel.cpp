@@ -76,7 +76,7 @@ void TestDatasetPanel::showsFashionMnistsTenClasses() {
     }
     QCOMPARE(labels.count(QStringLiteral("Sandal")), 4);
 
-    // Double-clicking a sample hands it on as prepared for training, with its place and label.
+    // Double-clicking a sample hands it on in pixel values, with its place and label.
     panel.resize(1000, 700);
     panel.show();
     QVERIFY(QTest::qWaitForWindowExposed(&panel));
@@ -89,6 +89,8 @@ void TestDatasetPanel::showsFashionMnistsTenClasses() {
     QCOMPARE(chosen.count(), 1);
     const auto sample = chosen.at(0).at(0).value<Tensor>();
     QCOMPARE(sample.shape(), (Shape{1, 1, 28, 28}));
+    const std::vector<float> pixels = sample.toVector();
+    QVERIFY(*std::max_element(pixels.begin(), pixels.end()) > 100);
     QVERIFY(!chosen.at(0).at(1).value<QImage>().isNull());
     QVERIFY2(chosen.at(0).at(2).toString().endsWith(QStringLiteral("(Sandal)")),
              qPrintable(chosen.at(0).at(2).toString()));

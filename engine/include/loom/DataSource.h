@@ -47,7 +47,8 @@ nlohmann::json defaultDataSection();
 /// test/ beside it are the validation and test data, with the training data's classes. The data
 /// section supplies preprocessing: normalization (divide_255, mean_std, none),
 /// validation_split and test_split (for sources without those splits), split_seed, labels
-/// (subfolder, prefix), grayscale, size, resize (stretch, crop: how images of another shape
+/// (subfolder, prefix), train_samples (a seeded subset of the training data), grayscale, size,
+/// resize (stretch, crop: how images of another shape
 /// are brought to the size), label_column, regression; max_image_pixels
 /// (the pixel budget of one image file, kDefaultMaxImagePixels by default) and large_images
 /// (reduce: a JPEG above it is decoded at 1/2, 1/4 or 1/8 of its size, the default; refuse:

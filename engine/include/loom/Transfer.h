@@ -5,6 +5,7 @@
 /// chosen layer on with a smaller learning rate.
 
 #include <loom/Graph.h>
+#include <loom/Project.h>
 
 #include <cstdint>
 #include <string>
@@ -19,8 +20,9 @@ struct TransferOptions {
     std::string group;  ///< the base layers' group name (Graph::Node::group); empty: "base"
 };
 
-/// The base's last layer with feature maps ([C, h, w]): where its own classifier starts.
-/// Throws GraphError when it has none.
+/// The base's last layer with feature maps ([C, h, w]) larger than 1x1: where its own
+/// classifier starts (its pooling to 1x1, tied to the base's input size, is what the new
+/// head's global pooling does at any size). Throws GraphError when it has none.
 std::string defaultCutLayer(const Graph& base);
 
 /// The smallest picture side the base takes up to `cutAt` (each layer's output at least 1x1),
@@ -33,6 +35,11 @@ int64_t smallestInputSide(const Graph& base, const std::string& cutAt);
 /// softmax, options.classes units), seeded by `seed`. The base's weights are copied.
 /// Throws ShapeError when the base cannot take that size, ConfigError for bad options.
 Graph transferModel(const Graph& base, const TransferOptions& options, uint64_t seed = 0);
+
+/// A new project around transferModel: the data section `data` (its classes are the head's
+/// units, options.classes), Adam at 0.001, batch 32, 5 epochs.
+Project transferProject(const Graph& base, const TransferOptions& options,
+                        const nlohmann::json& data);
 
 /// Fine-tuning: every weighted layer from `layer` on (in the order the graph runs) becomes
 /// trainable with `learningRateFactor` (the head's own layers keep theirs); layers before it
