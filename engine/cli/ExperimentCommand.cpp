@@ -153,6 +153,10 @@ void printTable(const ExperimentPlan& plan, const ExperimentResult& result) {
     });
     std::printf("\ntrials by %s (* the best):\n", metricName(result.metric));
     printRows(tableCells(plan, result, order));
+    if (!result.best) {
+        std::printf("none is the best: no trial that ran to the end has a %s\n",
+                    metricName(result.metric));
+    }
 }
 
 void save(ModelFile& model, const ExperimentPlan& plan, ExperimentResult& result,
@@ -165,9 +169,9 @@ void save(ModelFile& model, const ExperimentPlan& plan, ExperimentResult& result
                 result.runs.size(), adopted ? " and the best trial's settings and weights" : "");
 }
 
-bool stopped(const ExperimentResult& result) {
-    return std::any_of(result.trials.begin(), result.trials.end(), [](const TrialEnded& t) {
-        return t.finished.reason == RunFinished::Reason::Stopped;
+bool anyEnded(const ExperimentResult& result, std::initializer_list<RunFinished::Reason> reasons) {
+    return std::any_of(result.trials.begin(), result.trials.end(), [&](const TrialEnded& t) {
+        return std::find(reasons.begin(), reasons.end(), t.finished.reason) != reasons.end();
     });
 }
 
@@ -211,10 +215,13 @@ int runExperiment(int argc, char** argv) {
     if (savePath) {
         save(model, plan, result, *savePath);
     }
-    if (stopped(result)) {
+    if (anyEnded(result, {RunFinished::Reason::Stopped})) {
         return StopSignals::exitStatusFor(stopSignal);  // as a shell reports it
     }
-    return result.best ? 0 : 1;
+    // Some trials may diverge or fail, as comparing settings finds out; all of them is an error.
+    return anyEnded(result, {RunFinished::Reason::Completed, RunFinished::Reason::EarlyStopped})
+               ? 0
+               : 1;
 }
 
 }  // namespace loom::cli
