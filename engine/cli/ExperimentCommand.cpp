@@ -8,6 +8,7 @@
 
 #include <loom/Error.h>
 #include <loom/Experiment.h>
+#include <loom/NetworkChecks.h>
 #include <loom/Platform.h>
 #include <loom/WeightsFile.h>
 
@@ -175,6 +176,14 @@ bool anyEnded(const ExperimentResult& result, std::initializer_list<RunFinished:
     });
 }
 
+// Refused from shapes, as train refuses a network too large to train, before the first
+// weight of any trial is allocated.
+void requireFits(const ExperimentTrial& trial, const Project& project) {
+    if (auto shortfall = trainingMemoryShortfall(project.graph, project.training)) {
+        throw Error("trial '" + trial.name + "': " + *shortfall);
+    }
+}
+
 }  // namespace
 
 int runExperiment(int argc, char** argv) {
@@ -188,7 +197,7 @@ int runExperiment(int argc, char** argv) {
     const ExperimentPlan plan = planOf(args, model);
     const std::vector<ExperimentTrial> trials = plan.trials();
     for (const ExperimentTrial& trial : trials) {
-        trialProject(model, trial);  // every trial's settings, before the data load
+        requireFits(trial, trialProject(model, trial));  // before the data load
     }
     const std::optional<std::string> savePath = args.value("save");
     if (savePath) {
@@ -200,7 +209,9 @@ int runExperiment(int argc, char** argv) {
         }
         requireWritableTarget(*savePath);
     }
-    ensureBuilt(model);
+    if (!model.graph.validate().empty()) {
+        model.graph.build();  // throws the network's first problem, as every command reports it
+    }
     const LoadedData data = loadData(dataSpec(args, model), model.data, modelInput(model.graph));
     reportData(data);
     std::printf("experiment: %zu trials of %s, each from scratch; %d threads; best by %s\n",
