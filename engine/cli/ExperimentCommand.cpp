@@ -184,6 +184,21 @@ void requireFits(const ExperimentTrial& trial, const Project& project) {
     }
 }
 
+// Where --save writes, checked before the training whose result it would hold.
+std::optional<std::string> checkedSavePath(const Arguments& args) {
+    const std::optional<std::string> path = args.value("save");
+    if (path && std::filesystem::path(*path).extension() != ".loom") {
+        throw ConfigError(
+            "--save writes the project with every trial's run: give it a name "
+            "ending in .loom, not '" +
+            *path + "'");
+    }
+    if (path) {
+        requireWritableTarget(*path);
+    }
+    return path;
+}
+
 }  // namespace
 
 int runExperiment(int argc, char** argv) {
@@ -199,16 +214,7 @@ int runExperiment(int argc, char** argv) {
     for (const ExperimentTrial& trial : trials) {
         requireFits(trial, trialProject(model, trial));  // before the data load
     }
-    const std::optional<std::string> savePath = args.value("save");
-    if (savePath) {
-        if (std::filesystem::path(*savePath).extension() != ".loom") {
-            throw ConfigError(
-                "--save writes the project with every trial's run: give it a name "
-                "ending in .loom, not '" +
-                *savePath + "'");
-        }
-        requireWritableTarget(*savePath);
-    }
+    const std::optional<std::string> savePath = checkedSavePath(args);
     if (!model.graph.validate().empty()) {
         model.graph.build();  // throws the network's first problem, as every command reports it
     }
