@@ -1,5 +1,6 @@
 #include "DatasetPanel.h"
 
+#include "AugmentationPanel.h"
 #include "CompactDoubleSpinBox.h"
 #include "SampleImage.h"
 
@@ -220,9 +221,12 @@ QWidget* DatasetPanel::createPreview() {
     columns->addWidget(m_classCounts);
     columns->setStretchFactor(0, 3);
     columns->setStretchFactor(1, 1);
+    m_augmentation = new AugmentationPanel(preview);
+    connect(m_augmentation, &AugmentationPanel::changed, this, &DatasetPanel::settingChanged);
     auto* layout = new QVBoxLayout(preview);
     layout->addWidget(m_summary);
     layout->addWidget(columns, 1);
+    layout->addWidget(m_augmentation);
     layout->addWidget(m_skipped);
     return preview;
 }
@@ -298,10 +302,13 @@ nlohmann::json DatasetPanel::dataSection() const {
     nlohmann::json section = m_shownSection;
     for (const char* shown :
          {"source", "path", "normalization", "validation_split", "split_seed", "test_split",
-          "labels", "size", "grayscale", "label_column", "regression"}) {
+          "labels", "size", "grayscale", "resize", "label_column", "regression", "augmentation"}) {
         section.erase(shown);
     }
     section["source"] = sourceSpec().toStdString();
+    if (const nlohmann::json augmentation = m_augmentation->section(); !augmentation.is_null()) {
+        section["augmentation"] = augmentation;
+    }
     section["normalization"] = kNormalizations[m_normalization->currentIndex()];
     section["validation_split"] = m_validationSplit->value();
     section["split_seed"] = m_splitSeed->value();
@@ -341,6 +348,7 @@ void DatasetPanel::setDataSection(const nlohmann::json& section) {
     m_imageWidth->setValue(size.size() == 2 ? size[1] : 32);
     m_grayscale->setChecked(section.value("grayscale", false));
     m_crop->setChecked(section.value("resize", "stretch") == "crop");
+    m_augmentation->setSection(section.value("augmentation", nlohmann::json()));
     m_labelColumn->setText(QString::fromStdString(section.value("label_column", "")));
     m_regression->setChecked(section.value("regression", false));
     const std::string normalization = section.value("normalization", "divide_255");
@@ -429,6 +437,7 @@ void DatasetPanel::showSamples(const Dataset& data) {
         rows.push_back(i);
     }
     m_shownSamples = data.subset(rows).samples;
+    m_augmentation->setSamples(m_shownSamples);
 }
 
 void DatasetPanel::chooseSample(int row) {

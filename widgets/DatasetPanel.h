@@ -25,6 +25,8 @@ class QThread;
 
 namespace loom {
 
+class AugmentationPanel;
+
 /// DatasetPanel: where a project's data come from and how they are prepared. It edits the
 /// project's "data" section (the JSON loom-cli and the training controller read through
 /// loadData): Fashion-MNIST or MNIST-format IDX files, a folder of images labelled by
@@ -102,6 +104,7 @@ private:
     QFormLayout* m_form = nullptr;
     QLabel* m_summary = nullptr;
     QListWidget* m_samples = nullptr;
+    AugmentationPanel* m_augmentation = nullptr;
     Tensor m_shownSamples;  ///< the preview's samples, in the order m_samples shows them
     QTableWidget* m_classCounts = nullptr;
     QPlainTextEdit* m_skipped = nullptr;

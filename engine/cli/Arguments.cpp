@@ -26,7 +26,7 @@ Arguments::Arguments(int argc, char** argv, int first, const std::set<std::strin
             if (!inlineValue && i + 1 >= argc) {
                 throw ConfigError("option --" + name + " needs a value");
             }
-            m_values[name] = inlineValue ? *inlineValue : argv[++i];
+            m_values[name].push_back(inlineValue ? *inlineValue : argv[++i]);
         } else {
             throw ConfigError("unknown option --" + name + " (see loom-cli help)");
         }
@@ -35,7 +35,13 @@ Arguments::Arguments(int argc, char** argv, int first, const std::set<std::strin
 
 std::optional<std::string> Arguments::value(const std::string& name) const {
     auto it = m_values.find(name);
-    return it == m_values.end() ? std::nullopt : std::optional(it->second);
+    return it == m_values.end() ? std::nullopt : std::optional(it->second.back());
+}
+
+const std::vector<std::string>& Arguments::values(const std::string& name) const {
+    static const std::vector<std::string> none;
+    auto it = m_values.find(name);
+    return it == m_values.end() ? none : it->second;
 }
 
 std::string Arguments::value(const std::string& name, const std::string& fallback) const {

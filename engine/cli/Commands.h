@@ -5,6 +5,7 @@ namespace loom::cli {
 
 int runSummary(int argc, char** argv);
 int runTrain(int argc, char** argv);
+int runExperiment(int argc, char** argv);
 int runEvaluate(int argc, char** argv);
 int runPredict(int argc, char** argv);
 int runBench(int argc, char** argv);

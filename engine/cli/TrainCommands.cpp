@@ -4,118 +4,25 @@
 #include "cli/Commands.h"
 #include "cli/ModelFile.h"
 #include "cli/ProgressPrinter.h"
+#include "cli/TrainingSetup.h"
 
-#include <loom/BackgroundRun.h>
 #include <loom/DataSource.h>
-#include <loom/Devices.h>
 #include <loom/Error.h>
 #include <loom/Evaluation.h>
 #include <loom/NetworkChecks.h>
 #include <loom/Platform.h>
+#include <loom/RunRecorder.h>
 #include <loom/Trainer.h>
 #include <loom/WeightsFile.h>
 
-#include <atomic>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <thread>
 #include <utility>
 #include <vector>
 
 namespace loom::cli {
 
 namespace {
-
-const std::string& modelPath(const Arguments& args) {
-    if (args.positionals().empty()) {
-        throw ConfigError("which model? pass a model file (e.g. examples/w1_softmax.json)");
-    }
-    return args.positionals()[0];
-}
-
-Shape modelInput(const Graph& graph) {
-    return graph.node(graph.inputNames().at(0)).outputShape;
-}
-
-// The data a command works on: --data, else the source the model file's data section names.
-std::string dataSpec(const Arguments& args, const ModelFile& model) {
-    std::string spec = args.value("data", model.data.value("source", ""));
-    if (spec.empty()) {
-        throw ConfigError(
-            "no data: pass --data (e.g. --data fashion-mnist) or give the model file a "
-            "\"data\" section with a \"source\"");
-    }
-    return spec;
-}
-
-// --epochs, --batch, --optimizer, --lr, --seed, --device and the --stats options override the
-// model file's settings.
-void applyOverrides(const Arguments& args, TrainingConfig& c) {
-    c.epochs = static_cast<int>(args.integer("epochs").value_or(c.epochs));
-    c.batchSize = args.integer("batch").value_or(c.batchSize);
-    if (auto optimizer = args.value("optimizer"); optimizer && *optimizer != c.optimizer) {
-        c.optimizer = *optimizer;
-        c.optimizerParams = nlohmann::json::object();
-    }
-    if (auto lr = args.number("lr")) {
-        c.optimizerParams["learning_rate"] = *lr;
-    }
-    c.seed = static_cast<uint64_t>(args.integer("seed").value_or(static_cast<int64_t>(c.seed)));
-    c.device = args.value("device", c.device);
-    if (c.epochs < 0 || c.batchSize < 1) {
-        throw ConfigError("--epochs must be >= 0 and --batch >= 1");
-    }
-    if (args.flag("stats") && args.flag("no-stats")) {
-        throw ConfigError("--stats and --no-stats contradict each other; pass one");
-    }
-    c.statistics.enabled = (c.statistics.enabled || args.flag("stats")) && !args.flag("no-stats");
-    if (auto every = args.integer("stats-every")) {
-        if (*every < 0) {
-            throw ConfigError("--stats-every must be 0 (about 20 samples an epoch) or more steps");
-        }
-        c.statistics.every = *every;
-    }
-}
-
-// The backend of the configured device ("auto" falls back to the CPU with a notice); a GPU is
-// named, so that a run says where it ran.
-Backend& backendOf(const TrainingConfig& c) {
-    Backend& backend = backendFor(parseDevice(c.device));
-    if (backend.device().kind != DeviceKind::CPU) {
-        for (const DeviceInfo& info : availableDevices()) {
-            if (info.device == backend.device()) {
-                std::printf("device: %s\n", info.describe().c_str());
-            }
-        }
-    }
-    return backend;
-}
-
-void reportNotes(const std::vector<std::string>& notes, const std::vector<SkippedFile>& skipped) {
-    for (const std::string& note : notes) {
-        std::printf("note: %s\n", note.c_str());
-    }
-    for (const SkippedFile& s : skipped) {
-        std::printf("skipped: %s (%s)\n", s.path.c_str(), s.reason.c_str());
-    }
-}
-
-void reportData(const LoadedData& data) {
-    std::printf("data: %lld training samples of shape %s",
-                static_cast<long long>(data.train.size()), data.train.sampleShape().str().c_str());
-    if (data.validation) {
-        std::printf(", %lld validation", static_cast<long long>(data.validation->size()));
-    }
-    if (data.test) {
-        std::printf(", %lld test", static_cast<long long>(data.test->size()));
-    }
-    std::printf(", %lld classes\n", static_cast<long long>(data.train.classCount()));
-    if (data.augmentation) {
-        std::printf("augmentation: %s\n", data.augmentation->toJson().dump().c_str());
-    }
-    reportNotes(data.notes, data.skipped);
-}
 
 void printEvaluation(const char* name, const ModelEvaluation& r,
                      const std::vector<std::string>& classes, bool details) {
@@ -154,36 +61,6 @@ void requireFiniteLoss(const ModelEvaluation& result) {
     }
 }
 
-// Passes progress on to the printer and keeps the per-batch numbers for the project's run
-// history.
-class RunRecorder : public ProgressSink {
-public:
-    explicit RunRecorder(ProgressSink& next) : m_next(next) {}
-    void report(const ProgressEvent& event) override {
-        if (const auto* batch = std::get_if<BatchProgress>(&event)) {
-            m_batches.push_back(*batch);
-        } else if (const auto* epoch = std::get_if<EpochProgress>(&event)) {
-            m_epochs.push_back(*epoch);
-        } else if (const auto* sample = std::get_if<StatisticsSample>(&event)) {
-            m_statistics.push_back(*sample);
-        }
-        m_next.report(event);
-    }
-    /// The run so far, as a checkpoint saves it.
-    RunRecord partialRun(const Project& project, const std::string& startedAt) const {
-        TrainingHistory soFar{
-            m_epochs, m_statistics, {RunFinished::Reason::Stopped, "checkpoint", ""}};
-        return makeRunRecord(project, soFar, m_batches, startedAt);
-    }
-    std::vector<BatchProgress> takeBatches() { return std::move(m_batches); }
-
-private:
-    ProgressSink& m_next;
-    std::vector<BatchProgress> m_batches;
-    std::vector<EpochProgress> m_epochs;
-    std::vector<StatisticsSample> m_statistics;
-};
-
 bool isProjectPath(const std::string& path) {
     return path.size() > 5 && path.compare(path.size() - 5, 5, ".loom") == 0;
 }
@@ -198,33 +75,17 @@ void saveTrained(ModelFile& model, Trainer& trainer, const std::string& path) {
     }
 }
 
-// Trains on a worker thread while this one watches for a stop signal (Ctrl-C, SIGTERM, SIGHUP:
-// see StopSignals), which stops training at the end of the current batch (the weights are then
-// still saved) instead of killing the process; kill -9 cannot be caught, and atomic saves cover
-// it. Returns the history and the signal that stopped it, if any.
+// Trains until the end, or until a stop signal stops training at the end of the current batch
+// (the weights are then still saved). Returns the history and the signal that stopped it, if
+// any.
 std::pair<TrainingHistory, int> trainInterruptibly(Trainer& trainer, const LoadedData& data,
                                                    ProgressSink& printer) {
-    std::atomic<bool> done{false};
     TrainingHistory history;
-    BackgroundRun run([&](RunControl& control) {
-        struct MarkDone {
-            std::atomic<bool>& flag;
-            ~MarkDone() { flag = true; }
-        } mark{done};
+    const int stopSignal = runInterruptibly([&](RunControl& control) {
         history = trainer.fit(data.train, data.validation ? &*data.validation : nullptr, &printer,
                               &control);
     });
-    {
-        const StopSignals stopSignals;
-        while (!done) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-            if (StopSignals::received() != 0) {
-                run.control().requestStop();
-            }
-        }
-    }
-    run.wait();
-    return {std::move(history), StopSignals::received()};
+    return {std::move(history), stopSignal};
 }
 
 // Every sample of `spec`, normalised as the training data were: those the data section names,
@@ -315,7 +176,7 @@ int runTrain(int argc, char** argv) {
                     model.position.epoch, static_cast<long long>(model.position.step));
     }
     ProgressPrinter printer(stdout);
-    RunRecorder recorder(printer);
+    RunRecorder recorder(&printer);
     const std::string startedAt = isoTimestampNow();
     if (auto checkpoint = args.value("checkpoint")) {
         // Runs on the training thread, as the recorder does, between two epochs.

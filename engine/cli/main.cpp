@@ -33,6 +33,19 @@ const char* const kUsage = R"(usage: loom-cli COMMAND [ARGS]
                                    with the run in a saved .loom project (on unless the model
                                    says otherwise); --stats-every N: every N steps (0: about
                                    20 times an epoch)
+  experiment MODEL [options]       train the model once per combination of settings, one run
+                                   after another, each from scratch, and compare them in a
+                                   table sorted by the best metric (* marks the best)
+      --vary KEY=V1,V2,...         a setting and the values it tries (repeatable): optimizer,
+                                   lr, batch, epochs, seed, a training key or dotted path into
+                                   one (optimizer.params.momentum), or LAYER.PARAM
+                                   (dense.units); default: the model's "experiment" section
+      --random N                   train a seeded sample of N combinations, not all of them
+      --data SPEC --epochs N --batch N --optimizer NAME --lr X --seed N --threads N
+      --device D                   as for train, for every trial
+      --save FILE.loom             the project with every trial's run and the best trial's
+                                   settings and weights (Ctrl-C, SIGTERM and SIGHUP stop within
+                                   a batch, then the table is printed and the project saved)
   evaluate MODEL --weights FILE [--data SPEC] [--device D]
                                    loss, accuracy, top-k, per-class accuracy, confusion matrix
                                    on every sample of SPEC, never split (a folder's test/ when
@@ -113,6 +126,8 @@ int main(int argc, char** argv) {
             return loom::cli::runSummary(argc, argv);
         if (std::strcmp(command, "train") == 0)
             return loom::cli::runTrain(argc, argv);
+        if (std::strcmp(command, "experiment") == 0)
+            return loom::cli::runExperiment(argc, argv);
         if (std::strcmp(command, "evaluate") == 0)
             return loom::cli::runEvaluate(argc, argv);
         if (std::strcmp(command, "predict") == 0)

@@ -1,6 +1,7 @@
 // Any model file Loom reads or writes, chosen by its name.
 
 #include <loom/Error.h>
+#include <loom/Experiment.h>
 #include <loom/Json.h>
 #include <loom/KerasHdf5.h>
 #include <loom/ModelFile.h>
@@ -54,6 +55,9 @@ void readLoomJson(const std::string& path, const nlohmann::json& json, ModelFile
         if (json.contains("data")) {
             model.data = json["data"];
         }
+        if (json.contains("experiment")) {
+            model.experiment = ExperimentPlan::fromJson(json["experiment"]).toJson();
+        }
     } catch (const Error& e) {
         throw IoError(path + ": " + e.what());
     }
@@ -63,6 +67,9 @@ void writeLoomJson(const Project& model, const std::string& path) {
     nlohmann::json json = model.graph.toJson();
     json["training"] = model.training.toJson();
     json["data"] = model.data;
+    if (!model.experiment.empty()) {
+        json["experiment"] = model.experiment;
+    }
     writeFileAtomically(path, json.dump(2) + "\n");
 }
 

@@ -10,8 +10,10 @@
 //   /runs/run_NNNN/        meta (JSON), batches [n,10] and epochs [n,9] float64 (see kColumns),
 //                          statistics/ (io/RunStatisticsFile.h)
 //   /art/settings          JSON; /art/images/<name> float32 [3,H,W]
+//   /experiment            JSON: the experiment set up (ExperimentPlan), when there is one
 
 #include <loom/Error.h>
+#include <loom/Experiment.h>
 #include <loom/Json.h>
 #include <loom/Platform.h>
 #include <loom/Project.h>
@@ -126,6 +128,9 @@ void writeRun(h5::File& file, const std::string& group, const RunRecord& run) {
                          {{"reason", reasonName(run.finished.reason)},
                           {"message", run.finished.message},
                           {"layer", run.finished.layer}}}};
+    if (!run.experiment.empty()) {
+        meta["experiment"] = run.experiment;
+    }
     file.writeBytes(h5::join(group, "meta"), meta.dump());
     file.writeTensor(h5::join(group, "batches"), table(run.batches, kBatchColumns.size(), batchRow),
                      DType::F64);
@@ -168,6 +173,10 @@ RunRecord readRun(const h5::File& file, const std::string& group) {
     const nlohmann::json& finished = meta.at("finished");
     run.finished = RunFinished{reasonFromName(finished.at("reason").get<std::string>()),
                                finished.value("message", ""), finished.value("layer", "")};
+    run.experiment = meta.value("experiment", nlohmann::json::object());
+    if (!run.experiment.is_object()) {
+        throw IoError(file.path() + ": '" + group + "' has an experiment that is not an object");
+    }
     run.batches = readTable<BatchProgress>(file, h5::join(group, "batches"), kBatchColumns.size(),
                                            {0, 1, 2, 3, 4}, batchFromRow);
     run.epochs = readTable<EpochProgress>(file, h5::join(group, "epochs"), kEpochColumns.size(),
@@ -230,6 +239,9 @@ void writeProjectTo(const Project& project, const std::string& path) {
     file.writeBytes("/data", project.data.dump());
     file.writeBytes("/position", project.position.toJson().dump());
     file.writeBytes("/art/settings", project.art.dump());
+    if (!project.experiment.empty()) {
+        file.writeBytes("/experiment", project.experiment.dump());
+    }
     for (const auto& [name, image] : project.artImages) {
         file.writeTensor(h5::join("/art/images", name), image);
     }
@@ -277,6 +289,9 @@ Project readProjectFrom(const h5::File& file) {
     project.position = TrainingPosition::fromJson(datasetJson(file, "/position"));
     if (file.exists("/art/settings")) {
         project.art = datasetJson(file, "/art/settings");
+    }
+    if (file.exists("/experiment")) {
+        project.experiment = ExperimentPlan::fromJson(datasetJson(file, "/experiment")).toJson();
     }
     if (file.isGroup("/art/images")) {
         for (const std::string& name : file.children("/art/images")) {

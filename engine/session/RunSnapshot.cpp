@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <string_view>
 
 namespace loom {
 
@@ -26,9 +27,8 @@ void copyPositions(const Graph& from, Graph& to) {
     }
 }
 
-/// The number in a name "Run N", or 0.
-long runNumber(const std::string& name) {
-    constexpr std::string_view prefix = "Run ";
+/// The number in a name "PREFIX N", or 0.
+long numberAfter(std::string_view prefix, const std::string& name) {
     if (name.rfind(prefix, 0) != 0) {
         return 0;
     }
@@ -71,6 +71,7 @@ Project projectWithRun(const Project& project, const RunInProgress& run) {
     saved.data = project.data;
     saved.art = project.art;
     saved.artImages = project.artImages;
+    saved.experiment = project.experiment;
     saved.runs = project.runs;
     saved.runs.push_back(run.record);
     if (checkpoint != nullptr && structureOf(checkpoint->graph) == structureOf(project.graph)) {
@@ -101,9 +102,20 @@ size_t adoptRun(Project& project, TrainingCheckpoint& trained) {
 std::string nextRunName(const std::vector<RunRecord>& runs) {
     long highest = static_cast<long>(runs.size());
     for (const RunRecord& run : runs) {
-        highest = std::max(highest, runNumber(run.name));
+        highest = std::max(highest, numberAfter("Run ", run.name));
     }
     return "Run " + std::to_string(highest + 1);
+}
+
+std::string nextExperimentName(const std::vector<RunRecord>& runs) {
+    long highest = 0;
+    for (const RunRecord& run : runs) {
+        const nlohmann::json name = run.experiment.value("name", nlohmann::json());
+        if (name.is_string()) {
+            highest = std::max(highest, numberAfter("Experiment ", name.get<std::string>()));
+        }
+    }
+    return "Experiment " + std::to_string(highest + 1);
 }
 
 }  // namespace loom

@@ -73,6 +73,8 @@ private slots:
     void savePlacesAreCheckedBeforeTraining();
     void trainingThatCannotFitIsMarkedAndRefused();
     void projectsResumeTrainingAndConvert();
+    void experimentComparesOptimizersInATable();
+    void experimentStoppedInItsSecondTrialStillSaves();
     void evaluateReadsAWholeFolderAndPredictNormalisesAsTraining();
     void inspectExplainAndStatsLookInside();
 
@@ -283,6 +285,85 @@ void TestCli::savePlacesAreCheckedBeforeTraining() {
     const Run folder = loomCli({"train", example("w1_softmax.json"), "--save", m_dir.path()});
     QVERIFY2(folder.exitCode == 1 && folder.output.contains("it is a folder"),
              qPrintable(folder.output));
+}
+
+void TestCli::experimentComparesOptimizersInATable() {
+    writePointsModel();
+    const QString saved = m_dir.filePath("optimizers.loom");
+    const Run r =
+        loomCli({"experiment", m_dir.filePath("model.json"), "--data",
+                 "csv:" + m_dir.filePath("points.csv"), "--vary", "optimizer=sgd,rmsprop,adagrad",
+                 "--vary", "lr=0.05", "--epochs", "4", "--save", saved});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.output));
+    for (const char* line : {"trial 1/3: sgd, lr 0.05", "trial 2/3: rmsprop, lr 0.05",
+                             "trial 3/3: adagrad, lr 0.05", "trials by val_acc (* the best):"}) {
+        QVERIFY2(r.output.contains(line), qPrintable(r.output));
+    }
+    const QRegularExpression header(
+        "^ +trial +optimizer +lr +loss +accuracy +val_loss +val_acc +"
+        "test_acc +epochs +time +ended$",
+        QRegularExpression::MultilineOption);
+    QVERIFY2(header.match(r.output).hasMatch(), qPrintable(r.output));
+    const QRegularExpression row(
+        "^(\\*?) +[123] +(sgd|rmsprop|adagrad) +0.05 +[0-9.]+ +[0-9.]+ +"
+        "[0-9.]+ +[0-9.]+ +- +4 +0:0[0-9]$",
+        QRegularExpression::MultilineOption);
+    int rows = 0, best = 0;
+    for (auto match = row.globalMatch(r.output); match.hasNext(); ++rows) {
+        best += match.next().captured(1) == "*" ? 1 : 0;
+    }
+    QVERIFY2(rows == 3 && best == 1, qPrintable(r.output));
+    QVERIFY2(r.output.contains("project saved to " + saved +
+                               " with the 3 trials' runs and the "
+                               "best trial's settings and weights"),
+             qPrintable(r.output));
+    // The project holds the best trial's weights, and the experiment that found them.
+    const Run evaluate =
+        loomCli({"evaluate", saved, "--data", "csv:" + m_dir.filePath("points.csv")});
+    QVERIFY2(evaluate.exitCode == 0 && evaluate.output.contains("accuracy 1.0000"),
+             qPrintable(evaluate.output));
+    const QString json = m_dir.filePath("optimizers.json");
+    QCOMPARE(loomCli({"convert", saved, json}).exitCode, 0);
+    QFile file(json);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QVERIFY(file.readAll().contains("\"experiment\""));
+    // A mistake in a setting is found before any data are read.
+    const Run wrong =
+        loomCli({"experiment", m_dir.filePath("model.json"), "--vary", "out.unit=2,4"});
+    QVERIFY2(wrong.exitCode == 1 && wrong.output.contains("no parameter 'unit'") &&
+                 !wrong.output.contains("data:"),
+             qPrintable(wrong.output));
+}
+
+// A stop signal in the middle of the second trial ends it within a batch, starts no third, and
+// still prints the table and saves the project.
+void TestCli::experimentStoppedInItsSecondTrialStillSaves() {
+    writePointsModel();
+    const QString saved = m_dir.filePath("stopped.loom");
+    QProcess p;
+    p.setProcessChannelMode(QProcess::MergedChannels);
+    p.start(LOOM_CLI_PATH, {"experiment", m_dir.filePath("model.json"), "--data",
+                            "csv:" + m_dir.filePath("points.csv"), "--vary", "epochs=2,1000000,3",
+                            "--save", saved});
+    QString output;
+    QTRY_VERIFY_WITH_TIMEOUT((output += QString::fromUtf8(p.readAll())).contains("trial 2/3"),
+                             60000);
+    QTRY_VERIFY_WITH_TIMEOUT((output += QString::fromUtf8(p.readAll())).contains("epoch 3/1000000"),
+                             60000);
+    ::kill(static_cast<pid_t>(p.processId()), SIGTERM);
+    QVERIFY(p.waitForFinished(60000));
+    output += QString::fromUtf8(p.readAll());
+    QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(p.exitCode(), 128 + SIGTERM);
+    QVERIFY2(!output.contains("trial 3/3") && output.contains("stopped by request"),
+             qPrintable(output));
+    const QRegularExpression stoppedRow("^ +2 +1000000 .* stopped$",
+                                        QRegularExpression::MultilineOption);
+    QVERIFY2(
+        output.contains(QRegularExpression("\\n\\* +1 +2 ")) && stoppedRow.match(output).hasMatch(),
+        qPrintable(output));
+    QVERIFY2(output.contains("project saved to " + saved + " with the 2 trials' runs"),
+             qPrintable(output));
 }
 
 void TestCli::projectsResumeTrainingAndConvert() {

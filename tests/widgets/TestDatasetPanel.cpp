@@ -1,3 +1,4 @@
+#include "AugmentationPanel.h"
 #include "DatasetPanel.h"
 
 #include <QComboBox>
@@ -76,6 +77,19 @@ void TestDatasetPanel::showsFashionMnistsTenClasses() {
     }
     QCOMPARE(labels.count(QStringLiteral("Sandal")), 4);
 
+    // Augmentation shows the first samples next to the versions training makes of them.
+    auto* versions = panel.findChild<QTableWidget*>(QStringLiteral("augmentedVersions"));
+    panel.setDataSection({{"source", "fashion-mnist"},
+                          {"validation_split", 0.25},
+                          {"augmentation", {{"horizontal_flip", true}, {"rotation_range", 30}}}});
+    QVERIFY(load(panel));
+    QCOMPARE(panel.dataSection()["augmentation"]["rotation_range"].get<double>(), 30.0);
+    for (int column = 0; column <= AugmentationPanel::kVersions; ++column) {
+        QVERIFY(versions->item(AugmentationPanel::kSamples - 1, column) != nullptr);
+    }
+    QVERIFY(versions->item(0, 0)->icon().pixmap(56).toImage() !=
+            versions->item(0, 1)->icon().pixmap(56).toImage());
+
     // Double-clicking a sample hands it on in pixel values, with its place and label.
     panel.resize(1000, 700);
     panel.show();
@@ -147,7 +161,8 @@ void TestDatasetPanel::dataSectionRoundTrips_data() {
     QTest::newRow("folder")
         << R"({"source": "folder:/photos", "normalization": "mean_std", "validation_split": 0.25,
                "test_split": 0.0, "split_seed": 12345, "labels": "prefix", "size": [32, 48],
-               "grayscale": true, "resize": "crop"})";
+               "grayscale": true, "resize": "crop",
+               "augmentation": {"horizontal_flip": true, "rotation_range": 15.0}})";
     QTest::newRow("csv") << R"({"source": "csv:/d/iris.csv", "normalization": "none",
                                "validation_split": 0.2, "test_split": 0.2, "split_seed": 1,
                                "label_column": "species", "regression": false})";

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -65,8 +66,28 @@ struct ImageProgress {
     Tensor image;  ///< [3, H, W] RGB 0..255 on the host, a copy the receiver may keep
 };
 
+/// A trial of an experiment (<loom/Experiment.h>) begins: the events that follow, up to its
+/// TrialEnded, are its run, so that a chart can draw each trial as a curve of its own.
+struct TrialStarted {
+    int trial = 0;  ///< 0-based
+    int trials = 0;
+    std::string name;  ///< its values: "sgd, lr 0.01"
+};
+
+/// A trial of an experiment has ended: its final numbers, a row of the experiment's table.
+struct TrialEnded {
+    int trial = 0;  ///< 0-based
+    std::string name;
+    double loss = NAN, accuracy = NAN;  ///< of its last finished epoch; NaN before one
+    double validationLoss = NAN, validationAccuracy = NAN;  ///< NaN without validation data
+    double testAccuracy = NAN;  ///< when it ran to the end and there are test data
+    int epochs = 0;             ///< finished
+    double seconds = 0;
+    RunFinished finished{RunFinished::Reason::Completed, "", ""};
+};
+
 using ProgressEvent = std::variant<BatchProgress, EpochProgress, RunFinished, LogMessage,
-                                   ImageProgress, StatisticsSample>;
+                                   ImageProgress, StatisticsSample, TrialStarted, TrialEnded>;
 
 class ProgressSink {
 public:

@@ -32,6 +32,9 @@ struct RunRecord {
     std::vector<EpochProgress> epochs;
     std::vector<StatisticsSample> statistics;  ///< layer statistics, as sampled
     RunFinished finished{RunFinished::Reason::Completed, "", ""};
+    /// For a trial of an experiment: {"name": the experiment's, "trial": 1-based, "values":
+    /// {setting: value}}; empty for a run of its own.
+    nlohmann::json experiment = nlohmann::json::object();
 };
 
 /// An optimizer's resumable state (see Optimizer::stateTensors).
@@ -47,7 +50,10 @@ struct Project {
     TrainingConfig training;
     nlohmann::json data = nlohmann::json::object();  ///< data source and preprocessing
     nlohmann::json art = nlohmann::json::object();   ///< deep dream and style settings
-    std::map<std::string, Tensor> artImages;         ///< last results by name, [3,H,W] in [0,1]
+    /// The experiment the person set up (ExperimentPlan::toJson, <loom/Experiment.h>); empty
+    /// when none.
+    nlohmann::json experiment = nlohmann::json::object();
+    std::map<std::string, Tensor> artImages;  ///< last results by name, [3,H,W] in [0,1]
     std::vector<RunRecord> runs;
     std::optional<OptimizerState> optimizer;
     TrainingPosition position;

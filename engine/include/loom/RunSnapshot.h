@@ -51,4 +51,8 @@ size_t adoptRun(Project& project, TrainingCheckpoint& trained);
 /// "Run N" with N one more than the highest run number so far, so no two runs share a name.
 std::string nextRunName(const std::vector<RunRecord>& runs);
 
+/// "Experiment N" with N one more than the highest experiment number of the runs' trials
+/// (RunRecord::experiment), so that the trials of two experiments never share a name.
+std::string nextExperimentName(const std::vector<RunRecord>& runs);
+
 }  // namespace loom
