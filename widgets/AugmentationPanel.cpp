@@ -56,8 +56,9 @@ AugmentationPanel::AugmentationPanel(QWidget* parent)
     m_cropArea->setValue(1);
     m_cropArea->setSpecialValueText(tr("off"));
     m_cropArea->setMinimum(0.05);
-    m_cropArea->setToolTip(tr("Random crop: a part covering at least this share of the area, "
-                              "resized back; 1 is off"));
+    m_cropArea->setToolTip(
+        tr("Random crop: a part covering at least this share of the area, "
+           "resized back; 1 is off"));
     m_seed->setRange(0, std::numeric_limits<int>::max());
     m_widthShift->setToolTip(tr("A shift of up to this share of the width, either way"));
     m_heightShift->setToolTip(tr("A shift of up to this share of the height, either way"));
@@ -92,8 +93,9 @@ AugmentationPanel::AugmentationPanel(QWidget* parent)
         headers << tr("epoch %1").arg(v);
     }
     m_versions->setHorizontalHeaderLabels(headers);
-    m_versions->setToolTip(tr("Each preview sample, then the versions training makes of it in "
-                              "its first epochs"));
+    m_versions->setToolTip(
+        tr("Each preview sample, then the versions training makes of it in "
+           "its first epochs"));
     auto* columns = new QHBoxLayout(this);
     columns->addLayout(form);
     columns->addWidget(m_versions, 1);
@@ -200,8 +202,8 @@ void AugmentationPanel::showVersions() {
                                         augmenter.draw(column - 1, row, picture[1], picture[2]));
                 }
                 auto* item = new QTableWidgetItem;
-                item->setIcon(QIcon(QPixmap::fromImage(sampleImage(version, 0).scaled(
-                    kThumbnail, kThumbnail, Qt::KeepAspectRatio))));
+                item->setIcon(QIcon(QPixmap::fromImage(
+                    sampleImage(version, 0).scaled(kThumbnail, kThumbnail, Qt::KeepAspectRatio))));
                 m_versions->setItem(int(row), column, item);
             }
         }

@@ -32,7 +32,8 @@ std::pair<int64_t, int64_t> pictureSize(const std::string& text) {
 std::string projectOut(const Arguments& args) {
     const std::string out = args.value("out", "");
     if (out.size() < 6 || out.compare(out.size() - 5, 5, ".loom") != 0) {
-        throw ConfigError("pass --out NAME.loom: a project holds the base's weights with the model");
+        throw ConfigError(
+            "pass --out NAME.loom: a project holds the base's weights with the model");
     }
     return out;
 }
@@ -46,8 +47,8 @@ void printTrainable(const Graph& graph, const std::string& out) {
 }  // namespace
 
 int runTransfer(int argc, char** argv) {
-    Arguments args(argc, argv, 2,
-                   {"data", "classes", "cut", "size", "dropout", "out"}, {kAllowNonFiniteWeights});
+    Arguments args(argc, argv, 2, {"data", "classes", "cut", "size", "dropout", "out"},
+                   {kAllowNonFiniteWeights});
     if (args.positionals().size() != 1) {
         throw ConfigError(
             "usage: loom-cli transfer BASE --data SPEC|--classes N --out NEW.loom [--cut LAYER] "
@@ -71,12 +72,13 @@ int runTransfer(int argc, char** argv) {
     options.classes = args.integer("classes").value_or(options.classes);
     const Project project = transferProject(base, options, data);
     writeModelFile(project, out);
-    std::printf("%s up to '%s' (frozen) + GlobalAveragePool2D, Dropout %.2g, Dense %lld softmax; "
-                "input %s (the base takes %lld pixels a side at the least)\n",
-                args.positionals()[0].c_str(), options.cutAt.c_str(), options.dropout,
-                static_cast<long long>(options.classes),
-                project.graph.node(project.graph.inputNames()[0]).outputShape.str().c_str(),
-                static_cast<long long>(smallestInputSide(base, options.cutAt)));
+    std::printf(
+        "%s up to '%s' (frozen) + GlobalAveragePool2D, Dropout %.2g, Dense %lld softmax; "
+        "input %s (the base takes %lld pixels a side at the least)\n",
+        args.positionals()[0].c_str(), options.cutAt.c_str(), options.dropout,
+        static_cast<long long>(options.classes),
+        project.graph.node(project.graph.inputNames()[0]).outputShape.str().c_str(),
+        static_cast<long long>(smallestInputSide(base, options.cutAt)));
     printTrainable(project.graph, out);
     return 0;
 }

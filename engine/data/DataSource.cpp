@@ -187,9 +187,9 @@ Tensor withChannels(const Tensor& picture, int64_t channels) {
     const float* in = picture.data<float>();
     float* o = out.data<float>();
     for (int64_t i = 0; i < plane; ++i) {
-        const float grey = picture.dim(0) == 3
-                               ? 0.299f * in[i] + 0.587f * in[plane + i] + 0.114f * in[2 * plane + i]
-                               : in[i];
+        const float grey = picture.dim(0) == 3 ? 0.299f * in[i] + 0.587f * in[plane + i] +
+                                                     0.114f * in[2 * plane + i]
+                                               : in[i];
         for (int64_t c = 0; c < channels; ++c) {
             o[c * plane + i] = picture.dim(0) == channels ? in[c * plane + i] : grey;
         }
@@ -211,9 +211,8 @@ void fitPicturesToModel(Dataset& d, const Shape& input, std::vector<std::string>
     }
     Tensor fitted = Tensor::empty(input.withBatch(d.size()));
     for (int64_t i = 0; i < d.size(); ++i) {
-        const Tensor picture =
-            withChannels(resizeImage(d.samples.slice(i, i + 1).reshape(from), input[1], input[2]),
-                         input[0]);
+        const Tensor picture = withChannels(
+            resizeImage(d.samples.slice(i, i + 1).reshape(from), input[1], input[2]), input[0]);
         std::copy_n(picture.data<float>(), picture.numel(),
                     fitted.data<float>() + i * input.numel());
     }

@@ -56,7 +56,8 @@ int64_t smallestInputSide(const Graph& base, const std::string& cutAt) {
     const Shape own = pictureOf(base, 0, 0);
     for (int64_t side = 8; side <= std::max(own[1], own[2]); ++side) {
         try {
-            const Graph part = base.subgraph({cutAt}, {{onlyInput(base), Shape{own[0], side, side}}});
+            const Graph part =
+                base.subgraph({cutAt}, {{onlyInput(base), Shape{own[0], side, side}}});
             if (part.node(cutAt).outputShape.numel() > 0) {
                 return side;
             }
@@ -108,10 +109,11 @@ Project transferProject(const Graph& base, const TransferOptions& options,
     Project project;
     project.graph = transferModel(base, options);
     project.hasWeights = true;
-    project.training = TrainingConfig::fromJson({{"optimizer", {{"type", "adam"}, {"params", {{"learning_rate", 0.001}}}}},
-                                                 {"loss", "categorical_crossentropy"},
-                                                 {"batch_size", 32},
-                                                 {"epochs", 5}});
+    project.training = TrainingConfig::fromJson(
+        {{"optimizer", {{"type", "adam"}, {"params", {{"learning_rate", 0.001}}}}},
+         {"loss", "categorical_crossentropy"},
+         {"batch_size", 32},
+         {"epochs", 5}});
     project.data = data;
     return project;
 }

@@ -43,8 +43,7 @@ protected:
         return params().getFloat("initial_accumulator_value");
     }
     void update(Backend& backend, Parameter& p, std::vector<Tensor>& slots, double lr) override {
-        backend.adagradUpdate(p.value, p.grad, slots[0], lr,
-                              params().getFloat("epsilon"));
+        backend.adagradUpdate(p.value, p.grad, slots[0], lr, params().getFloat("epsilon"));
     }
 };
 
@@ -53,9 +52,9 @@ protected:
     std::vector<std::string> slotNames() const override { return {"momentum", "velocity"}; }
     void update(Backend& backend, Parameter& p, std::vector<Tensor>& slots, double lr) override {
         double decay = params().has("weight_decay") ? params().getFloat("weight_decay") : 0.0;
-        backend.adamUpdate(p.value, p.grad, slots[0], slots[1], lr,
-                           params().getFloat("beta_1"), params().getFloat("beta_2"),
-                           params().getFloat("epsilon"), iterations(), decay);
+        backend.adamUpdate(p.value, p.grad, slots[0], slots[1], lr, params().getFloat("beta_1"),
+                           params().getFloat("beta_2"), params().getFloat("epsilon"), iterations(),
+                           decay);
     }
 };
 

@@ -263,8 +263,10 @@ TrainingHistory Trainer::fit(const Dataset& train, const Dataset* validation, Pr
     // Augmented samples differ at every epoch, so a base's outputs cannot be kept.
     const std::string baseEnd = m_augmenter ? std::string() : frozenBaseEnd(m_graph);
     const int64_t samples = train.size() + (validation != nullptr ? validation->size() : 0);
-    const int64_t bytes = samples * m_graph.node(baseEnd.empty() ? m_graph.inputNames()[0] : baseEnd)
-                                        .outputShape.numel() * int64_t(sizeof(float));
+    const int64_t bytes =
+        samples *
+        m_graph.node(baseEnd.empty() ? m_graph.inputNames()[0] : baseEnd).outputShape.numel() *
+        int64_t(sizeof(float));
     if (baseEnd.empty() || bytes > kMaxFrozenBaseBytes) {
         return fitOn(train, validation, sink, control);
     }
@@ -273,10 +275,10 @@ TrainingHistory Trainer::fit(const Dataset& train, const Dataset* validation, Pr
     const std::optional<Dataset> baseValidation =
         validation != nullptr ? std::optional(layerOutputs(*validation, baseEnd)) : std::nullopt;
     if (sink != nullptr) {
-        sink->report(LogMessage{
-            "the frozen layers up to '" + baseEnd + "' were computed once for the " +
-            std::to_string(samples) + " samples in " + std::to_string(secondsSince(started)) +
-            " s; each epoch trains the layers after them"});
+        sink->report(LogMessage{"the frozen layers up to '" + baseEnd +
+                                "' were computed once for the " + std::to_string(samples) +
+                                " samples in " + std::to_string(secondsSince(started)) +
+                                " s; each epoch trains the layers after them"});
     }
     // The base's layers keep no batch of their own: their outputs are not the batches'.
     const std::vector<bool> base = m_graph.ancestorsOf(baseEnd);

@@ -148,8 +148,7 @@ void TestTransfer::savesGroupsAndFactors() {
 
 void TestTransfer::trainsTheHeadOnTheBaseOutputsComputedOnce() {
     Graph model = transferModel(smallBase(), TransferOptions{}, 3);
-    const std::vector<float> before = weightsOf(model, "conv_a"),
-                             bnBefore = weightsOf(model, "bn");
+    const std::vector<float> before = weightsOf(model, "conv_a"), bnBefore = weightsOf(model, "bn");
     Trainer trainer(model, adam(20));
     LogCatcher log;
     const Dataset train = halves(64);
@@ -220,24 +219,27 @@ void TestTransfer::pretrainedFeaturesBeatScratchOnAThousandImages() {
     }
     Graph base;
     try {
-        base = loadPretrainedModel(qEnvironmentVariable("TRANSFER_BASE", "mobilenet_v2").toStdString());
+        base = loadPretrainedModel(
+            qEnvironmentVariable("TRANSFER_BASE", "mobilenet_v2").toStdString());
     } catch (const IoError& e) {
         QSKIP(e.what());
     }
     // 1,000 training images; the first 2,000 test images judge both.
-    const nlohmann::json section = {{"source", "fashion-mnist"},
-                                    {"normalization", "divide_255"},
-                                    {"train_samples", 1000}};
+    const nlohmann::json section = {
+        {"source", "fashion-mnist"}, {"normalization", "divide_255"}, {"train_samples", 1000}};
     TransferOptions options;
     options.classes = 10;
-    options.height = options.width = qEnvironmentVariableIntValue("TRANSFER_SIDE") > 0 ? qEnvironmentVariableIntValue("TRANSFER_SIDE") : smallestInputSide(base, defaultCutLayer(base));
+    options.height = options.width = qEnvironmentVariableIntValue("TRANSFER_SIDE") > 0
+                                         ? qEnvironmentVariableIntValue("TRANSFER_SIDE")
+                                         : smallestInputSide(base, defaultCutLayer(base));
     Graph transfer = transferModel(base, options, 5);
     const LoadedData data = loadData("", section, Shape{3, options.height, options.width});
     std::vector<int64_t> first(2000);
     std::iota(first.begin(), first.end(), int64_t{0});
     const Dataset test = data.test->subset(first);
     TrainingConfig head = adam(20, 32);
-    head.optimizerParams = {{"learning_rate", qEnvironmentVariable("TRANSFER_LR", "0.001").toDouble()}};
+    head.optimizerParams = {
+        {"learning_rate", qEnvironmentVariable("TRANSFER_LR", "0.001").toDouble()}};
     Trainer transferTrainer(transfer, head);
     const auto started = std::chrono::steady_clock::now();
     transferTrainer.fit(data.train, nullptr);
@@ -262,12 +264,13 @@ void TestTransfer::pretrainedFeaturesBeatScratchOnAThousandImages() {
     const double wholeEpoch =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - forwardStarted).count();
     const double headEpoch = (cachedSeconds - wholeEpoch) / 20;
-    qInfo("1,000 training images, 2,000 test images: %s (frozen, %lldx%lld) + head %.3f, W4 "
-          "from scratch %.3f; 20 epochs with the base computed once %.2f s, so about %.3f s an "
-          "epoch of the head against %.2f s for one pass through the whole network",
-          base.name().c_str(), static_cast<long long>(options.height),
-          static_cast<long long>(options.width), transferAccuracy, scratchAccuracy,
-          cachedSeconds, headEpoch, wholeEpoch);
+    qInfo(
+        "1,000 training images, 2,000 test images: %s (frozen, %lldx%lld) + head %.3f, W4 "
+        "from scratch %.3f; 20 epochs with the base computed once %.2f s, so about %.3f s an "
+        "epoch of the head against %.2f s for one pass through the whole network",
+        base.name().c_str(), static_cast<long long>(options.height),
+        static_cast<long long>(options.width), transferAccuracy, scratchAccuracy, cachedSeconds,
+        headEpoch, wholeEpoch);
     QVERIFY(transferAccuracy > scratchAccuracy);
 }
 

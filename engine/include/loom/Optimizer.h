@@ -50,8 +50,7 @@ public:
 protected:
     /// Updates one parameter given its slots (created zero-filled from slotNames()), at the
     /// learning rate `lr` (the optimizer's, times the parameter's layer's factor).
-    virtual void update(Backend& backend, Parameter& p, std::vector<Tensor>& slots,
-                        double lr) = 0;
+    virtual void update(Backend& backend, Parameter& p, std::vector<Tensor>& slots, double lr) = 0;
     virtual std::vector<std::string> slotNames() const { return {}; }
     /// The value a new slot starts at (Adagrad starts its accumulator at 0.1).
     virtual double slotInitialValue() const { return 0.0; }

@@ -13,7 +13,7 @@
 namespace loom {
 
 struct TransferOptions {
-    std::string cutAt;           ///< the base's last layer kept; empty: defaultCutLayer
+    std::string cutAt;              ///< the base's last layer kept; empty: defaultCutLayer
     int64_t height = 0, width = 0;  ///< the input picture's size; 0: the base's own
     int64_t classes = 2;
     double dropout = 0.2;
