@@ -100,35 +100,21 @@ AugmentationPanel::AugmentationPanel(QWidget* parent)
     columns->addLayout(form);
     columns->addWidget(m_versions, 1);
 
+    const auto edited = [this] {
+        if (!m_updating) {
+            showVersions();
+            emit changed();
+        }
+    };
     for (QCheckBox* box : {m_horizontalFlip, m_verticalFlip}) {
-        connect(box, &QCheckBox::toggled, this, [this] {
-            if (!m_updating) {
-                showVersions();
-                emit changed();
-            }
-        });
+        connect(box, &QCheckBox::toggled, this, edited);
     }
     for (QDoubleSpinBox* box : {m_rotation, m_widthShift, m_heightShift, m_zoom, m_shear,
                                 m_brightness, m_channelShift, m_cropArea}) {
-        connect(box, &QDoubleSpinBox::valueChanged, this, [this] {
-            if (!m_updating) {
-                showVersions();
-                emit changed();
-            }
-        });
+        connect(box, &QDoubleSpinBox::valueChanged, this, edited);
     }
-    connect(m_fillMode, &QComboBox::currentIndexChanged, this, [this] {
-        if (!m_updating) {
-            showVersions();
-            emit changed();
-        }
-    });
-    connect(m_seed, &QSpinBox::valueChanged, this, [this] {
-        if (!m_updating) {
-            showVersions();
-            emit changed();
-        }
-    });
+    connect(m_fillMode, &QComboBox::currentIndexChanged, this, edited);
+    connect(m_seed, &QSpinBox::valueChanged, this, edited);
 }
 
 AugmentationOptions AugmentationPanel::options() const {
