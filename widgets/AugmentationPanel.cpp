@@ -29,6 +29,7 @@ QDoubleSpinBox* rangeBox(double maximum, double step, const QString& suffix, QWi
     box->setDecimals(step < 0.1 ? 2 : 1);
     box->setSuffix(suffix);
     box->setSpecialValueText(QObject::tr("off"));
+    box->setMaximumWidth(110);  // the versions beside the form get the width
     return box;
 }
 
@@ -46,20 +47,17 @@ AugmentationPanel::AugmentationPanel(QWidget* parent)
       m_brightness(rangeBox(0.9, 0.05, QString(), this)),
       m_channelShift(rangeBox(255, 5, QString(), this)),
       m_fillMode(new QComboBox(this)),
-      m_cropArea(new QDoubleSpinBox(this)),
+      m_cropArea(rangeBox(0.9, 0.05, QString(), this)),
       m_seed(new QSpinBox(this)),
       m_versions(new QTableWidget(kSamples, 1 + kVersions, this)) {
     setObjectName(QStringLiteral("augmentation"));
     m_fillMode->addItems({tr("nearest edge"), tr("reflect"), tr("constant (black)"), tr("wrap")});
-    m_cropArea->setRange(0.05, 1);
-    m_cropArea->setSingleStep(0.05);
-    m_cropArea->setValue(1);
-    m_cropArea->setSpecialValueText(tr("off"));
-    m_cropArea->setMinimum(0.05);
     m_cropArea->setToolTip(
-        tr("Random crop: a part covering at least this share of the area, "
-           "resized back; 1 is off"));
+        tr("Random crop: up to this share of the area cut away, the rest "
+           "resized back"));
     m_seed->setRange(0, std::numeric_limits<int>::max());
+    m_seed->setMaximumWidth(110);
+    m_fillMode->setMaximumWidth(140);
     m_widthShift->setToolTip(tr("A shift of up to this share of the width, either way"));
     m_heightShift->setToolTip(tr("A shift of up to this share of the height, either way"));
     m_zoom->setToolTip(tr("Zoomed in or out by up to this share"));
@@ -88,6 +86,7 @@ AugmentationPanel::AugmentationPanel(QWidget* parent)
     m_versions->horizontalHeader()->setSectionResizeMode(QHeaderView::Fixed);
     m_versions->horizontalHeader()->setDefaultSectionSize(kThumbnail + 8);
     m_versions->verticalHeader()->setDefaultSectionSize(kThumbnail + 8);
+    m_versions->setMinimumWidth((1 + kVersions) * (kThumbnail + 8) + 24);
     QStringList headers{tr("sample")};
     for (int v = 1; v <= kVersions; ++v) {
         headers << tr("epoch %1").arg(v);
@@ -131,7 +130,7 @@ AugmentationOptions AugmentationPanel::options() const {
     o.brightnessHigh = 1 + m_brightness->value();
     o.channelShiftRange = m_channelShift->value();
     o.fillMode = FillMode(m_fillMode->currentIndex());
-    o.cropAreaLow = m_cropArea->value();
+    o.cropAreaLow = 1 - m_cropArea->value();
     o.seed = uint64_t(m_seed->value());
     return o;
 }
@@ -159,7 +158,7 @@ void AugmentationPanel::setSection(const nlohmann::json& augmentation) {
     m_brightness->setValue(std::max(1 - o.brightnessLow, o.brightnessHigh - 1));
     m_channelShift->setValue(o.channelShiftRange);
     m_fillMode->setCurrentIndex(int(o.fillMode));
-    m_cropArea->setValue(o.cropAreaLow);
+    m_cropArea->setValue(1 - o.cropAreaLow);
     m_seed->setValue(int(std::min<uint64_t>(o.seed, std::numeric_limits<int>::max())));
     m_updating = false;
     showVersions();

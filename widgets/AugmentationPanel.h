@@ -34,7 +34,7 @@ public:
     QTableWidget* versions() const { return m_versions; }
 
     static constexpr int kSamples = 4;
-    static constexpr int kVersions = 5;
+    static constexpr int kVersions = 3;
 
 signals:
     /// A setting changed by the user; section() has the new value.
