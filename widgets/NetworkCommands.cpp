@@ -12,6 +12,7 @@ namespace {
 /// The id shared by parameter commands, for QUndoStack's merging; any number unique among
 /// the document's command kinds.
 constexpr int kSetParameterCommandId = 1001;
+constexpr int kSetTrainingCommandId = 1002;
 
 QStringList namesOf(const nlohmann::json& layers) {
     QStringList names;
@@ -134,6 +135,40 @@ int SetParameterCommand::id() const {
 bool SetParameterCommand::mergeWith(const QUndoCommand* other) {
     const auto* next = static_cast<const SetParameterCommand*>(other);
     if (next->m_layer != m_layer || next->m_parameter != m_parameter) {
+        return false;
+    }
+    m_after = next->m_after;
+    return true;
+}
+
+SetTrainingCommand::SetTrainingCommand(NetworkModel& model, std::string layer, LayerTraining before,
+                                       LayerTraining after)
+    : QUndoCommand(before.trainable != after.trainable
+                       ? (after.trainable ? QObject::tr("Unfreeze %1") : QObject::tr("Freeze %1"))
+                             .arg(QString::fromStdString(layer))
+                       : QObject::tr("Set the learning-rate factor of %1")
+                             .arg(QString::fromStdString(layer))),
+      m_model(model),
+      m_layer(std::move(layer)),
+      m_before(before),
+      m_after(after) {}
+
+void SetTrainingCommand::redo() {
+    m_model.applyTraining(m_layer, m_after);
+}
+
+void SetTrainingCommand::undo() {
+    m_model.applyTraining(m_layer, m_before);
+}
+
+int SetTrainingCommand::id() const {
+    return kSetTrainingCommandId;
+}
+
+bool SetTrainingCommand::mergeWith(const QUndoCommand* other) {
+    const auto* next = static_cast<const SetTrainingCommand*>(other);
+    if (next->m_layer != m_layer || next->m_before.trainable != next->m_after.trainable ||
+        m_before.trainable != m_after.trainable) {
         return false;
     }
     m_after = next->m_after;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "NetworkModel.h"
+
 #include <nlohmann/json.hpp>
 
 #include <QHash>
@@ -89,6 +91,23 @@ private:
     NetworkModel& m_model;
     std::string m_layer, m_parameter;
     nlohmann::json m_before, m_after;
+};
+
+/// Freezes, unfreezes or sets the learning-rate factor of one layer; successive edits of the
+/// same layer's factor merge into one step.
+class SetTrainingCommand : public QUndoCommand {
+public:
+    SetTrainingCommand(NetworkModel& model, std::string layer, LayerTraining before,
+                       LayerTraining after);
+    void redo() override;
+    void undo() override;
+    int id() const override;
+    bool mergeWith(const QUndoCommand* other) override;
+
+private:
+    NetworkModel& m_model;
+    std::string m_layer;
+    LayerTraining m_before, m_after;
 };
 
 }  // namespace loom

@@ -167,6 +167,25 @@ bool NetworkModel::setParameter(const QString& layer, const QString& parameter,
     return true;
 }
 
+LayerTraining NetworkModel::training(const QString& layer) const {
+    const Layer& shown = *m_graph->node(layer.toStdString()).layer;
+    return {shown.trainable(), shown.learningRateFactor()};
+}
+
+bool NetworkModel::setTraining(const QString& layer, LayerTraining training) {
+    if (!contains(layer)) {
+        return refuse(tr("There is no layer '%1'.").arg(layer));
+    }
+    if (!(training.learningRateFactor >= 0 && training.learningRateFactor <= 1e6)) {
+        return refuse(tr("A learning-rate factor goes from 0 (no change) to 1e6."));
+    }
+    const LayerTraining before = this->training(layer);
+    if (training != before) {
+        m_undoStack->push(new SetTrainingCommand(*this, layer.toStdString(), before, training));
+    }
+    return true;
+}
+
 QStringList NetworkModel::paste(const nlohmann::json& fragment, QPointF offset) {
     try {
         nlohmann::json layers = layersToPaste(*m_graph, fragment, offset);
@@ -192,15 +211,7 @@ QStringList NetworkModel::paste(const nlohmann::json& fragment, QPointF offset) 
 
 void NetworkModel::insertLayers(const nlohmann::json& layers, const std::vector<size_t>& at) {
     for (size_t i = 0; i < layers.size(); ++i) {
-        const nlohmann::json& layer = layers[i];
-        const std::string name =
-            m_graph->add(layer["type"].get<std::string>(), layer["name"].get<std::string>(),
-                         layer.value("params", nlohmann::json::object()),
-                         layer.value("inputs", std::vector<std::string>{}));
-        Graph::Node& node = m_graph->node(name);
-        node.layer->setTrainable(layer.value("trainable", true));
-        node.x = layer["position"][0].get<double>();
-        node.y = layer["position"][1].get<double>();
+        const std::string name = m_graph->addFromJson(layers[i]);
         if (i < at.size()) {
             m_graph->place(name, at[i]);
         }
@@ -232,6 +243,13 @@ void NetworkModel::setInputs(const std::string& layer, const std::vector<std::st
 void NetworkModel::applyParameter(const std::string& layer, const std::string& parameter,
                                   const nlohmann::json& value) {
     m_graph->node(layer).layer->params().set(parameter, value);
+    refresh();
+}
+
+void NetworkModel::applyTraining(const std::string& layer, LayerTraining training) {
+    Layer& changed = *m_graph->node(layer).layer;
+    changed.setTrainable(training.trainable);
+    changed.setLearningRateFactor(training.learningRateFactor);
     refresh();
 }
 

@@ -19,6 +19,14 @@ class QUndoStack;
 
 namespace loom {
 
+/// Whether a layer's weights change in training, and how fast: its learning rate is the
+/// optimizer's times the factor (fine-tuning a pretrained base uses about 0.1).
+struct LayerTraining {
+    bool trainable = true;
+    double learningRateFactor = 1.0;
+    bool operator==(const LayerTraining&) const = default;
+};
+
 /// NetworkModel: the editable network the canvas, the property editor and the summary observe
 /// (QtNodes' "model first, the view observes"). It edits a Graph it does not own (the
 /// project's) and puts every edit on an undo stack it does not own (the document's), as one
@@ -60,6 +68,9 @@ public:
     bool connectLayers(const QString& from, const QString& to);
     void disconnectLayers(const QString& from, const QString& to);
     bool setParameter(const QString& layer, const QString& parameter, const nlohmann::json& value);
+    LayerTraining training(const QString& layer) const;
+    /// Freezes or unfreezes a layer and sets its learning-rate factor (0 up to 1e6).
+    bool setTraining(const QString& layer, LayerTraining training);
     /// Adds the layers of a copied fragment (see GraphFragment.h); returns their new names.
     QStringList paste(const nlohmann::json& fragment, QPointF offset);
 
@@ -73,6 +84,7 @@ public:
     void setInputs(const std::string& layer, const std::vector<std::string>& inputs);
     void applyParameter(const std::string& layer, const std::string& parameter,
                         const nlohmann::json& value);
+    void applyTraining(const std::string& layer, LayerTraining training);
     std::vector<std::string> explicitOutputs() const;
     void setExplicitOutputs(const std::vector<std::string>& outputs);
 

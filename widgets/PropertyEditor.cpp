@@ -1,5 +1,6 @@
 #include "PropertyEditor.h"
 
+#include "CompactDoubleSpinBox.h"
 #include "HyperparameterPanel.h"
 #include "NetworkModel.h"
 #include "NodeItem.h"
@@ -7,6 +8,8 @@
 
 #include <loom/Layer.h>
 
+#include <QCheckBox>
+#include <QFormLayout>
 #include <QLabel>
 #include <QScrollArea>
 #include <QStackedWidget>
@@ -65,9 +68,49 @@ QWidget* PropertyEditor::createLayerPage() {
     m_layerLayout->addWidget(m_description);
     m_layerLayout->addWidget(m_status);
     // The generated form goes here, at index 3.
+    m_layerLayout->addWidget(createTrainingFields(m_layerPage));
     m_layerLayout->addWidget(m_refusal);
     m_layerLayout->addStretch(1);
     return m_layerPage;
+}
+
+QWidget* PropertyEditor::createTrainingFields(QWidget* parent) {
+    m_training = new QWidget(parent);
+    auto* form = new QFormLayout(m_training);
+    form->setContentsMargins(0, 0, 0, 0);
+    m_trainable = new QCheckBox(tr("Trainable"), m_training);
+    m_trainable->setObjectName(QStringLiteral("trainable"));
+    m_trainable->setToolTip(
+        tr("Off: the layer's weights stay as they are (a frozen pretrained base); a frozen "
+           "batch normalization also keeps its statistics."));
+    m_factor = new CompactDoubleSpinBox(m_training);
+    m_factor->setObjectName(QStringLiteral("learningRateFactor"));
+    m_factor->setRange(0, 1e6);
+    m_factor->setSingleStep(0.1);
+    m_factor->setToolTip(
+        tr("This layer learns at the optimizer's learning rate times this factor: about 0.1 "
+           "for the unfrozen layers of a pretrained base, so fine-tuning does not wreck "
+           "what they know."));
+    form->addRow(m_trainable);
+    form->addRow(tr("Learning-rate factor"), m_factor);
+    connect(m_trainable, &QCheckBox::toggled, this, &PropertyEditor::editTraining);
+    connect(m_factor, &QDoubleSpinBox::valueChanged, this, &PropertyEditor::editTraining);
+    return m_training;
+}
+
+void PropertyEditor::editTraining() {
+    if (!m_layer.isEmpty()) {
+        m_refusal->clear();
+        m_model.setTraining(m_layer, {m_trainable->isChecked(), m_factor->value()});
+    }
+}
+
+void PropertyEditor::refreshTraining(const Layer& layer, bool hasWeights) {
+    m_training->setVisible(hasWeights);
+    const QSignalBlocker trainableQuiet(m_trainable), factorQuiet(m_factor);
+    m_trainable->setChecked(layer.trainable());
+    m_factor->setValue(layer.learningRateFactor());
+    m_factor->setEnabled(layer.trainable());
 }
 
 void PropertyEditor::showSelection(const QStringList& layers) {
@@ -118,6 +161,7 @@ void PropertyEditor::refresh() {
                          .arg(m_layer.toHtmlEscaped(), QString::fromStdString(layer.type())));
     m_description->setText(QString::fromStdString(layer.kind().description));
     const LayerAnalysis* analysis = m_model.analysis().find(layer.name());
+    refreshTraining(layer, analysis != nullptr && analysis->parameters.value_or(0) > 0);
     if (analysis == nullptr) {
         m_status->clear();
     } else if (!analysis->valid) {

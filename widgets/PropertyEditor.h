@@ -4,14 +4,17 @@
 #include <QStringList>
 #include <QWidget>
 
+class QCheckBox;
 class QLabel;
 class QStackedWidget;
 class QVBoxLayout;
 
 namespace loom {
 
+class CompactDoubleSpinBox;
 class HyperparameterPanel;
 class NetworkModel;
+class Layer;
 class ParamForm;
 
 /// PropertyEditor: the parameters of the selected layer, in a form generated from the layer
@@ -36,6 +39,11 @@ public slots:
 
 private:
     QWidget* createLayerPage();
+    /// "Trainable" and the learning-rate factor: Keras' trainable, and fine-tuning's slower
+    /// rate for a pretrained base's layers.
+    QWidget* createTrainingFields(QWidget* parent);
+    void editTraining();
+    void refreshTraining(const Layer& layer, bool hasWeights);
     void showLayer(const QString& layer);
     void showModelSettings();
     /// Follows the model: the shown layer's values, shape and problems, or the model's
@@ -53,6 +61,9 @@ private:
     QLabel* m_status = nullptr;
     QLabel* m_refusal = nullptr;
     ParamForm* m_form = nullptr;
+    QWidget* m_training = nullptr;
+    QCheckBox* m_trainable = nullptr;
+    CompactDoubleSpinBox* m_factor = nullptr;
     QString m_layer;
 };
 

@@ -41,8 +41,9 @@ std::vector<std::string> stringList(const nlohmann::json& value, const std::stri
     return names;
 }
 
-void readLayer(Graph& graph, const nlohmann::json& entry, size_t index) {
-    std::string where = "layer #" + std::to_string(index + 1);
+}  // namespace
+
+std::string Graph::addFromJson(const nlohmann::json& entry, std::string where) {
     if (!entry.is_object()) {
         throw GraphError(where + " must be a JSON object");
     }
@@ -54,8 +55,8 @@ void readLayer(Graph& graph, const nlohmann::json& entry, size_t index) {
     if (entry.contains("inputs")) {
         inputs = stringList(entry["inputs"], where + " \"inputs\"");
     }
-    graph.add(type, name, params, inputs);
-    Graph::Node& node = graph.node(name);
+    add(type, name, params, inputs);
+    Graph::Node& node = this->node(name);
     if (entry.contains("trainable")) {
         if (!entry["trainable"].is_boolean()) {
             throw GraphError(where + ": \"trainable\" must be true or false");
@@ -83,9 +84,8 @@ void readLayer(Graph& graph, const nlohmann::json& entry, size_t index) {
         node.x = pos[0].get<double>();
         node.y = pos[1].get<double>();
     }
+    return name;
 }
-
-}  // namespace
 
 static Graph readGraph(const nlohmann::json& json);
 
@@ -119,7 +119,7 @@ static Graph readGraph(const nlohmann::json& json) {
         throw GraphError("graph: \"layers\" must be a list");
     }
     for (size_t i = 0; i < layers.size(); ++i) {
-        readLayer(graph, layers[i], i);
+        graph.addFromJson(layers[i], "layer #" + std::to_string(i + 1));
     }
     if (json.contains("outputs")) {
         graph.setOutputs(stringList(json["outputs"], "graph \"outputs\""));

@@ -76,6 +76,18 @@ void writeOptimizerWeights(h5::File& file, const KerasExporter& exporter,
     file.writeStringListAttribute(group, "weight_names", names);
 }
 
+/// Keras has one learning rate per optimizer; Loom's per-layer factors (fine-tuning) go in an
+/// attribute of Loom's own, which Keras ignores and Loom reads back.
+json learningRateFactors(const Graph& graph) {
+    json factors = json::object();
+    for (const Graph::Node& node : graph.nodes()) {
+        if (node.layer->learningRateFactor() != 1.0) {
+            factors[node.layer->name()] = node.layer->learningRateFactor();
+        }
+    }
+    return factors;
+}
+
 }  // namespace
 
 void exportKerasHdf5(const Graph& graph, const std::string& path, const TrainingConfig* training,
@@ -100,6 +112,9 @@ void exportKerasHdf5(const Graph& graph, const std::string& path, const Training
         file.writeStringAttribute("/", "model_config", modelConfig.dump());
         if (training != nullptr) {
             file.writeStringAttribute("/", "training_config", trainingConfig.dump());
+        }
+        if (const json factors = learningRateFactors(graph); !factors.empty()) {
+            file.writeStringAttribute("/", kLearningRateFactorsAttribute, factors.dump());
         }
         writeLayerWeights(file, exporter);
         if (training != nullptr && optimizer != nullptr) {

@@ -15,6 +15,8 @@ namespace loom {
 
 inline constexpr const char* kKerasVersion = "2.4.0";
 inline constexpr const char* kKerasBackend = "tensorflow";
+/// A root attribute of Loom's own: {layer: learning-rate factor} for factors other than 1.
+inline constexpr const char* kLearningRateFactorsAttribute = "loom_learning_rate_factors";
 
 /// Keras' view of the graph: which layers it will have, in which order, and what each
 /// Loom tensor's element order means there.

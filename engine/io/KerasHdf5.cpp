@@ -266,6 +266,25 @@ void restore(Graph& graph, const std::vector<Tensor>& values) {
     }
 }
 
+void readLearningRateFactors(const h5::File& file, KerasModel& model) {
+    if (!file.hasAttribute("/", kLearningRateFactorsAttribute)) {
+        return;
+    }
+    const json factors = attributeJson(file, kLearningRateFactorsAttribute);
+    for (const auto& [layer, factor] : factors.items()) {
+        if (!factor.is_number() || factor.get<double>() < 0 || factor.get<double>() > 1e6) {
+            throw IoError(std::string(kLearningRateFactorsAttribute) + ": '" + layer +
+                          "' must have a learning-rate factor from 0 to 1e6");
+        }
+        if (model.graph.contains(layer)) {
+            model.graph.layer(layer).setLearningRateFactor(factor.get<double>());
+        } else {
+            model.warnings.push_back("the learning-rate factor of '" + layer +
+                                     "', a layer the model does not have, was left out");
+        }
+    }
+}
+
 }  // namespace
 
 KerasModel loadKerasHdf5(const std::string& path) {
@@ -290,6 +309,7 @@ KerasModel loadKerasHdf5(const std::string& path) {
                 trainingFromKeras(attributeJson(file, "training_config"), model.warnings);
         }
         readOptimizerState(file, model, layers, reader);
+        readLearningRateFactors(file, model);
         return model;
     });
 }

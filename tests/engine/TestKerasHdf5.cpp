@@ -385,6 +385,7 @@ private slots:
         graph.build(4);
         randomiseStatistics(graph);
         graph.layer("side").setTrainable(false);
+        graph.layer("fc").setLearningRateFactor(0.1);
         TrainingConfig training;
         training.optimizer = "sgd";
         training.optimizerParams = {{"learning_rate", 0.05}, {"momentum", 0.9}};
@@ -398,6 +399,8 @@ private slots:
         KerasModel back = loadKerasHdf5(path("functional_export.h5"));
         QCOMPARE(run(back.graph, input), run(graph, input));
         QVERIFY(!back.graph.layer("side").trainable());
+        QCOMPARE(back.graph.layer("fc").learningRateFactor(), 0.1);
+        QCOMPARE(back.graph.layer("out").learningRateFactor(), 1.0);
         QCOMPARE(back.training->optimizerParams.value("momentum", 0.0), 0.9);
         // The same file read as weights only into the original graph changes nothing.
         std::vector<float> before = run(graph, input);

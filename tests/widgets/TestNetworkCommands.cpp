@@ -14,6 +14,7 @@
 #include <QUndoStack>
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -40,6 +41,7 @@ private slots:
     void connectAndDisconnectRestoreTheInputList();
     void connectReplacesTheOneInputOfASingleInputLayer();
     void parameterChangesMergeIntoOneStep();
+    void trainingChangesUndoAndFactorEditsMerge();
     void refusedEditsPushNothing();
     void undoingEverythingRetracesEveryState();
 
@@ -243,6 +245,42 @@ void TestNetworkCommands::parameterChangesMergeIntoOneStep() {
     m_undo->redo();
     m_undo->redo();
     COMPARE_JSON(state(), after);
+}
+
+void TestNetworkCommands::trainingChangesUndoAndFactorEditsMerge() {
+    buildBranches();
+    const nlohmann::json before = state();
+    // Typing 0.1 into the factor field: successive values, one undo step.
+    QVERIFY(m_model->setTraining("out", {true, 0.5}));
+    QVERIFY(m_model->setTraining("out", {true, 0.1}));
+    QCOMPARE(m_undo->count(), 1);
+    QCOMPARE(m_undo->text(0), QString("Set the learning-rate factor of out"));
+    QCOMPARE(m_graph->layer("out").learningRateFactor(), 0.1);
+    // Freezing is a step of its own, and so is the same factor edit on another layer.
+    QVERIFY(m_model->setTraining("out", {false, 0.1}));
+    QCOMPARE(m_undo->text(1), QString("Freeze out"));
+    QVERIFY(!m_graph->layer("out").trainable());
+    QVERIFY(m_model->setTraining("dense_a", {true, 2.0}));
+    QCOMPARE(m_undo->count(), 3);
+    // What is there already pushes nothing; a factor outside 0..1e6 is refused.
+    QVERIFY(m_model->setTraining("dense_a", {true, 2.0}));
+    QVERIFY(!m_model->setTraining("dense_a", {true, -1.0}));
+    QVERIFY(!m_model->setTraining("dense_a", {true, std::nan("")}));
+    QCOMPARE(m_undo->count(), 3);
+    QCOMPARE(m_model->training("dense_a"), (LayerTraining{true, 2.0}));
+    const nlohmann::json after = state();
+
+    // A deleted layer comes back with its factor and frozen state.
+    m_model->removeLayers({"out"});
+    m_undo->undo();
+    QCOMPARE(m_model->training("out"), (LayerTraining{false, 0.1}));
+    COMPARE_JSON(state(), after);
+
+    m_undo->undo();
+    m_undo->undo();
+    QCOMPARE(m_model->training("out"), (LayerTraining{true, 0.1}));
+    m_undo->undo();
+    COMPARE_JSON(state(), before);
 }
 
 void TestNetworkCommands::refusedEditsPushNothing() {

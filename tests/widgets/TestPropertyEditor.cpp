@@ -38,6 +38,7 @@ private slots:
     void spinBoxEditChangesLayerAndShapesDownstream();
     void listAndChoiceEditsReachTheLayer();
     void refusedValueSnapsBackWithTheReason();
+    void trainableAndFactorFieldsFreezeAndScaleTheLayer();
     void showsModelSettingsWithoutASingleSelection();
     void hyperparameterPanelReportsWholeConfigurations();
     void settingsShowAsTypedAndStoreWhatIsShown();
@@ -188,6 +189,41 @@ void TestPropertyEditor::refusedValueSnapsBackWithTheReason() {
     emit kernel->editingFinished();
     QCOMPARE(m_undo->count(), 1);
     QVERIFY(!m_canvas->wireItem("input", "conv")->isValid());
+}
+
+void TestPropertyEditor::trainableAndFactorFieldsFreezeAndScaleTheLayer() {
+    m_editor->show();
+    m_canvas->selectLayers({"conv"});
+    auto* trainable = m_editor->findChild<QCheckBox*>("trainable");
+    auto* factor = m_editor->findChild<QDoubleSpinBox*>("learningRateFactor");
+    QVERIFY(trainable && factor);
+    QVERIFY(trainable->isVisible());
+    QVERIFY(trainable->isChecked());
+    QCOMPARE(factor->value(), 1.0);
+
+    factor->setFocus();
+    factor->selectAll();
+    QTest::keyClicks(factor, "0.1");
+    QTest::keyClick(factor, Qt::Key_Return);
+    QCOMPARE(m_graph->layer("conv").learningRateFactor(), 0.1);
+    QCOMPARE(m_undo->count(), 1);  // the keystrokes are one step
+
+    trainable->click();
+    QVERIFY(!m_graph->layer("conv").trainable());
+    QVERIFY(!factor->isEnabled());  // a frozen layer learns at no rate
+    m_undo->undo();
+    QVERIFY(m_graph->layer("conv").trainable());
+    QVERIFY(trainable->isChecked());
+    QVERIFY(factor->isEnabled());
+    m_undo->undo();
+    QCOMPARE(factor->value(), 1.0);
+    QCOMPARE(m_graph->layer("conv").learningRateFactor(), 1.0);
+
+    // A layer without weights has nothing to freeze.
+    m_canvas->selectLayers({"flatten"});
+    QVERIFY(!trainable->isVisible());
+    m_canvas->selectLayers({"dense"});
+    QVERIFY(trainable->isVisible());
 }
 
 void TestPropertyEditor::showsModelSettingsWithoutASingleSelection() {

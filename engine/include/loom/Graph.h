@@ -49,6 +49,9 @@ public:
     Graph(Graph&&) noexcept;
     Graph& operator=(Graph&&) noexcept;
 
+    /// Adds one layer given in the graph JSON's form (name, type, params, inputs, trainable,
+    /// learning_rate_factor, group, position); returns its name. GraphError naming `where`.
+    std::string addFromJson(const nlohmann::json& layer, std::string where = "layer");
     /// Adds a layer; an empty name gets Keras' style ("dense", "dense_1", ...). Returns the name.
     std::string add(const std::string& type, const std::string& name,
                     const nlohmann::json& params = nlohmann::json::object(),
