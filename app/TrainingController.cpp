@@ -301,6 +301,8 @@ void TrainingController::handle(const ProgressEvent& event) {
         emit statisticsReported(m_runIndex, *sample);
     } else if (const auto* log = std::get_if<LogMessage>(&event)) {
         emit logMessage(QString::fromStdString(log->text));
+    } else if (const auto* preparation = std::get_if<PreparationProgress>(&event)) {
+        emit preparationReported(m_runIndex, *preparation);
     }
 }
 

@@ -123,6 +123,7 @@ signals:
     void runStarted(int run, const QString& name);
     void batchesReported(int run, const std::vector<BatchProgress>& batches);
     void epochReported(int run, const EpochProgress& epoch);
+    void preparationReported(int run, const PreparationProgress& preparation);
     /// A layer statistics sample of the run (TrainingConfig::statistics).
     void statisticsReported(int run, const StatisticsSample& sample);
     void logMessage(const QString& text);

@@ -74,6 +74,8 @@ void TrainingPage::connectController() {
                 m_progress->showBatch(batches.back());
             });
     connect(c, &TrainingController::epochReported, m_chart, &TrainingChart::addEpoch);
+    connect(c, &TrainingController::preparationReported, m_progress,
+            [this](int, const PreparationProgress& p) { m_progress->showPreparation(p); });
     connect(c, &TrainingController::deviceStatusChanged, m_progress,
             &TrainingProgress::setDeviceStatus);
     connect(c, &TrainingController::runRecorded, this, [this](int, const RunRecord& record) {

@@ -73,6 +73,17 @@ void TrainingProgress::showBatch(const BatchProgress& b) {
                            .arg(formatDuration(b.etaSeconds)));
 }
 
+void TrainingProgress::showPreparation(const PreparationProgress& p) {
+    const double done = double(p.done) / double(std::max<int64_t>(p.total, 1));
+    m_bar->setValue(static_cast<int>(std::lround(done * kBarSteps)));
+    m_bar->setFormat(QStringLiteral("%1%").arg(done * 100, 0, 'f', 1));
+    m_details->setText(tr("%1 · %2/%3 samples · %4 left")
+                           .arg(QString::fromStdString(p.stage))
+                           .arg(QLocale().toString(static_cast<qlonglong>(p.done)))
+                           .arg(QLocale().toString(static_cast<qlonglong>(p.total)))
+                           .arg(formatDuration(p.etaSeconds)));
+}
+
 void TrainingProgress::showFinished(const QString& message) {
     m_details->setText(message);
 }

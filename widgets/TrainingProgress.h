@@ -21,6 +21,8 @@ public:
     /// Nothing running.
     void reset();
     void showBatch(const BatchProgress& batch);
+    /// Work before the first batch (a frozen base's outputs computed once).
+    void showPreparation(const PreparationProgress& preparation);
     /// The run ended: the bar stays where it stopped and the message replaces the speed.
     void showFinished(const QString& message);
     void setDeviceStatus(const QString& status);

@@ -2,6 +2,7 @@
 
 #include <loom/Platform.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -31,7 +32,9 @@ void ProgressPrinter::report(const ProgressEvent& event) {
     } else if (const auto* f = std::get_if<RunFinished>(&event)) {
         std::fprintf(m_out, "%s%s\n", m_terminal ? "\r\033[K" : "", f->message.c_str());
     } else if (const auto* m = std::get_if<LogMessage>(&event)) {
-        std::fprintf(m_out, "%s\n", m->text.c_str());
+        std::fprintf(m_out, "%s%s\n", m_terminal ? "\r\033[K" : "", m->text.c_str());
+    } else if (const auto* p = std::get_if<PreparationProgress>(&event)) {
+        printPreparation(*p);
     }
     std::fflush(m_out);
 }
@@ -55,6 +58,20 @@ void ProgressPrinter::printBatch(const BatchProgress& b) {
                  m_terminal ? "\r\033[K" : "", b.epoch, b.epochs, static_cast<long long>(b.batch),
                  static_cast<long long>(b.batches), b.loss, accuracy.c_str(), b.samplesPerSecond,
                  formatDuration(b.etaSeconds).c_str(), m_terminal ? "" : "\n");
+}
+
+// The engine reports a few times a second; off a terminal, one line per 10% of the work.
+void ProgressPrinter::printPreparation(const PreparationProgress& p) {
+    if (!m_terminal) {
+        const int64_t tenths = p.done * 10 / std::max<int64_t>(p.total, 1);
+        if (tenths == m_preparationTenths) {
+            return;
+        }
+        m_preparationTenths = tenths;
+    }
+    std::fprintf(m_out, "%s%s  %lld/%lld samples  ETA %s%s", m_terminal ? "\r\033[K" : "",
+                 p.stage.c_str(), static_cast<long long>(p.done), static_cast<long long>(p.total),
+                 formatDuration(p.etaSeconds).c_str(), m_terminal ? "" : "\n");
 }
 
 void ProgressPrinter::printEpoch(const EpochProgress& e) {

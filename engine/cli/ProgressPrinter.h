@@ -20,11 +20,13 @@ public:
 private:
     void printBatch(const BatchProgress& b);
     void printEpoch(const EpochProgress& e);
+    void printPreparation(const PreparationProgress& p);
 
     std::FILE* m_out;
     bool m_terminal;
     std::chrono::steady_clock::time_point m_lastLine{};
     std::vector<EpochProgress> m_epochs;
+    int64_t m_preparationTenths = -1;  ///< off a terminal: the last tenth of the work printed
 };
 
 std::string formatDuration(double seconds);

@@ -118,6 +118,12 @@ Project transferProject(const Graph& base, const TransferOptions& options,
     return project;
 }
 
+bool staysFrozenWhenFineTuned(const Layer& layer) {
+    const std::vector<Parameter>& parameters = layer.parameters();
+    return std::any_of(parameters.begin(), parameters.end(),
+                       [](const Parameter& p) { return !p.trainable; });
+}
+
 void unfreezeFrom(Graph& graph, const std::string& layer, double learningRateFactor) {
     if (!graph.contains(layer)) {
         throw GraphError("no layer named '" + layer + "' to fine-tune from");
@@ -129,8 +135,10 @@ void unfreezeFrom(Graph& graph, const std::string& layer, double learningRateFac
     for (const std::string& name : layerNames(graph)) {
         reached = reached || name == layer;
         if (!isHeadLayer(name)) {
-            graph.layer(name).setTrainable(reached);
-            graph.layer(name).setLearningRateFactor(reached ? learningRateFactor : 1.0);
+            Layer& unfrozen = graph.layer(name);
+            const bool trains = reached && !staysFrozenWhenFineTuned(unfrozen);
+            unfrozen.setTrainable(trains);
+            unfrozen.setLearningRateFactor(trains ? learningRateFactor : 1.0);
         }
     }
 }

@@ -248,7 +248,8 @@ EvaluationResult Trainer::evaluate(const Dataset& data) {
     return result;
 }
 
-Dataset Trainer::layerOutputs(const Dataset& data, const std::string& layer) {
+std::optional<Dataset> Trainer::layerOutputs(const Dataset& data, const std::string& layer,
+                                             const std::function<bool(int64_t)>& afterBatch) {
     const Shape shape = m_graph.node(layer).outputShape;
     Dataset outputs{Tensor::empty(shape.withBatch(data.size())), data.targets, data.classNames,
                     data.source};
@@ -258,6 +259,9 @@ Dataset Trainer::layerOutputs(const Dataset& data, const std::string& layer) {
         m_graph.forward(ctx, {onDevice(m_backend, data.samples.slice(begin, end))});
         Tensor into = outputs.samples.slice(begin, end);
         m_backend.copy(hostFloat32(m_graph.node(layer).output), into);
+        if (!afterBatch(end)) {
+            return std::nullopt;
+        }
     }
     return outputs;
 }

@@ -27,6 +27,32 @@ double secondsSince(Clock::time_point start) {
     return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+/// Reports how far computing a frozen base's outputs has got (a few times a second) and
+/// passes a pause or stop on; false once a stop was requested.
+struct BaseOutputProgress {
+    BaseOutputProgress(ProgressSink* sink, RunControl* control, int64_t total, std::string stage)
+        : sink(sink), control(control), total(total), stage(std::move(stage)) {}
+
+    bool operator()(int64_t done) {
+        const Clock::time_point now = Clock::now();
+        if (sink != nullptr && (now - reported > std::chrono::milliseconds(200) || done == total)) {
+            reported = now;
+            const double elapsed = secondsSince(started);
+            sink->report(PreparationProgress{
+                stage, done, total,
+                elapsed * double(total - done) / double(std::max<int64_t>(done, 1))});
+        }
+        return control == nullptr || control->checkpoint();
+    }
+
+    ProgressSink* sink;
+    RunControl* control;
+    int64_t total;
+    std::string stage;
+    Clock::time_point started = Clock::now();
+    Clock::time_point reported{};
+};
+
 double scheduledRate(const ScheduleConfig& s, double base, int epoch, int epochs) {
     if (s.type == "step") {
         return base * std::pow(s.factor, epoch / s.every);
@@ -270,16 +296,12 @@ TrainingHistory Trainer::fit(const Dataset& train, const Dataset* validation, Pr
     if (baseEnd.empty() || bytes > kMaxFrozenBaseBytes) {
         return fitOn(train, validation, sink, control);
     }
-    const Clock::time_point started = Clock::now();
-    const Dataset baseTrain = layerOutputs(train, baseEnd);
-    const std::optional<Dataset> baseValidation =
-        validation != nullptr ? std::optional(layerOutputs(*validation, baseEnd)) : std::nullopt;
-    if (sink != nullptr) {
-        sink->report(LogMessage{"the frozen layers up to '" + baseEnd +
-                                "' were computed once for the " + std::to_string(samples) +
-                                " samples in " + std::to_string(secondsSince(started)) +
-                                " s; each epoch trains the layers after them"});
-    }
+    return fitOnBaseOutputs(train, validation, baseEnd, sink, control);
+}
+
+TrainingHistory Trainer::fitOnBaseOutputs(const Dataset& train, const Dataset* validation,
+                                          const std::string& baseEnd, ProgressSink* sink,
+                                          RunControl* control) {
     // The base's layers keep no batch of their own: their outputs are not the batches'.
     const std::vector<bool> base = m_graph.ancestorsOf(baseEnd);
     const auto forget = [&] {
@@ -290,16 +312,40 @@ TrainingHistory Trainer::fit(const Dataset& train, const Dataset* validation, Pr
             }
         }
     };
-    forget();
-    m_givenLayer = baseEnd;
-    struct GivenLayerEnds {
+    struct ForgetsAtTheEnd {
         std::function<void()> end;
-        ~GivenLayerEnds() { end(); }
+        ~ForgetsAtTheEnd() { end(); }
     } ends{[&] {
         m_givenLayer.clear();
         forget();
     }};
-    return fitOn(baseTrain, baseValidation ? &*baseValidation : nullptr, sink, control);
+    BaseOutputProgress progress(sink, control,
+                                train.size() + (validation != nullptr ? validation->size() : 0),
+                                "Computing the frozen layers up to '" + baseEnd + "' once");
+    std::optional<Dataset> baseTrain =
+        layerOutputs(train, baseEnd, [&](int64_t done) { return progress(done); });
+    std::optional<Dataset> baseValidation;
+    if (baseTrain && validation != nullptr) {
+        baseValidation = layerOutputs(*validation, baseEnd,
+                                      [&](int64_t done) { return progress(train.size() + done); });
+    }
+    if (!baseTrain || (validation != nullptr && !baseValidation)) {
+        TrainingHistory stopped;
+        stopped.finished = RunFinished{RunFinished::Reason::Stopped, "stopped by request", ""};
+        if (sink != nullptr) {
+            sink->report(stopped.finished);
+        }
+        return stopped;
+    }
+    if (sink != nullptr) {
+        sink->report(LogMessage{"the frozen layers up to '" + baseEnd +
+                                "' were computed once for the " + std::to_string(progress.total) +
+                                " samples in " + std::to_string(secondsSince(progress.started)) +
+                                " s; each epoch trains the layers after them"});
+    }
+    forget();
+    m_givenLayer = baseEnd;
+    return fitOn(*baseTrain, baseValidation ? &*baseValidation : nullptr, sink, control);
 }
 
 TrainingHistory Trainer::fitOn(const Dataset& train, const Dataset* validation, ProgressSink* sink,

@@ -15,7 +15,9 @@
 #include <QFile>
 #include <QtTest>
 
+#include <algorithm>
 #include <chrono>
+#include <iterator>
 
 using namespace loom;
 
@@ -70,14 +72,30 @@ std::vector<float> weightsOf(Graph& g, const std::string& layer) {
     return all;
 }
 
+double secondsSince(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 class LogCatcher : public ProgressSink {
 public:
     void report(const ProgressEvent& e) override {
         if (const auto* log = std::get_if<LogMessage>(&e)) {
             lines.push_back(log->text);
+        } else if (const auto* preparation = std::get_if<PreparationProgress>(&e)) {
+            preparations.push_back(*preparation);
+            prepared = std::chrono::steady_clock::now();
+            if (stopAtPreparation != nullptr) {
+                stopAtPreparation->requestStop();
+            }
+        } else if (std::holds_alternative<BatchProgress>(e)) {
+            ++batches;
         }
     }
     std::vector<std::string> lines;
+    std::vector<PreparationProgress> preparations;
+    std::chrono::steady_clock::time_point prepared;  ///< when the last preparation was reported
+    int batches = 0;
+    RunControl* stopAtPreparation = nullptr;  ///< a person pressing Stop at once
 };
 
 TrainingConfig adam(int epochs, int64_t batch = 16) {
@@ -99,6 +117,7 @@ private slots:
     void buildsAFrozenBaseUnderANewHead();
     void savesGroupsAndFactors();
     void trainsTheHeadOnTheBaseOutputsComputedOnce();
+    void stopWhileTheBaseIsComputedEndsTheRun();
     void learningRateFactorScalesEveryOptimizer();
     void fineTuningUnfreezesFromALayer();
     void badOptionsAreRefused();
@@ -158,6 +177,11 @@ void TestTransfer::trainsTheHeadOnTheBaseOutputsComputedOnce() {
     QVERIFY2(log.lines[0].find("up to 'features_pool' were computed once for the 64 samples") !=
                  std::string::npos,
              log.lines[0].c_str());
+    // The work before the first batch showed how far it had got, to the end.
+    QVERIFY(!log.preparations.empty());
+    QCOMPARE(log.preparations.back().done, int64_t{64});
+    QCOMPARE(log.preparations.back().total, int64_t{64});
+    QVERIFY(log.preparations.back().stage.find("'features_pool'") != std::string::npos);
     // The head learnt, the base (its batch-norm statistics too) did not move.
     QVERIFY2(trainer.evaluate(halves(32)).metrics->accuracy() > 0.9,
              qPrintable(QString::number(history.epochs.back().accuracy)));
@@ -171,6 +195,24 @@ void TestTransfer::trainsTheHeadOnTheBaseOutputsComputedOnce() {
     QCOMPARE(frozenBaseEnd(model), std::string("relu"));
     unfreezeFrom(model, "conv_a", 0.1);
     QCOMPARE(frozenBaseEnd(model), std::string());
+}
+
+void TestTransfer::stopWhileTheBaseIsComputedEndsTheRun() {
+    Graph model = transferModel(smallBase(), TransferOptions{}, 3);
+    Trainer trainer(model, adam(20, 8));
+    RunControl control;
+    LogCatcher events;
+    events.stopAtPreparation = &control;
+    const TrainingHistory stopped = trainer.fit(halves(64), nullptr, &events, &control);
+    QCOMPARE(stopped.finished.reason, RunFinished::Reason::Stopped);
+    // Within one batch of the base's eight: no batch of training, no epoch.
+    QCOMPARE(events.preparations.size(), size_t{1});
+    QCOMPARE(events.preparations[0].done, int64_t{8});
+    QCOMPARE(events.batches, 0);
+    QVERIFY(stopped.epochs.empty());
+    // The trainer is whole again: the network runs from its input, and trains.
+    QCOMPARE(trainer.predict(halves(4).samples).shape(), (Shape{4, 2}));
+    QCOMPARE(trainer.fit(halves(64), nullptr).finished.reason, RunFinished::Reason::Completed);
 }
 
 void TestTransfer::learningRateFactorScalesEveryOptimizer() {
@@ -198,6 +240,12 @@ void TestTransfer::fineTuningUnfreezesFromALayer() {
     trainer.fit(halves(32), nullptr);
     QCOMPARE(weightsOf(model, "conv_a"), convA);
     QVERIFY(weightsOf(model, "conv_b") != convB);
+    // Batch normalization keeps the base's statistics, in inference mode.
+    unfreezeFrom(model, "conv_a", 0.25);
+    QVERIFY(model.layer("conv_a").trainable());
+    QVERIFY(!model.layer("bn").trainable());
+    QVERIFY(staysFrozenWhenFineTuned(model.layer("bn")));
+    QVERIFY(!staysFrozenWhenFineTuned(model.layer("conv_a")));
 }
 
 void TestTransfer::badOptionsAreRefused() {
@@ -219,34 +267,36 @@ void TestTransfer::pretrainedFeaturesOnAThousandImages() {
     }
     Graph base;
     try {
-        base = loadPretrainedModel("mobilenet_v2");
+        base = loadPretrainedModel("inception_v3");
     } catch (const IoError& e) {
         QSKIP(e.what());
     }
     // 1,000 training images; the first 2,000 test images judge both.
     const nlohmann::json section = {
         {"source", "fashion-mnist"}, {"normalization", "divide_255"}, {"train_samples", 1000}};
+    // nsfwjs' InceptionV3 kept Keras' ImageNet weights up to mixed5 (PRETRAINED.md): general
+    // features of pictures, cut there; 75x75 is the smallest input Keras documents for it.
     TransferOptions options;
+    options.cutAt = "mixed5";
     options.classes = 10;
-    options.height = options.width = 96;
+    options.height = options.width = 75;
     Graph transfer = transferModel(base, options, 5);
     const LoadedData data = loadData("", section, Shape{3, options.height, options.width});
     std::vector<int64_t> first(2000);
     std::iota(first.begin(), first.end(), int64_t{0});
     const Dataset test = data.test->subset(first);
     TrainingConfig head = adam(20, 32);
-    head.optimizerParams = {{"learning_rate", 0.01}};
     Trainer transferTrainer(transfer, head);
     // One pass of the training images through the whole network, the base included: what
     // every epoch would cost without the base's outputs kept (and what keeping them costs once).
     const auto forwardStarted = std::chrono::steady_clock::now();
     transferTrainer.predict(data.train.samples);
-    const double wholeEpoch =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - forwardStarted).count();
+    const double wholeEpoch = secondsSince(forwardStarted);
     const auto started = std::chrono::steady_clock::now();
-    transferTrainer.fit(data.train, nullptr);
-    const double cachedSeconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    LogCatcher events;
+    transferTrainer.fit(data.train, nullptr, &events);
+    const double cachedSeconds = secondsSince(started);
+    const double headEpoch = secondsSince(events.prepared) / 20;
     const double transferAccuracy = transferTrainer.evaluate(test).metrics->accuracy();
 
     ModelFile w4 = readModelFile(qEnvironmentVariable("LOOM_SOURCE_DIR").toStdString() +
@@ -259,18 +309,35 @@ void TestTransfer::pretrainedFeaturesOnAThousandImages() {
     scratch.fit(grey.train, nullptr);
     const double scratchAccuracy = scratch.evaluate(grey.test->subset(first)).metrics->accuracy();
 
-    const double headEpoch = std::max(0.0, cachedSeconds - wholeEpoch) / 20;
     qInfo(
-        "1,000 training images, 2,000 test images: %s (frozen, %lldx%lld) + head %.3f, W4 "
-        "from scratch %.3f; 20 epochs with the base computed once %.2f s, so about %.3f s an "
-        "epoch of the head against %.2f s for one pass through the whole network",
-        base.name().c_str(), static_cast<long long>(options.height),
+        "1,000 training images, 2,000 test images: %s up to %s (frozen, %lldx%lld) + head "
+        "%.3f, W4 from scratch %.3f; 20 epochs with the base computed once %.2f s, of which "
+        "%.3f s an epoch of the head against %.2f s for one pass through the whole network",
+        base.name().c_str(), options.cutAt.c_str(), static_cast<long long>(options.height),
         static_cast<long long>(options.width), transferAccuracy, scratchAccuracy, cachedSeconds,
         headEpoch, wholeEpoch);
-    // The issue asks for the transfer to beat W4 here; with nsfwjs' MobileNetV2 (tuned to
-    // photos of people) on 96x96 upscaled grey garments it does not (0.757 against 0.811
-    // measured), so what is asserted is that the head learns from the frozen features.
-    QVERIFY(transferAccuracy > 0.6);
+    QVERIFY(transferAccuracy > scratchAccuracy);
+
+    // Fine-tuning the top block (mixed5's branches, from the layer after mixed4; batch
+    // normalization stays frozen) at a tenth of the rate keeps what the head learnt.
+    const auto mixed4 =
+        std::find_if(transfer.nodes().begin(), transfer.nodes().end(),
+                     [](const Graph::Node& n) { return n.layer->name() == "mixed4"; });
+    unfreezeFrom(transfer, std::next(mixed4)->layer->name(), 0.1);
+    // At the rate a new transfer project trains with (Adam 0.001): the block learns at 1e-4.
+    TrainingConfig fineTuning = adam(1, 32);
+    fineTuning.optimizerParams = {{"learning_rate", 0.001}};
+    Trainer fineTuner(transfer, fineTuning);
+    const auto fineTuneStarted = std::chrono::steady_clock::now();
+    fineTuner.fit(data.train, nullptr);
+    const double fineTuned = fineTuner.evaluate(test).metrics->accuracy();
+    qInfo(
+        "fine-tuning from %s at 0.1 of the rate, 1 epoch (%.1f s, %lld of %lld parameters "
+        "trainable): %.3f -> %.3f",
+        std::next(mixed4)->layer->name().c_str(), secondsSince(fineTuneStarted),
+        static_cast<long long>(transfer.trainableParameterCount()),
+        static_cast<long long>(transfer.parameterCount()), transferAccuracy, fineTuned);
+    QVERIFY(fineTuned >= transferAccuracy - 0.01);
 }
 
 QTEST_GUILESS_MAIN(TestTransfer)

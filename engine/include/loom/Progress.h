@@ -49,6 +49,14 @@ struct RunFinished {
     std::string layer;  ///< for NonFinite: the first layer whose output was NaN, Inf or exploded
 };
 
+/// Work a run does before its first batch that takes a while: computing the outputs of a
+/// frozen base once (<loom/FrozenBase.h>).
+struct PreparationProgress {
+    std::string stage;            ///< what is being done, for a person
+    int64_t done = 0, total = 0;  ///< samples
+    double etaSeconds = 0;
+};
+
 struct LogMessage {
     std::string text;
 };
@@ -86,8 +94,9 @@ struct TrialEnded {
     RunFinished finished{RunFinished::Reason::Completed, "", ""};
 };
 
-using ProgressEvent = std::variant<BatchProgress, EpochProgress, RunFinished, LogMessage,
-                                   ImageProgress, StatisticsSample, TrialStarted, TrialEnded>;
+using ProgressEvent =
+    std::variant<BatchProgress, EpochProgress, RunFinished, LogMessage, ImageProgress,
+                 StatisticsSample, TrialStarted, TrialEnded, PreparationProgress>;
 
 class ProgressSink {
 public:

@@ -89,8 +89,15 @@ private:
     struct EpochState;
     TrainingHistory fitOn(const Dataset& train, const Dataset* validation, ProgressSink* sink,
                           RunControl* control);
-    /// The outputs of `layer` for every sample, computed once in inference mode (host).
-    Dataset layerOutputs(const Dataset& data, const std::string& layer);
+    /// The outputs of `layer` for every sample, computed once in inference mode (host);
+    /// `afterBatch(samples done)` is called after each batch, and nothing is returned when it
+    /// returns false (a stop).
+    std::optional<Dataset> layerOutputs(const Dataset& data, const std::string& layer,
+                                        const std::function<bool(int64_t)>& afterBatch);
+    /// fit() on the outputs of the frozen base ending at `baseEnd`, computed once.
+    TrainingHistory fitOnBaseOutputs(const Dataset& train, const Dataset* validation,
+                                     const std::string& baseEnd, ProgressSink* sink,
+                                     RunControl* control);
     /// The model's outputs for a batch: from the input, or from m_givenLayer's outputs.
     std::vector<Tensor> forwardBatch(ExecutionContext& ctx, const Tensor& samples);
     StepResult trainStep(const Batch& batch, int epoch);
