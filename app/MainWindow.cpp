@@ -14,6 +14,7 @@
 #include "NetworkCanvas.h"
 #include "NetworkChecksView.h"
 #include "NetworkModel.h"
+#include "NewFromPretrainedDialog.h"
 #include "ProjectDocument.h"
 #include "PropertyEditor.h"
 #include "RecentFiles.h"
@@ -243,7 +244,7 @@ void MainWindow::createMenus() {
     edit->addActions({m_canvas->cutAction(), m_canvas->copyAction(), m_canvas->pasteAction(),
                       m_canvas->deleteAction(), m_canvas->selectAllAction()});
     edit->addSeparator();
-    edit->addActions({m_canvas->tidyAction(), m_canvas->fitAction()});
+    edit->addActions({m_canvas->tidyAction(), m_canvas->fitAction(), m_canvas->groupAction()});
     createViewMenu();
     createTrainingMenu();
 }
@@ -265,6 +266,7 @@ void MainWindow::createViewMenu() {
 void MainWindow::createFileMenu() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
     file->addAction(tr("&New"), QKeySequence::New, this, &MainWindow::newProject);
+    file->addAction(tr("New from &Pretrained..."), this, &MainWindow::newFromPretrained);
     file->addAction(tr("&Open..."), QKeySequence::Open, this, &MainWindow::chooseProject);
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     connect(m_recent, &RecentFiles::changed, this, &MainWindow::fillRecentMenu);
@@ -453,6 +455,26 @@ void MainWindow::newProject() {
     if (mayReplaceProject(tr("start a new project"))) {
         m_document->clear();
     }
+}
+
+void MainWindow::newFromPretrained() {
+    if (!mayReplaceProject(tr("start a new project"))) {
+        return;
+    }
+    NewFromPretrainedDialog dialog(this);
+    if (dialog.exec() != QDialog::Accepted) {
+        return;
+    }
+    m_training->controller().stopAndWait();
+    std::optional<Project> project = dialog.takeProject();
+    const Graph& graph = project->graph;
+    log(tr("New project from %1: %2 layers, %3 parameters, %4 of them trainable (the head)")
+            .arg(dialog.baseName())
+            .arg(graph.nodes().size())
+            .arg(QLocale().toString(static_cast<qlonglong>(graph.parameterCount())))
+            .arg(QLocale().toString(static_cast<qlonglong>(graph.trainableParameterCount()))));
+    m_document->startFrom(std::move(*project), dialog.baseName() + QStringLiteral("_transfer"));
+    m_canvas->fitAll();
 }
 
 void MainWindow::chooseProject() {

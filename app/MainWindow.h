@@ -94,6 +94,7 @@ private:
     bool chooseSaveAs();
     void chooseExport(const QString& filter, const QString& suffix);
     void newProject();
+    void newFromPretrained();
     /// Asks what to do with unsaved changes; false when the user cancels.
     bool mayDiscardChanges();
     /// While training runs, asks "stop it and <then>?"; on yes stops it (its results stay in

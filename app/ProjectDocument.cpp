@@ -105,6 +105,13 @@ void ProjectDocument::clear() {
     replaceProject(emptyProject(), QString());
 }
 
+void ProjectDocument::startFrom(Project project, const QString& name) {
+    m_displayName = name;
+    m_importNotes.clear();
+    replaceProject(std::move(project), QString());
+    markChangedOutsideUndo();
+}
+
 QString ProjectDocument::displayName() const {
     return m_path.isEmpty() ? m_displayName : QFileInfo(m_path).completeBaseName();
 }

@@ -47,6 +47,9 @@ public:
     void open(const QString& path);
     /// An empty, untitled project (File > New).
     void clear();
+    /// A project made in the window (File > New from Pretrained), untitled and unsaved: it
+    /// holds weights nobody has saved yet, so closing asks.
+    void startFrom(Project project, const QString& name);
     /// Saves as a .loom project (atomically); throws IoError. Marks the document unmodified.
     /// Weights are saved only while they still fit the network; after an edit that changed
     /// what they were made for, the runs are saved without them. During a training run the

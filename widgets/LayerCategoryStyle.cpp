@@ -17,6 +17,7 @@ QColor categoryColour(const QString& category) {
         {QStringLiteral("Regularisation"), QColor(0xb5, 0x7a, 0x1f)},
         {QStringLiteral("Merge"), QColor(0xa8, 0x3b, 0x6e)},
         {QStringLiteral("Activation"), QColor(0x6e, 0x7a, 0x2a)},
+        {QStringLiteral("Group"), QColor(0x37, 0x47, 0x4f)},
     };
     return colours.value(category, QColor(0x70, 0x70, 0x70));
 }

@@ -8,6 +8,7 @@
 #include "WireItem.h"
 
 #include <loom/Error.h>
+#include <loom/Graph.h>
 #include <loom/Json.h>
 #include <loom/Layer.h>
 
@@ -80,6 +81,7 @@ NetworkCanvas::~NetworkCanvas() {
     // Wires go with their nodes; the scene must not outlive the model it shows.
     disconnect(m_scene, nullptr, this, nullptr);
     qDeleteAll(m_nodes);
+    qDeleteAll(m_groups);
 }
 
 QSizeF NetworkCanvas::layoutCell(Qt::Orientation flow) {
@@ -90,8 +92,10 @@ QSizeF NetworkCanvas::layoutCell(Qt::Orientation flow) {
 
 void NetworkCanvas::setFlow(Qt::Orientation flow) {
     m_flow = flow;
-    for (NodeItem* node : std::as_const(m_nodes)) {
-        node->setFlow(flow);
+    for (const QHash<QString, NodeItem*>* shown : {&m_nodes, &m_groups}) {
+        for (NodeItem* node : *shown) {
+            node->setFlow(flow);
+        }
     }
 }
 
@@ -109,6 +113,9 @@ void NetworkCanvas::createActions() {
                                      &NetworkCanvas::tidyLayout);
     m_fitAction = addShortcutAction(tr("&Fit Network in View"), QKeySequence(Qt::CTRL | Qt::Key_0),
                                     &NetworkCanvas::fitAll);
+    m_groupAction =
+        addShortcutAction(tr("Open or Close &Group"), QKeySequence(Qt::CTRL | Qt::Key_G),
+                          &NetworkCanvas::toggleSelectedGroups);
 }
 
 QAction* NetworkCanvas::addShortcutAction(const QString& text, const QKeySequence& shortcut,
@@ -123,12 +130,50 @@ QAction* NetworkCanvas::addShortcutAction(const QString& text, const QKeySequenc
 }
 
 NodeItem* NetworkCanvas::nodeItem(const QString& layer) const {
-    return m_nodes.value(layer, nullptr);
+    const auto group = m_collapsedInto.constFind(layer);
+    return group != m_collapsedInto.cend() ? m_groups.value(*group, nullptr)
+                                           : m_nodes.value(layer, nullptr);
+}
+
+void NetworkCanvas::expandGroup(const QString& group) {
+    m_expandedGroups.insert(group);
+    synchronise();
+}
+
+void NetworkCanvas::collapseGroup(const QString& group) {
+    m_expandedGroups.remove(group);
+    synchronise();
+}
+
+void NetworkCanvas::toggleSelectedGroups() {
+    QSet<QString> open, close;
+    for (auto group = m_groups.cbegin(); group != m_groups.cend(); ++group) {
+        if (group.value()->isSelected()) {
+            open.insert(group.key());
+        }
+    }
+    for (const QString& layer : selectedLayers()) {
+        const std::string& group = m_model.graph().node(layer.toStdString()).group;
+        if (!group.empty() && !m_collapsedInto.contains(layer)) {
+            close.insert(QString::fromStdString(group));
+        }
+    }
+    m_expandedGroups.unite(open);
+    m_expandedGroups.subtract(open.isEmpty() ? close : QSet<QString>());
+    synchronise();
+}
+
+QString NetworkCanvas::layerAt(const NodeItem* node, bool outputSide) const {
+    const QString group = m_groups.key(const_cast<NodeItem*>(node));
+    if (group.isEmpty()) {
+        return node->name();
+    }
+    return outputSide ? m_groupExits.value(group) : QString();
 }
 
 WireItem* NetworkCanvas::wireItem(const QString& from, const QString& to) const {
     for (WireItem* wire : wireItems()) {
-        if (wire->from()->name() == from && wire->to()->name() == to) {
+        if (wire->fromLayer() == from && wire->toLayer() == to) {
             return wire;
         }
     }
@@ -189,12 +234,40 @@ void NetworkCanvas::setWarnings(const std::vector<NetworkWarning>& warnings) {
     for (auto node = m_nodes.cbegin(); node != m_nodes.cend(); ++node) {
         node.value()->setWarnings(m_warnings.value(node.key()));
     }
+    markGroups();
 }
 
 void NetworkCanvas::setTrainingHealth(const QHash<QString, NodeTrainingHealth>& health) {
     m_health = health;
     for (auto node = m_nodes.cbegin(); node != m_nodes.cend(); ++node) {
         node.value()->setTrainingHealth(m_health.value(node.key()));
+    }
+    markGroups();
+}
+
+QStringList NetworkCanvas::groupMessages(
+    const QString& group, const std::function<QStringList(const QString&)>& of) const {
+    QStringList messages;
+    for (const Graph::Node& node : m_model.graph().nodes()) {
+        const QString layer = QString::fromStdString(node.layer->name());
+        if (m_collapsedInto.value(layer) == group) {
+            for (const QString& message : of(layer)) {
+                messages << QStringLiteral("%1: %2").arg(layer, message);
+            }
+        }
+    }
+    return messages;
+}
+
+void NetworkCanvas::markGroups() {
+    for (auto item = m_groups.cbegin(); item != m_groups.cend(); ++item) {
+        item.value()->setWarnings(groupMessages(
+            item.key(), [this](const QString& layer) { return m_warnings.value(layer); }));
+        NodeTrainingHealth health;
+        health.problems = groupMessages(
+            item.key(), [this](const QString& layer) { return m_health.value(layer).problems; });
+        item.value()->setTrainingHealth(health);
+        item.value()->setNonFiniteOrigin(m_collapsedInto.value(m_nonFiniteOrigin) == item.key());
     }
 }
 
@@ -209,14 +282,29 @@ QString NetworkCanvas::addLayerAtCentre(const QString& type) {
 void NetworkCanvas::synchronise() {
     syncNodes();
     syncWires();
+    fitSceneRect();
+}
+
+void NetworkCanvas::fitSceneRect() {
     m_scene->setSceneRect(m_scene->itemsBoundingRect().adjusted(-kSceneMargin, -kSceneMargin,
                                                                 kSceneMargin, kSceneMargin));
 }
 
 void NetworkCanvas::syncNodes() {
+    const std::vector<CollapsedGroup> groups =
+        collapsedGroups(m_model.graph(), m_model.analysis(), m_expandedGroups);
+    m_collapsedInto.clear();
+    for (const CollapsedGroup& group : groups) {
+        for (const QString& member : group.members) {
+            m_collapsedInto.insert(member, group.name);
+        }
+    }
     QHash<QString, NodeItem*> kept;
     for (const Graph::Node& node : m_model.graph().nodes()) {
         const QString name = QString::fromStdString(node.layer->name());
+        if (m_collapsedInto.contains(name)) {
+            continue;
+        }
         NodeItem* item = m_nodes.take(name);
         if (item == nullptr) {
             item = new NodeItem(name, QString::fromStdString(node.layer->type()),
@@ -232,9 +320,34 @@ void NetworkCanvas::syncNodes() {
         item->setTrainingHealth(m_health.value(name));
         kept.insert(name, item);
     }
-    // What is left was removed from the graph; its wires go with it.
+    // What is left was removed from the graph (or went into a collapsed group); its wires go
+    // with it.
     qDeleteAll(m_nodes);
     m_nodes = std::move(kept);
+    syncGroupNodes(groups);
+}
+
+void NetworkCanvas::syncGroupNodes(const std::vector<CollapsedGroup>& groups) {
+    QHash<QString, NodeItem*> kept;
+    m_groupExits.clear();
+    m_groupAnchors.clear();
+    for (const CollapsedGroup& group : groups) {
+        NodeItem* item = m_groups.take(group.name);
+        if (item == nullptr) {
+            item = new NodeItem(group.name, QString(), QStringLiteral("Group"), m_flow);
+            item->setStacked(true);
+            m_scene->addItem(item);
+        }
+        item->setType(groupDescription(group));
+        item->setAnalysis(group.summary);
+        item->setPos(group.position);
+        m_groupExits.insert(group.name, group.exit);
+        m_groupAnchors.insert(group.name, group.position);
+        kept.insert(group.name, item);
+    }
+    qDeleteAll(m_groups);
+    m_groups = std::move(kept);
+    markGroups();
 }
 
 void NetworkCanvas::syncWires() {
@@ -249,6 +362,9 @@ void NetworkCanvas::syncWires() {
     for (const Graph::Node& node : m_model.graph().nodes()) {
         const QString name = QString::fromStdString(node.layer->name());
         const LayerAnalysis* own = analysis.find(node.layer->name());
+        if (m_collapsedInto.contains(name)) {
+            continue;  // the group's node shows no layer's output of its own
+        }
         const bool showsOutput = !consumed.contains(name) && own != nullptr && own->valid;
         nodeItem(name)->setModelOutputShape(
             showsOutput ? QString::fromStdString(own->outputShape.str("None")) : QString());
@@ -259,10 +375,13 @@ void NetworkCanvas::syncWires() {
         for (const std::string& input : node.inputs) {
             NodeItem* source = nodeItem(QString::fromStdString(input));
             const LayerAnalysis* sourceAnalysis = analysis.find(input);
-            if (source == nullptr || sourceAnalysis == nullptr) {
-                continue;  // a dangling input: the target's own diagnostic says so
+            if (source == nullptr || sourceAnalysis == nullptr || source == target) {
+                // A dangling input (the target's own diagnostic says so), or a wire inside a
+                // collapsed group.
+                continue;
             }
-            auto* wire = new WireItem(source, target);
+            auto* wire = new WireItem(source, target, QString::fromStdString(input),
+                                      QString::fromStdString(node.layer->name()));
             m_scene->addItem(wire);
             wire->setState(sourceAnalysis->valid
                                ? QString::fromStdString(sourceAnalysis->outputShape.str("None"))
@@ -276,10 +395,18 @@ void NetworkCanvas::syncWires() {
 
 void NetworkCanvas::syncPositions() {
     for (const Graph::Node& node : m_model.graph().nodes()) {
-        if (NodeItem* item = nodeItem(QString::fromStdString(node.layer->name()))) {
+        const QString name = QString::fromStdString(node.layer->name());
+        if (NodeItem* item = m_nodes.value(name)) {
             item->setPos(node.x, node.y);
         }
     }
+    for (auto exit = m_groupExits.cbegin(); exit != m_groupExits.cend(); ++exit) {
+        const QPointF at = m_model.position(exit.value());
+        m_groupAnchors.insert(exit.key(), at);
+        m_groups.value(exit.key())->setPos(at);
+    }
+    // A layout moves everything at once (a new network's first): the scroll range follows.
+    fitSceneRect();
 }
 
 void NetworkCanvas::emitSelection() {
@@ -292,7 +419,7 @@ void NetworkCanvas::deleteSelection() {
     for (QGraphicsItem* item : m_scene->selectedItems()) {
         if (item->type() == WireItem::Type) {
             auto* wire = static_cast<WireItem*>(item);
-            if (!layers.contains(wire->from()->name()) && !layers.contains(wire->to()->name())) {
+            if (!layers.contains(wire->fromLayer()) && !layers.contains(wire->toLayer())) {
                 wires.append(wire);
             }
         }
@@ -302,7 +429,7 @@ void NetworkCanvas::deleteSelection() {
     }
     QList<QPair<QString, QString>> ends;
     for (WireItem* wire : wires) {
-        ends.append({wire->from()->name(), wire->to()->name()});
+        ends.append({wire->fromLayer(), wire->toLayer()});
     }
     m_model.undoStack().beginMacro(tr("Delete"));
     m_model.removeLayers(layers);
@@ -352,7 +479,11 @@ void NetworkCanvas::paste() {
 }
 
 void NetworkCanvas::selectAll() {
-    selectLayers(m_nodes.keys());
+    QStringList layers;
+    for (const Graph::Node& node : m_model.graph().nodes()) {
+        layers << QString::fromStdString(node.layer->name());
+    }
+    selectLayers(layers);
 }
 
 void NetworkCanvas::tidyLayout() {
@@ -360,12 +491,14 @@ void NetworkCanvas::tidyLayout() {
 }
 
 void NetworkCanvas::fitAll() {
-    if (m_nodes.isEmpty()) {
+    if (m_nodes.isEmpty() && m_groups.isEmpty()) {
         return;
     }
     QRectF bounds;
-    for (NodeItem* node : std::as_const(m_nodes)) {
-        bounds |= node->sceneBoundingRect();
+    for (const QHash<QString, NodeItem*>* shown : {&m_nodes, &m_groups}) {
+        for (NodeItem* node : *shown) {
+            bounds |= node->sceneBoundingRect();
+        }
     }
     for (WireItem* wire : wireItems()) {
         bounds |= wire->sceneBoundingRect();
@@ -436,7 +569,8 @@ void NetworkCanvas::mousePressEvent(QMouseEvent* event) {
         }
     }
     QGraphicsView::mousePressEvent(event);
-    if (NodeItem* node = nodeOf(itemAt(event->position().toPoint()))) {
+    if (NodeItem* node = nodeOf(itemAt(event->position().toPoint()));
+        node != nullptr && !node->isStacked()) {
         emit layerClicked(node->name());
     }
 }
@@ -468,6 +602,15 @@ void NetworkCanvas::mouseReleaseEvent(QMouseEvent* event) {
     }
     QGraphicsView::mouseReleaseEvent(event);
     commitMovedNodes();
+}
+
+void NetworkCanvas::mouseDoubleClickEvent(QMouseEvent* event) {
+    if (NodeItem* node = nodeOf(itemAt(event->position().toPoint()));
+        node != nullptr && node->isStacked()) {
+        expandGroup(node->name());
+        return;
+    }
+    QGraphicsView::mouseDoubleClickEvent(event);
 }
 
 void NetworkCanvas::startPan(const QPoint& viewPosition) {
@@ -506,11 +649,15 @@ void NetworkCanvas::finishWire(const QPoint& viewPosition) {
     if (target == nullptr || target == start->node()) {
         return;
     }
-    if (start->direction() == PortItem::Direction::Output) {
-        m_model.connectLayers(start->layer(), target->name());
-    } else {
-        m_model.connectLayers(target->name(), start->layer());
+    const bool fromOutput = start->direction() == PortItem::Direction::Output;
+    const QString from = layerAt(fromOutput ? start->node() : target, true);
+    const QString to = layerAt(fromOutput ? target : start->node(), false);
+    if (to.isEmpty()) {
+        // Into a collapsed group: which of its layers was meant is not to be guessed.
+        expandGroup(m_groups.key(fromOutput ? target : start->node()));
+        return;
     }
+    m_model.connectLayers(from, to);
 }
 
 void NetworkCanvas::commitMovedNodes() {
@@ -518,6 +665,14 @@ void NetworkCanvas::commitMovedNodes() {
     for (auto it = m_nodes.cbegin(); it != m_nodes.cend(); ++it) {
         if (m_model.contains(it.key()) && it.value()->pos() != m_model.position(it.key())) {
             moved.insert(it.key(), it.value()->pos());
+        }
+    }
+    // A collapsed group's node moves all its layers by as much.
+    for (auto member = m_collapsedInto.cbegin(); member != m_collapsedInto.cend(); ++member) {
+        const QPointF delta =
+            m_groups.value(member.value())->pos() - m_groupAnchors.value(member.value());
+        if (!delta.isNull()) {
+            moved.insert(member.key(), m_model.position(member.key()) + delta);
         }
     }
     m_model.moveLayers(moved);

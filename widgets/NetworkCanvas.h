@@ -2,13 +2,16 @@
 
 #include <loom/NetworkChecks.h>
 
+#include "CanvasGroups.h"
 #include "LayerHealthMonitor.h"
 
 #include <QGraphicsView>
 #include <QHash>
 #include <QPointF>
+#include <QSet>
 #include <QStringList>
 
+#include <functional>
 #include <vector>
 
 class QAction;
@@ -30,7 +33,8 @@ class WireItem;
 /// by depth. Ctrl+wheel zooms, the middle button (or Space with the left button) pans, a drag
 /// on the background selects with a rubber band. Every wire carries the shape flowing along it;
 /// invalid layers and wires are red with the engine's reason as the tooltip, and layers the
-/// network checks warn about are amber with the warning as the tooltip.
+/// network checks warn about are amber with the warning as the tooltip. A group of layers (a
+/// pretrained base) shows as one stacked node until a double-click opens it.
 class NetworkCanvas : public QGraphicsView {
     Q_OBJECT
 
@@ -45,7 +49,14 @@ public:
     /// Top to bottom (Qt::Vertical, the default, as Keras draws models) or left to right.
     void setFlow(Qt::Orientation flow);
 
+    /// The node showing a layer: its own, or that of the collapsed group it is in.
     NodeItem* nodeItem(const QString& layer) const;
+    /// The node standing for a collapsed group; nullptr while it is open.
+    NodeItem* groupItem(const QString& group) const { return m_groups.value(group, nullptr); }
+    /// Groups (a pretrained base) show collapsed, as one node, until opened here or with a
+    /// double-click on their node. View state only: not undone, not saved.
+    void expandGroup(const QString& group);
+    void collapseGroup(const QString& group);
     /// The wire carrying from's output into to, or nullptr.
     WireItem* wireItem(const QString& from, const QString& to) const;
     QList<WireItem*> wireItems() const;
@@ -77,6 +88,7 @@ public:
     QAction* selectAllAction() const { return m_selectAllAction; }
     QAction* tidyAction() const { return m_tidyAction; }
     QAction* fitAction() const { return m_fitAction; }
+    QAction* groupAction() const { return m_groupAction; }
 
 public slots:
     void deleteSelection();
@@ -87,6 +99,8 @@ public slots:
     void tidyLayout();
     /// Zooms so that the whole network is visible, never past 100%.
     void fitAll();
+    /// Opens the selected collapsed groups, or else closes the groups of the selected layers.
+    void toggleSelectedGroups();
 
 signals:
     /// The selected layers changed (empty: nothing or only wires selected).
@@ -101,6 +115,7 @@ protected:
     void mousePressEvent(QMouseEvent* event) override;
     void mouseMoveEvent(QMouseEvent* event) override;
     void mouseReleaseEvent(QMouseEvent* event) override;
+    void mouseDoubleClickEvent(QMouseEvent* event) override;
     void wheelEvent(QWheelEvent* event) override;
     void keyPressEvent(QKeyEvent* event) override;
     void keyReleaseEvent(QKeyEvent* event) override;
@@ -113,8 +128,18 @@ private:
     /// re-made with their shapes and problems.
     void synchronise();
     void syncNodes();
+    void syncGroupNodes(const std::vector<CollapsedGroup>& groups);
+    /// The layer a wire at this node's port joins: the node's own, or for a collapsed group
+    /// its exit (output side; empty on the input side, which takes no wire).
+    QString layerAt(const NodeItem* node, bool outputSide) const;
+    /// The messages of a collapsed group's layers, each headed by its layer's name.
+    QStringList groupMessages(const QString& group,
+                              const std::function<QStringList(const QString&)>& of) const;
+    void markGroups();
     void syncWires();
     void syncPositions();
+    /// The scroll range: what is shown, with room around it.
+    void fitSceneRect();
     void emitSelection();
 
     PortItem* portAt(const QPoint& viewPosition) const;
@@ -128,7 +153,12 @@ private:
     NetworkModel& m_model;
     QGraphicsScene* m_scene;
     Qt::Orientation m_flow = Qt::Vertical;
-    QHash<QString, NodeItem*> m_nodes;
+    QHash<QString, NodeItem*> m_nodes;        ///< by layer, for the layers shown
+    QHash<QString, NodeItem*> m_groups;       ///< by group, for collapsed groups
+    QHash<QString, QString> m_collapsedInto;  ///< layer -> its collapsed group
+    QHash<QString, QString> m_groupExits;     ///< collapsed group -> its exit layer
+    QHash<QString, QPointF> m_groupAnchors;   ///< collapsed group -> its exit's position
+    QSet<QString> m_expandedGroups;
     QString m_nonFiniteOrigin;
     QHash<QString, QStringList> m_warnings;       ///< by layer
     QHash<QString, NodeTrainingHealth> m_health;  ///< by layer, from the run in progress
@@ -147,6 +177,7 @@ private:
     QAction* m_selectAllAction = nullptr;
     QAction* m_tidyAction = nullptr;
     QAction* m_fitAction = nullptr;
+    QAction* m_groupAction = nullptr;
 };
 
 }  // namespace loom

@@ -6,11 +6,13 @@
 
 #include <loom/Error.h>
 #include <loom/Layer.h>
+#include <loom/Transfer.h>
 
 #include <QUndoStack>
 
 #include <algorithm>
 #include <exception>
+#include <map>
 #include <set>
 
 namespace loom {
@@ -59,12 +61,14 @@ void NetworkModel::reset() {
 }
 
 bool NetworkModel::hasLayout() const {
-    const auto& nodes = m_graph->nodes();
-    // One layer is where it is: nothing to lay out relative to.
-    return nodes.size() < 2 ||
-           std::any_of(nodes.begin(), nodes.end(), [&](const Graph::Node& node) {
-               return node.x != nodes.front().x || node.y != nodes.front().y;
-           });
+    // Half the layers or more on one spot were never placed: an imported model, or a pretrained
+    // base (all at the origin) under a new head placed below it.
+    std::map<std::pair<double, double>, size_t> layersAt;
+    size_t mostOnOneSpot = 0;
+    for (const Graph::Node& node : m_graph->nodes()) {
+        mostOnOneSpot = std::max(mostOnOneSpot, ++layersAt[{node.x, node.y}]);
+    }
+    return mostOnOneSpot < 2 || mostOnOneSpot * 2 < m_graph->nodes().size();
 }
 
 QString NetworkModel::addLayer(const QString& type, QPointF position) {
@@ -182,6 +186,40 @@ bool NetworkModel::setTraining(const QString& layer, LayerTraining training) {
     const LayerTraining before = this->training(layer);
     if (training != before) {
         m_undoStack->push(new SetTrainingCommand(*this, layer.toStdString(), before, training));
+    }
+    return true;
+}
+
+bool NetworkModel::fineTuneFrom(const QString& layer, double learningRateFactor) {
+    if (!contains(layer)) {
+        return refuse(tr("There is no layer '%1'.").arg(layer));
+    }
+    const std::string group = m_graph->node(layer.toStdString()).group;
+    if (group.empty()) {
+        return refuse(tr("%1 belongs to no group (a pretrained base) to fine-tune.").arg(layer));
+    }
+    if (!(learningRateFactor >= 0 && learningRateFactor <= 1e6)) {
+        return refuse(tr("A learning-rate factor goes from 0 (no change) to 1e6."));
+    }
+    std::vector<std::pair<QString, LayerTraining>> changes;
+    bool reached = false;
+    for (const Graph::Node& node : m_graph->nodes()) {
+        const QString name = QString::fromStdString(node.layer->name());
+        reached = reached || name == layer;
+        const LayerTraining wanted = reached && !staysFrozenWhenFineTuned(*node.layer)
+                                         ? LayerTraining{true, learningRateFactor}
+                                         : LayerTraining{false, 1.0};
+        if (node.group == group && training(name) != wanted) {
+            changes.emplace_back(name, wanted);
+        }
+    }
+    if (!changes.empty()) {
+        m_undoStack->beginMacro(
+            tr("Fine-tune %1 from %2").arg(QString::fromStdString(group), layer));
+        for (const auto& [name, wanted] : changes) {
+            setTraining(name, wanted);
+        }
+        m_undoStack->endMacro();
     }
     return true;
 }

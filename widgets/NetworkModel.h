@@ -52,8 +52,8 @@ public:
     /// the file named as outputs exactly the layers nobody consumes, that list is dropped so
     /// that the outputs follow the wiring as the person edits.
     void reset();
-    /// True when the layers have been placed (not all at one point, as graphs written by hand
-    /// or imported are).
+    /// True when the layers have been placed: not half of them or more on one point, as in graphs
+    /// written by hand or imported, or a pretrained base under its new head.
     bool hasLayout() const;
 
     // Edits: one undo step each.
@@ -71,6 +71,11 @@ public:
     LayerTraining training(const QString& layer) const;
     /// Freezes or unfreezes a layer and sets its learning-rate factor (0 up to 1e6).
     bool setTraining(const QString& layer, LayerTraining training);
+    /// Fine-tuning, one undo step: the layers of `layer`'s group (a pretrained base) from it on,
+    /// in the order the network runs them, become trainable at `learningRateFactor` (batch
+    /// normalization stays frozen: loom::staysFrozenWhenFineTuned); those before it are frozen.
+    /// Layers outside the group (the new head) keep their settings.
+    bool fineTuneFrom(const QString& layer, double learningRateFactor);
     /// Adds the layers of a copied fragment (see GraphFragment.h); returns their new names.
     QStringList paste(const nlohmann::json& fragment, QPointF offset);
 

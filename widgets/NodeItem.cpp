@@ -23,6 +23,7 @@ const QColor kWarningFill(0xff, 0xf1, 0xc9);
 const QColor kWarningInk(0x5c, 0x3d, 0x00);
 constexpr qreal kWarningSignSize = 16;
 constexpr qreal kSparklineWidth = 64;
+constexpr qreal kStackStep = 4;  ///< how far each card behind a group's node shows
 
 // The finite, positive values of a series on a log scale (norms and ratios span decades).
 QVector<QPointF> logPoints(const QVector<double>& values) {
@@ -74,6 +75,18 @@ NodeItem::~NodeItem() {
     // Each wire detaches itself from both ends as it goes, so iterate over a copy.
     const QList<WireItem*> wires = m_wires;
     qDeleteAll(wires);
+}
+
+void NodeItem::setType(const QString& type) {
+    if (type != m_type) {
+        m_type = type;
+        update();
+    }
+}
+
+void NodeItem::setStacked(bool stacked) {
+    prepareGeometryChange();
+    m_stacked = stacked;
 }
 
 void NodeItem::setAnalysis(const LayerAnalysis& analysis) {
@@ -183,7 +196,9 @@ void NodeItem::detach(WireItem* wire) {
 
 QRectF NodeItem::boundingRect() const {
     // Room for the halo of a NaN origin and the frame's pen.
-    const QRectF body = QRectF(0, 0, kWidth, kHeight).adjusted(-8, -8, 8, 8);
+    const QRectF body = QRectF(0, 0, kWidth, kHeight)
+                            .adjusted(-8, -8, 8 + (m_stacked ? 2 * kStackStep : 0),
+                                      8 + (m_stacked ? 2 * kStackStep : 0));
     return m_outputShape.isEmpty() ? body : body.united(modelOutputRect());
 }
 
@@ -198,6 +213,15 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
 
 void NodeItem::paintFrame(QPainter* painter, bool selected) const {
     const QRectF body(0, 0, kWidth, kHeight);
+    if (m_stacked) {
+        // The cards behind: the layers the node stands for.
+        painter->setPen(QPen(QColor(0x55, 0x55, 0x55), 1.2));
+        painter->setBrush(QColor(0xe4, 0xe6, 0xea));
+        for (int card = 2; card >= 1; --card) {
+            painter->drawRoundedRect(body.translated(card * kStackStep, card * kStackStep),
+                                     kCornerRadius, kCornerRadius);
+        }
+    }
     if (m_nonFiniteOrigin) {
         painter->setPen(QPen(QColor(0xd3, 0x2f, 0x2f, 110), 10));
         painter->setBrush(Qt::NoBrush);

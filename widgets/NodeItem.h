@@ -34,6 +34,12 @@ public:
     ~NodeItem() override;
 
     const QString& name() const { return m_name; }
+    /// The second line: the layer's type, or what a group holds.
+    void setType(const QString& type);
+    const QString& typeText() const { return m_type; }
+    /// Drawn as a stack of cards: the node stands for a collapsed group of layers.
+    void setStacked(bool stacked);
+    bool isStacked() const { return m_stacked; }
     PortItem* inputPort() const { return m_input; }
     PortItem* outputPort() const { return m_output; }
 
@@ -95,6 +101,7 @@ private:
     NodeTrainingHealth m_health;
     bool m_valid = true;
     bool m_nonFiniteOrigin = false;
+    bool m_stacked = false;
     PortItem* m_input;
     PortItem* m_output;
     QList<WireItem*> m_wires;

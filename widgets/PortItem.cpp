@@ -27,10 +27,6 @@ PortItem::PortItem(NodeItem* node, Direction direction)
                    : QObject::tr("Output: drag from here to another layer's input"));
 }
 
-QString PortItem::layer() const {
-    return m_node->name();
-}
-
 void PortItem::setHighlighted(bool highlighted) {
     setPen(QPen(QColor(0x40, 0x40, 0x40), 1.5));
     setBrush(highlighted ? QColor(0xff, 0xb3, 0x00) : QColor(0xf4, 0xf4, 0xf4));

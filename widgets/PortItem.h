@@ -21,8 +21,6 @@ public:
 
     NodeItem* node() const { return m_node; }
     Direction direction() const { return m_direction; }
-    /// The layer name of the node this port belongs to.
-    QString layer() const;
     /// Lit while a wire being drawn can end here.
     void setHighlighted(bool highlighted);
     int type() const override { return Type; }

@@ -10,7 +10,9 @@
 
 #include <QCheckBox>
 #include <QFormLayout>
+#include <QInputDialog>
 #include <QLabel>
+#include <QPushButton>
 #include <QScrollArea>
 #include <QStackedWidget>
 #include <QVBoxLayout>
@@ -93,6 +95,13 @@ QWidget* PropertyEditor::createTrainingFields(QWidget* parent) {
            "what they know."));
     form->addRow(m_trainable);
     form->addRow(tr("Learning-rate factor"), m_factor);
+    m_fineTune = new QPushButton(m_training);
+    m_fineTune->setObjectName(QStringLiteral("fineTuneFromHere"));
+    m_fineTune->setToolTip(
+        tr("Unfreezes this layer and the rest of its group after it at a smaller learning "
+           "rate, and freezes the layers before it: fine-tuning the top of a pretrained base."));
+    form->addRow(m_fineTune);
+    connect(m_fineTune, &QPushButton::clicked, this, &PropertyEditor::fineTuneFromHere);
     connect(m_trainable, &QCheckBox::toggled, this, &PropertyEditor::editTraining);
     connect(m_factor, &QDoubleSpinBox::valueChanged, this, &PropertyEditor::editTraining);
     return m_training;
@@ -105,8 +114,23 @@ void PropertyEditor::editTraining() {
     }
 }
 
-void PropertyEditor::refreshTraining(const Layer& layer, bool hasWeights) {
+void PropertyEditor::fineTuneFromHere() {
+    bool chosen = false;
+    const double factor = QInputDialog::getDouble(
+        this, m_fineTune->text(),
+        tr("Learning-rate factor of the unfrozen layers (the new head keeps its own):"), 0.1, 0,
+        1e6, 3, &chosen);
+    if (chosen) {
+        m_refusal->clear();
+        m_model.fineTuneFrom(m_layer, factor);
+    }
+}
+
+void PropertyEditor::refreshTraining(const Graph::Node& node, bool hasWeights) {
+    const Layer& layer = *node.layer;
     m_training->setVisible(hasWeights);
+    m_fineTune->setVisible(!node.group.empty());
+    m_fineTune->setText(tr("Fine-tune %1 from here...").arg(QString::fromStdString(node.group)));
     const QSignalBlocker trainableQuiet(m_trainable), factorQuiet(m_factor);
     m_trainable->setChecked(layer.trainable());
     m_factor->setValue(layer.learningRateFactor());
@@ -155,13 +179,14 @@ void PropertyEditor::refresh() {
         showModelSettings();
         return;
     }
-    const Layer& layer = *m_model.graph().node(m_layer.toStdString()).layer;
+    const Graph::Node& node = m_model.graph().node(m_layer.toStdString());
+    const Layer& layer = *node.layer;
     m_form->setValues(layer.params().toJson());
     m_title->setText(QStringLiteral("<b>%1</b> &nbsp;%2")
                          .arg(m_layer.toHtmlEscaped(), QString::fromStdString(layer.type())));
     m_description->setText(QString::fromStdString(layer.kind().description));
     const LayerAnalysis* analysis = m_model.analysis().find(layer.name());
-    refreshTraining(layer, analysis != nullptr && analysis->parameters.value_or(0) > 0);
+    refreshTraining(node, analysis != nullptr && analysis->parameters.value_or(0) > 0);
     if (analysis == nullptr) {
         m_status->clear();
     } else if (!analysis->valid) {

@@ -1,11 +1,14 @@
 #pragma once
 
+#include <loom/Graph.h>
+
 #include <QString>
 #include <QStringList>
 #include <QWidget>
 
 class QCheckBox;
 class QLabel;
+class QPushButton;
 class QStackedWidget;
 class QVBoxLayout;
 
@@ -43,7 +46,8 @@ private:
     /// rate for a pretrained base's layers.
     QWidget* createTrainingFields(QWidget* parent);
     void editTraining();
-    void refreshTraining(const Layer& layer, bool hasWeights);
+    void fineTuneFromHere();
+    void refreshTraining(const Graph::Node& node, bool hasWeights);
     void showLayer(const QString& layer);
     void showModelSettings();
     /// Follows the model: the shown layer's values, shape and problems, or the model's
@@ -64,6 +68,7 @@ private:
     QWidget* m_training = nullptr;
     QCheckBox* m_trainable = nullptr;
     CompactDoubleSpinBox* m_factor = nullptr;
+    QPushButton* m_fineTune = nullptr;
     QString m_layer;
 };
 

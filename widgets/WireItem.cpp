@@ -42,7 +42,8 @@ QPainterPath wirePath(QPointF from, QPointF to, Qt::Orientation flow) {
     return path;
 }
 
-WireItem::WireItem(NodeItem* from, NodeItem* to) : m_from(from), m_to(to) {
+WireItem::WireItem(NodeItem* from, NodeItem* to, QString fromLayer, QString toLayer)
+    : m_from(from), m_to(to), m_fromLayer(std::move(fromLayer)), m_toLayer(std::move(toLayer)) {
     setFlags(ItemIsSelectable);
     setZValue(-1);  // under the nodes, so a node is what a click on the overlap picks
     m_from->attach(this);

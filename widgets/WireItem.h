@@ -15,12 +15,16 @@ class WireItem : public QGraphicsPathItem {
 public:
     enum { Type = UserType + 3 };
 
-    /// Attaches itself to both nodes, so it follows them when they move.
-    WireItem(NodeItem* from, NodeItem* to);
+    /// Attaches itself to both nodes, so it follows them when they move. The layers are those
+    /// the wire joins, which differ from the nodes' names where a node stands for a collapsed
+    /// group (NetworkCanvas).
+    WireItem(NodeItem* from, NodeItem* to, QString fromLayer, QString toLayer);
     ~WireItem() override;
 
     NodeItem* from() const { return m_from; }
     NodeItem* to() const { return m_to; }
+    const QString& fromLayer() const { return m_fromLayer; }
+    const QString& toLayer() const { return m_toLayer; }
     /// The shape text ("(None, 128)", or "?" when the source is not valid) and, when the
     /// target refuses its inputs, the reason.
     void setState(const QString& shapeText, const QString& problem);
@@ -38,6 +42,7 @@ private:
 
     NodeItem* m_from;
     NodeItem* m_to;
+    QString m_fromLayer, m_toLayer;
     QString m_shapeText;
     QString m_problem;
 };

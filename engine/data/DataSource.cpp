@@ -225,10 +225,7 @@ void fitPicturesToModel(Dataset& d, const Shape& input, std::vector<std::string>
 // 784-input MLP), and fits pictures of another size or colour to a picture input.
 void fitToModel(Dataset& d, const Shape& input, std::vector<std::string>& notes,
                 const std::string& name) {
-    const bool pictures = d.sampleShape().rank() == 3 && input.rank() == 3 &&
-                          (input[0] == 1 || input[0] == 3) &&
-                          (d.sampleShape()[0] == 1 || d.sampleShape()[0] == 3);
-    if (pictures && d.sampleShape() != input && d.size() > 0) {
+    if (isPictureResize(d.sampleShape(), input) && d.sampleShape() != input && d.size() > 0) {
         fitPicturesToModel(d, input, notes, name);
         return;
     }
@@ -330,6 +327,13 @@ nlohmann::json defaultDataSection() {
             {"normalization", "divide_255"},
             {"validation_split", 0.1},
             {"split_seed", 12345}};
+}
+
+bool isPictureResize(const Shape& sample, const Shape& input) {
+    const auto picture = [](const Shape& shape) {
+        return shape.rank() == 3 && (shape[0] == 1 || shape[0] == 3);
+    };
+    return picture(sample) && picture(input);
 }
 
 LoadedData loadData(const std::string& spec, const nlohmann::json& section,

@@ -1,6 +1,7 @@
 // The checks read shapes, activations, the loss's declaration and the optimizer's state; the
 // messages speak to a person in the window, naming the layer, the setting and where it is.
 
+#include <loom/DataSource.h>
 #include <loom/Devices.h>
 #include <loom/Error.h>
 #include <loom/Json.h>
@@ -221,7 +222,8 @@ std::optional<NetworkWarning> sampleShapeWarning(const Graph& graph, const DataF
     }
     const Shape& expected = input->outputShape;
     if (expected.numel() == data.sampleShape.numel() ||
-        (data.imagesFollowInput && expected.rank() == 3)) {
+        (data.imagesFollowInput && expected.rank() == 3) ||
+        isPictureResize(data.sampleShape, expected)) {
         return std::nullopt;
     }
     const std::string name = input->layer->name();

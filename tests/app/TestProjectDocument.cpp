@@ -5,8 +5,10 @@
 #include "../engine/support/Expect.h"
 #include "../engine/support/NestedJson.h"
 
+#include <loom/DataSource.h>
 #include <loom/Error.h>
 #include <loom/ModelFile.h>
+#include <loom/Transfer.h>
 
 #include <QFile>
 #include <QSignalSpy>
@@ -27,6 +29,7 @@ class TestProjectDocument : public QObject {
 
 private slots:
     void opensExampleWithATidyLayout();
+    void startsFromAPretrainedBaseLaidOutAndUnsaved();
     void undoesAndRedoesEveryEdit_data();
     void undoesAndRedoesEveryEdit();
     void mergesRepeatedChangesOfOneSetting();
@@ -79,6 +82,28 @@ void TestProjectDocument::opensExampleWithATidyLayout() {
     QCOMPARE(document.network().analysis().totalParameters, int64_t(1199882));
     QVERIFY(!document.isModified());
     QCOMPARE(document.undoStack().count(), 0);
+}
+
+void TestProjectDocument::startsFromAPretrainedBaseLaidOutAndUnsaved() {
+    // A base as fetched networks come: no positions, every layer at the origin.
+    Graph base;
+    base.add("Input", "picture", {{"shape", {3, 16, 16}}});
+    base.add("Conv2D", "conv_a", {{"filters", 4}, {"kernel_size", {3, 3}}}, {"picture"});
+    base.add("Conv2D", "conv_b", {{"filters", 4}, {"kernel_size", {3, 3}}}, {"conv_a"});
+    base.build(1);
+    TransferOptions options;
+    options.classes = 3;
+    ProjectDocument document;
+    document.startFrom(transferProject(base, options, defaultDataSection()), "small_transfer");
+    QCOMPARE(document.displayName(), QStringLiteral("small_transfer"));
+    QVERIFY(document.path().isEmpty());
+    QVERIFY(document.isModified());  // its weights are nowhere else: closing asks
+    QVERIFY(document.network().hasLayout());
+    // The base is laid out above its head rather than piled on one spot.
+    const Graph& graph = document.project().graph;
+    QVERIFY(graph.node("picture").y < graph.node("conv_a").y);
+    QVERIFY(graph.node("conv_a").y < graph.node("conv_b").y);
+    QVERIFY(graph.node("conv_b").y < graph.node("predictions").y);
 }
 
 void TestProjectDocument::undoesAndRedoesEveryEdit_data() {

@@ -322,6 +322,13 @@ void TestNetworkChecks::inputTheSamplesFit() {
     images.validate();
     const DataFacts folder{true, 2, Shape{3, 32, 32}, true};
     QVERIFY(checkNetwork(images, withLoss("categorical_crossentropy", folder)).empty());
+    // Grey 28x28 garments are resized and made RGB for a pretrained base's picture input.
+    Graph base;
+    base.add("Input", "input", {{"shape", {3, 96, 96}}});
+    base.add("GlobalAveragePool2D", "pool", {}, {"input"});
+    base.add("Dense", "dense", {{"units", 10}, {"activation", "softmax"}}, {"pool"});
+    base.validate();
+    QVERIFY(checkNetwork(base, withLoss("categorical_crossentropy", kFashionMnist)).empty());
 }
 
 void TestNetworkChecks::memoryEstimateCountsWeightsStateAndOutputs() {

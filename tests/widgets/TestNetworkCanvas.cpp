@@ -8,12 +8,14 @@
 
 #include <loom/Graph.h>
 
+#include <QAction>
 #include <QDropEvent>
 #include <QMimeData>
 #include <QSignalSpy>
 #include <QTest>
 #include <QUndoStack>
 
+#include <algorithm>
 #include <memory>
 
 using namespace loom;
@@ -41,12 +43,17 @@ private slots:
     void marksNonFiniteOriginAndReportsClicks();
     void marksLayersTheChecksWarnAboutInAmber();
     void showsLayerHealthWhileTraining();
+    void showsAGroupAsOneNodeUntilOpened();
 
 private:
     /// Input(784) -> Dense(64) -> Dense(10), made through the model.
     void buildChain();
     QPoint viewPointOf(const QPointF& scenePoint) const;
     void dragWire(PortItem* from, PortItem* to);
+    /// A base of 20 frozen layers in group "base" (b0 an Input, b1..b19 Dense), 100 apart
+    /// downwards, under a head: head, out.
+    void buildGroupedBase();
+    int nodeItemCount() const;
     /// The colour painted at this point of a node (in the node's own coordinates).
     QColor colourOn(const NodeItem* node, const QPointF& point) const;
 
@@ -447,6 +454,109 @@ void TestNetworkCanvas::showsLayerHealthWhileTraining() {
     monitor.clear();
     QVERIFY(!dense->showsWarning());
     QVERIFY(!dense->showsSparkline());
+}
+
+void TestNetworkCanvas::buildGroupedBase() {
+    nlohmann::json layers = nlohmann::json::array();
+    layers.push_back({{"name", "b0"}, {"type", "Input"}, {"params", {{"shape", {8}}}}});
+    for (int i = 1; i < 20; ++i) {
+        layers.push_back({{"name", "b" + std::to_string(i)},
+                          {"type", "Dense"},
+                          {"params", {{"units", 8}}},
+                          {"inputs", {"b" + std::to_string(i - 1)}}});
+    }
+    for (size_t i = 0; i < layers.size(); ++i) {
+        layers[i]["group"] = "base";
+        layers[i]["trainable"] = false;
+        layers[i]["position"] = {0, 100 * double(i)};
+    }
+    layers.push_back({{"name", "head"},
+                      {"type", "Dense"},
+                      {"params", {{"units", 4}}},
+                      {"inputs", {"b19"}},
+                      {"position", {0, 2000}}});
+    layers.push_back({{"name", "out"},
+                      {"type", "Dense"},
+                      {"params", {{"units", 2}, {"activation", "softmax"}}},
+                      {"inputs", {"head"}},
+                      {"position", {0, 2100}}});
+    *m_graph = Graph::fromJson({{"format", "loom-graph"}, {"version", 1}, {"layers", layers}});
+    m_model->reset();
+}
+
+int TestNetworkCanvas::nodeItemCount() const {
+    const QList<QGraphicsItem*> items = m_canvas->scene()->items();
+    return int(std::count_if(items.begin(), items.end(), [](const QGraphicsItem* item) {
+        return item->type() == NodeItem::Type;
+    }));
+}
+
+void TestNetworkCanvas::showsAGroupAsOneNodeUntilOpened() {
+    buildGroupedBase();
+    NodeItem* base = m_canvas->groupItem("base");
+    QVERIFY(base);
+    QCOMPARE(nodeItemCount(), 3);
+    QCOMPARE(m_canvas->wireItems().size(), 2);
+    QCOMPARE(m_canvas->nodeItem("b7"), base);
+    QCOMPARE(base->typeText(), QStringLiteral("20 layers · frozen"));
+    QCOMPARE(base->pos(), QPointF(0, 1900));  // where b19, which feeds the head, stands
+    QCOMPARE(base->costText(), QStringLiteral("1.37 k params · 1.22 k MACs"));
+    QVERIFY(m_canvas->wireItem("b19", "head"));
+
+    // Selecting the group selects its layers; selecting a layer selects the group.
+    m_canvas->selectLayers({"b3"});
+    QVERIFY(base->isSelected());
+    QCOMPARE(m_canvas->selectedLayers().size(), 20);
+
+    // Dragging the group moves its 20 layers, one undo step.
+    const int steps = m_undo->count();
+    const QPoint grab = viewPointOf(base->scenePos() + QPointF(40, 30));
+    QTest::mousePress(m_canvas->viewport(), Qt::LeftButton, {}, grab);
+    QTest::mouseMove(m_canvas->viewport(), grab + QPoint(25, 10));
+    QTest::mouseMove(m_canvas->viewport(), grab + QPoint(50, 20));
+    QTest::mouseRelease(m_canvas->viewport(), Qt::LeftButton, {}, grab + QPoint(50, 20));
+    QCOMPARE(m_undo->count(), steps + 1);
+    QCOMPARE(m_model->position("b0"), QPointF(50, 20));
+    QCOMPARE(m_model->position("b19"), QPointF(50, 1920));
+    QCOMPARE(m_model->position("head"), QPointF(0, 2000));
+    // A layout that moves everything far away keeps it in scrolling range.
+    QHash<QString, QPointF> far;
+    for (const Graph::Node& node : m_graph->nodes()) {
+        far.insert(QString::fromStdString(node.layer->name()), QPointF(node.x, node.y + 9000));
+    }
+    m_model->moveLayers(far);
+    QVERIFY(m_canvas->sceneRect().contains(m_canvas->nodeItem("out")->sceneBoundingRect()));
+    m_undo->undo();
+    m_undo->undo();
+    QCOMPARE(m_model->position("b0"), QPointF(0, 0));
+    QCOMPARE(m_canvas->groupItem("base")->pos(), QPointF(0, 1900));
+
+    // A warning about a layer inside shows on the group, naming the layer.
+    m_canvas->setWarnings({NetworkWarning{"b3", "a made-up problem", std::nullopt}});
+    QVERIFY(m_canvas->groupItem("base")->showsWarning());
+    QVERIFY(m_canvas->groupItem("base")->toolTip().contains("b3: a made-up problem"));
+
+    // A double-click opens it: every layer and wire of its own.
+    QTest::mouseDClick(m_canvas->viewport(), Qt::LeftButton, {},
+                       viewPointOf(m_canvas->groupItem("base")->scenePos() + QPointF(40, 30)));
+    QVERIFY(!m_canvas->groupItem("base"));
+    QCOMPARE(nodeItemCount(), 22);
+    QCOMPARE(m_canvas->wireItems().size(), 21);
+    QVERIFY(m_canvas->nodeItem("b3")->showsWarning());
+    // Open or Close Group on one of its layers closes it again.
+    m_canvas->selectLayers({"b12"});
+    m_canvas->groupAction()->trigger();
+    QCOMPARE(nodeItemCount(), 3);
+
+    // Edits of the layers inside keep the group whole: a deleted exit and its undo.
+    m_model->removeLayers({"b19"});
+    QCOMPARE(m_canvas->groupItem("base")->typeText(), QStringLiteral("19 layers · frozen"));
+    m_undo->undo();
+    QCOMPARE(m_canvas->groupItem("base")->typeText(), QStringLiteral("20 layers · frozen"));
+    QCOMPARE(m_canvas->wireItems().size(), 2);
+    // Fine-tuning shows on the group's line.
+    QVERIFY(m_model->fineTuneFrom("b15", 0.1));
+    QCOMPARE(m_canvas->groupItem("base")->typeText(), QStringLiteral("20 layers · 5 of 19 train"));
 }
 
 QTEST_MAIN(TestNetworkCanvas)

@@ -42,6 +42,7 @@ private slots:
     void connectReplacesTheOneInputOfASingleInputLayer();
     void parameterChangesMergeIntoOneStep();
     void trainingChangesUndoAndFactorEditsMerge();
+    void fineTuningIsOneStepWithinTheGroup();
     void refusedEditsPushNothing();
     void undoingEverythingRetracesEveryState();
 
@@ -279,6 +280,36 @@ void TestNetworkCommands::trainingChangesUndoAndFactorEditsMerge() {
     m_undo->undo();
     m_undo->undo();
     QCOMPARE(m_model->training("out"), (LayerTraining{true, 0.1}));
+    m_undo->undo();
+    COMPARE_JSON(state(), before);
+}
+
+void TestNetworkCommands::fineTuningIsOneStepWithinTheGroup() {
+    buildBranches();
+    for (const char* member : {"input", "dense_a", "dense_b", "concatenate"}) {
+        m_graph->node(member).group = "base";
+        m_graph->layer(member).setTrainable(false);
+    }
+    m_model->reset();
+    const nlohmann::json before = state();
+    QVERIFY(m_model->fineTuneFrom("dense_b", 0.1));
+    QCOMPARE(m_undo->count(), 1);
+    QCOMPARE(m_undo->text(0), QString("Fine-tune base from dense_b"));
+    // dense_b and what runs after it in the group learn slowly; dense_a before it stays frozen;
+    // out, the head, keeps its own rate.
+    QCOMPARE(m_model->training("dense_a"), (LayerTraining{false, 1.0}));
+    QCOMPARE(m_model->training("dense_b"), (LayerTraining{true, 0.1}));
+    QCOMPARE(m_model->training("concatenate"), (LayerTraining{true, 0.1}));
+    QCOMPARE(m_model->training("out"), (LayerTraining{true, 1.0}));
+    // From an earlier layer: a second step; the same again changes nothing.
+    QVERIFY(m_model->fineTuneFrom("dense_a", 0.1));
+    QVERIFY(m_model->fineTuneFrom("dense_a", 0.1));
+    QCOMPARE(m_undo->count(), 2);
+    QCOMPARE(m_model->training("dense_a"), (LayerTraining{true, 0.1}));
+    // Outside a group there is nothing to fine-tune.
+    QVERIFY(!m_model->fineTuneFrom("out", 0.1));
+    QCOMPARE(m_undo->count(), 2);
+    m_undo->undo();
     m_undo->undo();
     COMPARE_JSON(state(), before);
 }

@@ -14,6 +14,7 @@
 #include <QDoubleSpinBox>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTableWidget>
@@ -219,11 +220,22 @@ void TestPropertyEditor::trainableAndFactorFieldsFreezeAndScaleTheLayer() {
     QCOMPARE(factor->value(), 1.0);
     QCOMPARE(m_graph->layer("conv").learningRateFactor(), 1.0);
 
+    // Fine-tuning from a layer is offered for the layers of a group (a pretrained base).
+    auto* fineTune = m_editor->findChild<QPushButton*>("fineTuneFromHere");
+    QVERIFY(fineTune);
+    QVERIFY(!fineTune->isVisible());
+    m_graph->node("conv").group = "base";
+    m_model->reset();
+    m_canvas->selectLayers({"conv"});
+    QVERIFY(fineTune->isVisible());
+    QCOMPARE(fineTune->text(), QStringLiteral("Fine-tune base from here..."));
+
     // A layer without weights has nothing to freeze.
     m_canvas->selectLayers({"flatten"});
     QVERIFY(!trainable->isVisible());
     m_canvas->selectLayers({"dense"});
     QVERIFY(trainable->isVisible());
+    QVERIFY(!fineTune->isVisible());
 }
 
 void TestPropertyEditor::showsModelSettingsWithoutASingleSelection() {

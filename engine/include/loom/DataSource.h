@@ -57,6 +57,10 @@ nlohmann::json defaultDataSection();
 /// augmentation (see AugmentationOptions), checked against the training samples here.
 /// Samples are reshaped to the model's input when only the layout differs. Throws DataError
 /// saying what is wrong, also for a source with no samples.
+/// True when loadData fits samples of shape `sample` to a model input `input` by resizing
+/// them as pictures (grey or RGB either side), whatever their sizes.
+bool isPictureResize(const Shape& sample, const Shape& input);
+
 LoadedData loadData(const std::string& spec, const nlohmann::json& section,
                     const Shape& modelInput);
 
