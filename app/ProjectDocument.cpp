@@ -99,6 +99,12 @@ void ProjectDocument::markChangedOutsideUndo() {
     m_undoStack->resetClean();
 }
 
+void ProjectDocument::networkAndTrainingReplaced() {
+    m_network->reset();
+    emit trainingChanged();
+    markChangedOutsideUndo();
+}
+
 void ProjectDocument::clear() {
     m_displayName.clear();
     m_importNotes.clear();

@@ -77,6 +77,10 @@ public:
     /// Marks the document modified by a change that is not an undoable edit (a training run
     /// added runs and changed the weights).
     void markChangedOutsideUndo();
+    /// The network and training settings were replaced outside the undo stack (an
+    /// experiment's best trial kept): every view shows them afresh, and the document is
+    /// modified.
+    void networkAndTrainingReplaced();
 
     /// One undo step that sets the training settings; `setting` names what changed ("batch
     /// size") for the Edit menu, and successive changes of one setting merge.

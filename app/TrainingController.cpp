@@ -107,6 +107,8 @@ struct TrainingController::Job {
     std::optional<TrainingHistory> history;
     std::optional<TrainingCheckpoint> final;  ///< where the run ended, taken by the worker
     std::optional<TrainingResults> results;
+    std::optional<ExperimentPlan> plan;  ///< set for an experiment
+    std::optional<ExperimentResult> experiment;
     std::string error;  ///< why the run could not start or finish
 
     std::shared_ptr<const TrainingCheckpoint> checkpoint() const {
@@ -135,6 +137,11 @@ void TrainingController::trainJob(Job& job, ProgressQueue& queue, RunControl& co
         }
         for (const std::string& note : job.data->notes) {
             queue.report(LogMessage{note});
+        }
+        if (job.plan) {
+            job.experiment =
+                loom::runExperiment(job.snapshot, *job.plan, *job.data, &queue, &control);
+            return;
         }
         Trainer trainer(graph, job.snapshot.training,
                         backendFor(parseDevice(job.snapshot.training.device)));
@@ -179,18 +186,56 @@ bool TrainingController::train(Start start) {
     if (m_state != State::Idle) {
         return false;
     }
+    std::shared_ptr<Job> job = newJob(start == Start::FromScratch);
+    if (!job) {
+        return false;
+    }
+    startJob(std::move(job));
+    return true;
+}
+
+bool TrainingController::runExperiment(const ExperimentPlan& plan) {
+    if (m_state != State::Idle) {
+        return false;
+    }
+    std::shared_ptr<Job> job = newJob(true);
+    if (!job) {
+        return false;
+    }
+    try {
+        for (const ExperimentTrial& trial : plan.trials()) {
+            trialProject(job->snapshot, trial);  // a mistake is shown before anything runs
+        }
+    } catch (const std::exception& e) {
+        reportFailure(QString::fromUtf8(e.what()), QString());
+        return false;
+    }
+    job->plan = plan;
+    startJob(std::move(job));
+    return true;
+}
+
+std::shared_ptr<TrainingController::Job> TrainingController::newJob(bool fromScratch) {
     auto job = std::make_shared<Job>();
     try {
-        job->snapshot = runSnapshot(m_project, start == Start::FromScratch);
+        job->snapshot = runSnapshot(m_project, fromScratch);
         requireTrainable(job->snapshot.graph);
         if (m_data && m_dataKey == dataKey(job->snapshot.data, modelInput(job->snapshot.graph))) {
             job->data = m_data;
         }
     } catch (const std::exception& e) {
         reportFailure(QString::fromUtf8(e.what()), QString());
+        return nullptr;
+    }
+    return job;
+}
+
+bool TrainingController::keepBestTrial() {
+    if (!m_experiment || m_state != State::Idle || !adoptBestTrial(m_project, *m_experiment)) {
         return false;
     }
-    startJob(std::move(job));
+    m_experiment.reset();
+    m_bestTrialRun.reset();
     return true;
 }
 
@@ -200,6 +245,8 @@ void TrainingController::startJob(std::shared_ptr<Job> job) {
     m_epochs.clear();
     m_statistics.clear();
     m_results.reset();
+    m_experiment.reset();
+    m_bestTrialRun.reset();
     m_startedAt = isoTimestampNow();
     m_runIndex = static_cast<int>(m_project.runs.size());
     m_runName = nextRunName(m_project.runs);
@@ -207,7 +254,9 @@ void TrainingController::startJob(std::shared_ptr<Job> job) {
     ProgressQueue& queue = m_pump.queue();
     m_run = std::make_unique<BackgroundRun>(
         [job, &queue](RunControl& control) { trainJob(*job, queue, control); });
-    emit runStarted(m_runIndex, runLabel(m_runName, job->snapshot.training.toJson()));
+    if (!job->plan) {
+        emit runStarted(m_runIndex, runLabel(m_runName, job->snapshot.training.toJson()));
+    }
     emit deviceStatusChanged(deviceStatusText(job->snapshot.training.device));
     m_pump.start(*m_run, [this] { finishRun(); });
     setState(State::Running);
@@ -303,6 +352,17 @@ void TrainingController::handle(const ProgressEvent& event) {
         emit logMessage(QString::fromStdString(log->text));
     } else if (const auto* preparation = std::get_if<PreparationProgress>(&event)) {
         emit preparationReported(m_runIndex, *preparation);
+    } else if (const auto* started = std::get_if<TrialStarted>(&event)) {
+        // Each trial is a run of its own on the chart, numbered as it will be recorded.
+        m_runIndex = static_cast<int>(m_project.runs.size()) + started->trial;
+        m_runName = started->name;
+        m_batches.clear();
+        m_epochs.clear();
+        m_statistics.clear();
+        m_startedAt = isoTimestampNow();
+        emit runStarted(m_runIndex, QString::fromStdString(started->name));
+    } else if (const auto* ended = std::get_if<TrialEnded>(&event)) {
+        emit trialEnded(m_runIndex, *ended);
     }
 }
 
@@ -319,7 +379,9 @@ void TrainingController::finishRun() {
         m_dataKey = dataKey(job->snapshot.data, modelInput(job->snapshot.graph));
         m_dataSection = job->snapshot.data;
     }
-    if (job->history) {
+    if (job->experiment) {
+        recordExperiment(*job);
+    } else if (job->history) {
         recordRun(*job);
     } else {
         emit runDiscarded(m_runIndex);
@@ -361,6 +423,20 @@ void TrainingController::recordRun(Job& job) {
         finished.reason == RunFinished::Reason::Failed) {
         reportFailure(explainFailure(finished), QString::fromStdString(finished.layer));
     }
+}
+
+void TrainingController::recordExperiment(Job& job) {
+    ExperimentResult& result = *job.experiment;
+    const int first = static_cast<int>(m_project.runs.size());
+    for (const RunRecord& record : result.runs) {
+        m_project.runs.push_back(record);  // the result keeps its own: keeping the best reads it
+        emit runRecorded(static_cast<int>(m_project.runs.size()) - 1, m_project.runs.back());
+    }
+    if (result.best) {
+        m_bestTrialRun = first + static_cast<int>(*result.best);
+    }
+    m_experiment = std::move(result);
+    emit experimentFinished();
 }
 
 void TrainingController::reportFailure(const QString& message, const QString& layer) {

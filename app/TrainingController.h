@@ -5,6 +5,7 @@
 
 #include <loom/BackgroundRun.h>
 #include <loom/DataSource.h>
+#include <loom/Experiment.h>
 #include <loom/Prediction.h>
 #include <loom/Progress.h>
 #include <loom/Project.h>
@@ -111,6 +112,17 @@ public:
 public slots:
     /// Starts training; false (and trainingFailed) when it cannot start.
     bool train(Start start = Start::Continue);
+    /// Starts an experiment: the plan's trials one after another, each from scratch on its own
+    /// snapshot (loom::runExperiment), each announced by runStarted and recorded as a run, in
+    /// Project::runs, when the experiment ends. Stop ends the trial within one batch and
+    /// starts no other. False (and trainingFailed) when it cannot start.
+    bool runExperiment(const ExperimentPlan& plan);
+    /// The best trial of the last experiment, as its index in Project::runs; none before an
+    /// experiment ended with one, or once it was kept.
+    std::optional<int> bestTrialRun() const { return m_bestTrialRun; }
+    /// Makes the last experiment's best trial the project's (its settings, network parameters
+    /// and weights: loom::adoptBestTrial); false when there is none to keep.
+    bool keepBestTrial();
     void setPaused(bool paused);
     /// Asks the run to stop; it does within one batch and is recorded as stopped.
     void stop();
@@ -137,6 +149,10 @@ signals:
     /// the layer where it first appeared, so the canvas can mark it), out of memory, bad data.
     void trainingFailed(const QString& message, const QString& layer);
     void resultsReady();
+    /// A trial of the experiment ended (its run is recorded when the experiment ends).
+    void trialEnded(int run, const TrialEnded& trial);
+    /// The experiment ended; bestTrialRun() says which of its runs did best.
+    void experimentFinished();
 
 private:
     /// What the worker produces; the GUI thread reads it only after the job ended.
@@ -148,6 +164,8 @@ private:
     void handle(const ProgressEvent& event);
     void finishRun();
     void recordRun(Job& job);
+    void recordExperiment(Job& job);
+    std::shared_ptr<Job> newJob(bool fromScratch);
     void setState(State state);
     void reportFailure(const QString& message, const QString& layer);
     /// Classifies a sample [1, ...input] that `preprocessing` made.
@@ -170,6 +188,8 @@ private:
     std::vector<StatisticsSample> m_statistics;
     std::string m_startedAt;
     std::optional<TrainingResults> m_results;
+    std::optional<ExperimentResult> m_experiment;  ///< the last one, until its best is kept
+    std::optional<int> m_bestTrialRun;
     int m_ticksToStatus = 0;
 };
 

@@ -1,5 +1,6 @@
 #include "TrainingPage.h"
 
+#include "ExperimentDialog.h"
 #include "ProjectDocument.h"
 #include "RunsTable.h"
 #include "TrainingChart.h"
@@ -49,9 +50,22 @@ QWidget* TrainingPage::createButtons() {
     m_pause->setObjectName(QStringLiteral("pauseButton"));
     m_pause->setCheckable(true);
     m_stop = new QPushButton(tr("S&top"), bar);
-    for (QPushButton* button : {m_train, m_trainFromScratch, m_pause, m_stop}) {
+    m_experiment = new QPushButton(tr("E&xperiment..."), bar);
+    m_experiment->setObjectName(QStringLiteral("experimentButton"));
+    m_experiment->setToolTip(
+        tr("Train once per combination of settings (optimizers, learning rates, layer sizes) "
+           "and compare the runs"));
+    m_keepBest = new QPushButton(tr("Keep &best"), bar);
+    m_keepBest->setObjectName(QStringLiteral("keepBestButton"));
+    m_keepBest->setToolTip(
+        tr("Make the starred run of the last experiment the project's: its settings and "
+           "trained weights"));
+    for (QPushButton* button :
+         {m_train, m_trainFromScratch, m_pause, m_stop, m_experiment, m_keepBest}) {
         row->addWidget(button);
     }
+    connect(m_experiment, &QPushButton::clicked, this, &TrainingPage::chooseExperiment);
+    connect(m_keepBest, &QPushButton::clicked, this, &TrainingPage::keepBestTrial);
     row->addStretch(1);
     connect(m_train, &QPushButton::clicked, this,
             [this] { emit trainRequested(TrainingController::Start::Continue); });
@@ -89,6 +103,36 @@ void TrainingPage::connectController() {
     connect(c, &TrainingController::trainingFailed, m_progress,
             [this](const QString& message) { m_progress->showFinished(message); });
     connect(c, &TrainingController::stateChanged, this, &TrainingPage::updateButtons);
+    connect(c, &TrainingController::experimentFinished, this, [this] {
+        m_runs->markBest(m_controller->bestTrialRun().value_or(-1));
+        updateButtons();
+    });
+}
+
+void TrainingPage::chooseExperiment() {
+    ExperimentDialog dialog(m_document.project().experiment, this);
+    if (dialog.exec() == QDialog::Accepted) {
+        startExperiment(dialog.plan());
+    }
+}
+
+bool TrainingPage::startExperiment(const ExperimentPlan& plan) {
+    if (!m_controller->runExperiment(plan)) {
+        return false;
+    }
+    m_document.project().experiment = plan.toJson();
+    m_document.markChangedOutsideUndo();
+    return true;
+}
+
+void TrainingPage::keepBestTrial() {
+    const std::optional<int> best = m_controller->bestTrialRun();
+    if (best && m_controller->keepBestTrial()) {
+        m_document.networkAndTrainingReplaced();
+        m_progress->showFinished(
+            tr("Kept %1").arg(QString::fromStdString(m_document.project().runs.at(*best).name)));
+    }
+    updateButtons();
 }
 
 void TrainingPage::updateButtons() {
@@ -98,6 +142,8 @@ void TrainingPage::updateButtons() {
     m_trainFromScratch->setEnabled(state == State::Idle);
     m_pause->setEnabled(state == State::Running || state == State::Paused);
     m_stop->setEnabled(state == State::Running || state == State::Paused);
+    m_experiment->setEnabled(state == State::Idle);
+    m_keepBest->setEnabled(state == State::Idle && m_controller->bestTrialRun().has_value());
     if (state == State::Idle) {
         m_pause->setChecked(false);
     }
@@ -106,6 +152,7 @@ void TrainingPage::updateButtons() {
 void TrainingPage::showProjectRuns() {
     m_chart->setRuns(m_document.project().runs);
     m_runs->setRuns(m_document.project().runs);
+    updateButtons();
     m_progress->reset();
 }
 

@@ -17,7 +17,8 @@ class TrainingProgress;
 /// TrainingPage: the Training tab. Train, Train from scratch, Pause and Stop drive one
 /// TrainingController on the document's project; the progress bar, the live chart and the
 /// table of the project's runs (earlier runs overlaid, toggled from the table) show what it
-/// reports.
+/// reports. Experiment... runs several settings one after another (TrainingController::
+/// runExperiment), each trial a run of its own; Keep best makes the starred one the project's.
 class TrainingPage : public QWidget {
     Q_OBJECT
 
@@ -30,6 +31,12 @@ public:
 
     /// Shows the project's recorded runs afresh (after a project was opened).
     void showProjectRuns();
+    /// Opens the experiment dialog and runs what it sets up (the Experiment... button).
+    void chooseExperiment();
+    /// Starts an experiment and keeps its plan as the project's (what the dialog's Run does).
+    bool startExperiment(const ExperimentPlan& plan);
+    /// Makes the last experiment's best run the project's (the Keep best button).
+    void keepBestTrial();
 
 signals:
     /// Train or Train from scratch was pressed; the window checks the network, then trains.
@@ -49,6 +56,8 @@ private:
     QPushButton* m_trainFromScratch = nullptr;
     QPushButton* m_pause = nullptr;
     QPushButton* m_stop = nullptr;
+    QPushButton* m_experiment = nullptr;
+    QPushButton* m_keepBest = nullptr;
 };
 
 }  // namespace loom

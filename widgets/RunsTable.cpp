@@ -43,6 +43,22 @@ QString otherHyperparameters(const TrainingConfig& config) {
     return parts.join(QStringLiteral(", "));
 }
 
+/// Sorts by the number it holds (Qt::UserRole) when it has one, else by its text.
+class SortableItem : public QTableWidgetItem {
+public:
+    using QTableWidgetItem::QTableWidgetItem;
+    bool operator<(const QTableWidgetItem& other) const override {
+        const QVariant mine = data(Qt::UserRole), theirs = other.data(Qt::UserRole);
+        if (mine.isValid() && theirs.isValid()) {
+            return mine.toDouble() < theirs.toDouble();
+        }
+        return QTableWidgetItem::operator<(other);
+    }
+};
+
+constexpr int kRunRole = Qt::UserRole + 1;  ///< the run's index, on its Name cell
+const QString kBestMark = QStringLiteral("★ ");
+
 QString localTime(const std::string& iso) {
     const QDateTime time = QDateTime::fromString(QString::fromStdString(iso), Qt::ISODate);
     return time.isValid() ? QLocale().toString(time.toLocalTime(), QLocale::ShortFormat)
@@ -61,15 +77,43 @@ RunsTable::RunsTable(QWidget* parent) : QTableWidget(0, ColumnCount, parent) {
     verticalHeader()->hide();
     horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     horizontalHeader()->setStretchLastSection(true);
+    setSortingEnabled(true);
     connect(this, &QTableWidget::itemChanged, this, [this](QTableWidgetItem* item) {
         if (item->column() == Name) {
-            emit runVisibilityChanged(item->row(), item->checkState() == Qt::Checked);
+            emit runVisibilityChanged(item->data(kRunRole).toInt(),
+                                      item->checkState() == Qt::Checked);
         }
     });
     connect(this, &QTableWidget::itemSelectionChanged, this, [this] {
         const QList<QTableWidgetItem*> items = selectedItems();
-        emit runSelected(items.isEmpty() ? -1 : items.first()->row());
+        emit runSelected(
+            items.isEmpty() ? -1 : item(items.first()->row(), Name)->data(kRunRole).toInt());
     });
+}
+
+int RunsTable::rowOf(int run) const {
+    for (int row = 0; row < rowCount(); ++row) {
+        if (item(row, Name) != nullptr && item(row, Name)->data(kRunRole).toInt() == run) {
+            return row;
+        }
+    }
+    return -1;
+}
+
+void RunsTable::markBest(int run) {
+    const QSignalBlocker quiet(this);
+    for (int row = 0; row < rowCount(); ++row) {
+        QTableWidgetItem* name = item(row, Name);
+        QString text = name->text();
+        if (text.startsWith(kBestMark)) {
+            text.remove(0, kBestMark.size());
+        }
+        const bool best = name->data(kRunRole).toInt() == run;
+        name->setText(best ? kBestMark + text : text);
+        QFont font = name->font();
+        font.setBold(best);
+        name->setFont(font);
+    }
 }
 
 void RunsTable::setRuns(const std::vector<RunRecord>& runs) {
@@ -81,13 +125,16 @@ void RunsTable::setRuns(const std::vector<RunRecord>& runs) {
 
 void RunsTable::addRun(const RunRecord& run) {
     const QSignalBlocker quiet(this);
+    // Sorting moves rows as their cells are set: the row is filled first, then sorted in.
+    setSortingEnabled(false);
     const int row = rowCount();
     insertRow(row);
     fillRow(row, run);
+    setSortingEnabled(true);
 }
 
 bool RunsTable::isRunShown(int run) const {
-    const QTableWidgetItem* name = item(run, Name);
+    const QTableWidgetItem* name = item(rowOf(run), Name);
     return name && name->checkState() == Qt::Checked;
 }
 
@@ -98,7 +145,9 @@ void RunsTable::fillRow(int row, const RunRecord& run) {
     } catch (const std::exception&) {
         // A record from a newer Loom: its numbers still show, with the defaults' settings.
     }
-    auto* name = new QTableWidgetItem(swatch(runColor(row)), QString::fromStdString(run.name));
+    auto* name = new SortableItem(swatch(runColor(row)), QString::fromStdString(run.name));
+    name->setData(kRunRole, row);
+    name->setData(Qt::UserRole, row);  // sorting by name puts the runs back in their order
     name->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable | Qt::ItemIsUserCheckable);
     name->setCheckState(Qt::Checked);
     name->setToolTip(tr("%1\nShow or hide this run on the chart")
@@ -110,20 +159,29 @@ void RunsTable::fillRow(int row, const RunRecord& run) {
                 ? QString::fromStdString(config.optimizer)
                 : QStringLiteral("%1 (%2)").arg(QString::fromStdString(config.optimizer), others),
             QString::fromStdString(config.optimizerParams.dump()));
-    setCell(row, LearningRate, shortestNumber(learningRateOf(config)));
-    setCell(row, BatchSize, QString::number(config.batchSize));
-    setCell(row, Epochs, QString::number(run.epochs.size()));
+    setNumberCell(row, LearningRate, learningRateOf(config),
+                  shortestNumber(learningRateOf(config)));
+    setNumberCell(row, BatchSize, double(config.batchSize), QString::number(config.batchSize));
+    setNumberCell(row, Epochs, double(run.epochs.size()), QString::number(run.epochs.size()));
     const EpochProgress last =
         run.epochs.empty() ? EpochProgress{0, 0, NAN, NAN, NAN, NAN} : run.epochs.back();
-    setCell(row, Loss, number(last.loss, 4));
-    setCell(row, Accuracy, number(last.accuracy, 4));
-    setCell(row, ValidationLoss, number(last.validationLoss, 4));
-    setCell(row, ValidationAccuracy, number(last.validationAccuracy, 4));
+    setNumberCell(row, Loss, last.loss, number(last.loss, 4));
+    setNumberCell(row, Accuracy, last.accuracy, number(last.accuracy, 4));
+    setNumberCell(row, ValidationLoss, last.validationLoss, number(last.validationLoss, 4));
+    setNumberCell(row, ValidationAccuracy, last.validationAccuracy,
+                  number(last.validationAccuracy, 4));
     setCell(row, Started, localTime(run.startedAt), QString::fromStdString(run.startedAt));
 }
 
+void RunsTable::setNumberCell(int row, int column, double value, const QString& text) {
+    setCell(row, column, text);
+    if (std::isfinite(value)) {
+        item(row, column)->setData(Qt::UserRole, value);
+    }
+}
+
 void RunsTable::setCell(int row, int column, const QString& text, const QString& toolTip) {
-    auto* cell = new QTableWidgetItem(text);
+    auto* cell = new SortableItem(text);
     cell->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable);
     if (column != Optimizer && column != Started) {
         cell->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);

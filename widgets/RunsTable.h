@@ -12,7 +12,7 @@ namespace loom {
 /// (with the run's chart colour and a check box that shows or hides it on the chart),
 /// optimizer and its other hyperparameters, learning rate, batch size, epochs, the final
 /// training and validation loss and accuracy, and when it started. Comparing SGD, RMSprop and
-/// Adagrad is reading three rows.
+/// Adagrad is reading three rows; a click on a column's header sorts by it.
 class RunsTable : public QTableWidget {
     Q_OBJECT
 
@@ -36,6 +36,10 @@ public:
     void setRuns(const std::vector<RunRecord>& runs);
     void addRun(const RunRecord& run);
     bool isRunShown(int run) const;
+    /// Marks the run that did best in an experiment with a star; -1 clears the mark.
+    void markBest(int run);
+    /// The row showing run `run` (rows sort by any column); -1 when there is none.
+    int rowOf(int run) const;
 
 signals:
     /// The check box of row `run` changed.
@@ -46,6 +50,8 @@ signals:
 private:
     void fillRow(int row, const RunRecord& run);
     void setCell(int row, int column, const QString& text, const QString& toolTip = {});
+    /// A cell that sorts by `value` (a run without one sorts by its text, "–").
+    void setNumberCell(int row, int column, double value, const QString& text);
 };
 
 }  // namespace loom

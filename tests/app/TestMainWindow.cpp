@@ -1,4 +1,5 @@
 #include "DreamStudio.h"
+#include "ExperimentDialog.h"
 #include "LayerPalette.h"
 #include "MainWindow.h"
 #include "ModelSummaryView.h"
@@ -47,10 +48,14 @@ private slots:
     void trainsSavesAndReopens();
     void opensArtExamplesInTheirTabs();
     void saysBeforeARunWhenSavesWillFail();
+    void comparesThreeOptimizersInOneExperiment();
+    void stopsAnExperimentInItsSecondTrial();
 
 private:
     static QString example(const QString& name);
     static QString summaryOf(const MainWindow& window);
+    /// Opens the three-optimizer comparison on a few thousand samples, for `epochs` epochs.
+    static bool openOptimizerComparison(MainWindow& window, int epochs);
 };
 
 QString TestMainWindow::example(const QString& name) {
@@ -329,6 +334,106 @@ void TestMainWindow::saysBeforeARunWhenSavesWillFail() {
         log.contains(QStringLiteral("does not exist")) && log.contains(QStringLiteral("Save As")),
         qPrintable(log));
     window.document().undoStack().setClean();
+}
+
+bool TestMainWindow::openOptimizerComparison(MainWindow& window, int epochs) {
+    if (!window.openProject(example(QStringLiteral("w2_optimizers.json")))) {
+        return false;
+    }
+    ProjectDocument& document = window.document();
+    nlohmann::json data = document.project().data;
+    data["train_samples"] = 3000;
+    document.setData(data);
+    TrainingConfig training = document.project().training;
+    training.epochs = epochs;
+    training.device = "cpu";
+    document.setTraining(training, QStringLiteral("epochs"));
+    return true;
+}
+
+void TestMainWindow::comparesThreeOptimizersInOneExperiment() {
+    if (!QFile::exists(QStringLiteral("/usr/share/datasets/fashion-mnist"))) {
+        QSKIP("Fashion-MNIST is not installed (Debian package dataset-fashion-mnist)");
+    }
+    MainWindow window;
+    QVERIFY(openOptimizerComparison(window, 2));
+    ProjectDocument& document = window.document();
+    TrainingPage* page = window.trainingPage();
+    TrainingController& controller = page->controller();
+    // The dialog starts as the example's experiment: the three optimizers, three trials.
+    ExperimentDialog dialog(document.project().experiment);
+    QCOMPARE(dialog.summary()->text(), QStringLiteral("3 trial(s), one after another"));
+    QSignalSpy finished(&controller, &TrainingController::experimentFinished);
+    QSignalSpy trials(&controller, &TrainingController::trialEnded);
+    QVERIFY(page->startExperiment(dialog.plan()));
+    QVERIFY(finished.wait(180000));
+
+    QCOMPARE(trials.size(), 3);
+    QCOMPARE(page->chart()->runCount(), 3);
+    RunsTable* table = page->runsTable();
+    QCOMPARE(table->rowCount(), 3);
+    const std::vector<RunRecord>& runs = document.project().runs;
+    QCOMPARE(runs.size(), size_t(3));
+    QStringList names;
+    for (const RunRecord& run : runs) {
+        names << QString::fromStdString(run.name);
+        QCOMPARE(run.epochs.size(), size_t(2));
+        QVERIFY(run.epochs.back().validationAccuracy > 0.3);  // every one learnt something
+    }
+    QVERIFY2(names[0].startsWith("sgd") && names[1].startsWith("rmsprop") &&
+                 names[2].startsWith("adagrad"),
+             qPrintable(names.join(" | ")));
+    // The best by validation accuracy is starred, and sorting by it puts it on top.
+    const std::optional<int> best = controller.bestTrialRun();
+    QVERIFY(best.has_value());
+    for (const RunRecord& run : runs) {
+        QVERIFY(run.epochs.back().validationAccuracy <=
+                runs[size_t(*best)].epochs.back().validationAccuracy);
+    }
+    table->sortItems(RunsTable::ValidationAccuracy, Qt::DescendingOrder);
+    QVERIFY(table->item(0, RunsTable::Name)->text().startsWith(QStringLiteral("★")));
+    QCOMPARE(table->rowOf(*best), 0);
+    QVERIFY(document.project().experiment.contains("vary"));
+
+    // Keep best: the project trains on with the best trial's optimizer and weights.
+    auto* keepBest = page->findChild<QPushButton*>(QStringLiteral("keepBestButton"));
+    QVERIFY(keepBest && keepBest->isEnabled());
+    keepBest->click();
+    const TrainingConfig kept = TrainingConfig::fromJson(runs[size_t(*best)].training);
+    QCOMPARE(document.project().training.optimizer, kept.optimizer);
+    QVERIFY(document.project().hasWeights);
+    QVERIFY(!keepBest->isEnabled());
+    QVERIFY(window.isWindowModified());
+}
+
+void TestMainWindow::stopsAnExperimentInItsSecondTrial() {
+    if (!QFile::exists(QStringLiteral("/usr/share/datasets/fashion-mnist"))) {
+        QSKIP("Fashion-MNIST is not installed (Debian package dataset-fashion-mnist)");
+    }
+    MainWindow window;
+    QVERIFY(openOptimizerComparison(window, 20));
+    TrainingPage* page = window.trainingPage();
+    TrainingController& controller = page->controller();
+    QSignalSpy finished(&controller, &TrainingController::experimentFinished);
+    // A person presses Stop as the second trial's first batches come in.
+    connect(&controller, &TrainingController::batchesReported, this,
+            [&](int run, const std::vector<BatchProgress>&) {
+                if (run == 1) {
+                    controller.stop();
+                }
+            });
+    QVERIFY(page->startExperiment(ExperimentDialog(window.document().project().experiment).plan()));
+    QVERIFY(finished.wait(180000));
+    const std::vector<RunRecord>& runs = window.document().project().runs;
+    QCOMPARE(runs.size(), size_t(2));  // no third trial
+    QCOMPARE(runs[0].finished.reason, RunFinished::Reason::Completed);
+    QCOMPARE(runs[1].finished.reason, RunFinished::Reason::Stopped);
+    QVERIFY(runs[1].epochs.size() < 2);
+    QCOMPARE(page->chart()->runCount(), 2);
+    QCOMPARE(controller.state(), TrainingController::State::Idle);
+    // The window goes on: the next run trains.
+    auto* train = page->findChild<QPushButton*>(QStringLiteral("trainButton"));
+    QVERIFY(train->isEnabled());
 }
 
 QTEST_MAIN(TestMainWindow)
