@@ -31,6 +31,8 @@ QString valuesText(const nlohmann::json& values) {
 ExperimentDialog::ExperimentDialog(const nlohmann::json& experiment, QWidget* parent)
     : QDialog(parent) {
     setWindowTitle(tr("Experiment"));
+    // Room for a row of optimizers written out as JSON objects.
+    setMinimumWidth(760);
     auto* layout = new QVBoxLayout(this);
     auto* intro = new QLabel(
         tr("Each trial trains the network from scratch with one combination of these values; "
@@ -89,6 +91,7 @@ void ExperimentDialog::addRow(const QString& setting, const QString& values) {
     settingBox->setCurrentText(setting);
     settingBox->setMinimumContentsLength(14);
     auto* valuesEdit = new QLineEdit(values, row);
+    valuesEdit->setCursorPosition(0);
     valuesEdit->setPlaceholderText(tr("values, comma-separated: 0.1, 0.01, 0.001"));
     auto* remove = new QToolButton(row);
     remove->setText(QStringLiteral("✕"));

@@ -77,6 +77,8 @@ RunsTable::RunsTable(QWidget* parent) : QTableWidget(0, ColumnCount, parent) {
     verticalHeader()->hide();
     horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     horizontalHeader()->setStretchLastSection(true);
+    // A header sorts descending at first; runs are listed in their order until a click.
+    horizontalHeader()->setSortIndicator(Name, Qt::AscendingOrder);
     setSortingEnabled(true);
     connect(this, &QTableWidget::itemChanged, this, [this](QTableWidgetItem* item) {
         if (item->column() == Name) {

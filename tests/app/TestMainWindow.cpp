@@ -390,6 +390,7 @@ void TestMainWindow::comparesThreeOptimizersInOneExperiment() {
         QVERIFY(run.epochs.back().validationAccuracy <=
                 runs[size_t(*best)].epochs.back().validationAccuracy);
     }
+    QVERIFY(table->item(0, RunsTable::Name)->text().contains(QStringLiteral("sgd")));  // in order
     table->sortItems(RunsTable::ValidationAccuracy, Qt::DescendingOrder);
     QVERIFY(table->item(0, RunsTable::Name)->text().startsWith(QStringLiteral("★")));
     QCOMPARE(table->rowOf(*best), 0);
