@@ -338,9 +338,11 @@ TrainingHistory Trainer::fitOnBaseOutputs(const Dataset& train, const Dataset* v
         return stopped;
     }
     if (sink != nullptr) {
+        char seconds[32];
+        std::snprintf(seconds, sizeof seconds, "%.1f", secondsSince(progress.started));
         sink->report(LogMessage{"the frozen layers up to '" + baseEnd +
                                 "' were computed once for the " + std::to_string(progress.total) +
-                                " samples in " + std::to_string(secondsSince(progress.started)) +
+                                " samples in " + seconds +
                                 " s; each epoch trains the layers after them"});
     }
     forget();

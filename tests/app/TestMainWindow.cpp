@@ -412,7 +412,7 @@ void TestMainWindow::stopsAnExperimentInItsSecondTrial() {
         QSKIP("Fashion-MNIST is not installed (Debian package dataset-fashion-mnist)");
     }
     MainWindow window;
-    QVERIFY(openOptimizerComparison(window, 20));
+    QVERIFY(openOptimizerComparison(window, 3));
     TrainingPage* page = window.trainingPage();
     TrainingController& controller = page->controller();
     QSignalSpy finished(&controller, &TrainingController::experimentFinished);
