@@ -100,6 +100,8 @@ void ProjectDocument::markChangedOutsideUndo() {
 }
 
 void ProjectDocument::networkAndTrainingReplaced() {
+    // The steps before would undo into a mix of the old settings and the kept ones.
+    m_undoStack->clear();
     m_network->reset();
     emit trainingChanged();
     markChangedOutsideUndo();

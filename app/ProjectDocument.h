@@ -78,8 +78,8 @@ public:
     /// added runs and changed the weights).
     void markChangedOutsideUndo();
     /// The network and training settings were replaced outside the undo stack (an
-    /// experiment's best trial kept): every view shows them afresh, and the document is
-    /// modified.
+    /// experiment's best trial kept): every view shows them afresh, the document is modified,
+    /// and the edits before can no longer be undone.
     void networkAndTrainingReplaced();
 
     /// One undo step that sets the training settings; `setting` names what changed ("batch

@@ -210,6 +210,13 @@ bool TrainingController::runExperiment(const ExperimentPlan& plan) {
         reportFailure(QString::fromUtf8(e.what()), QString());
         return false;
     }
+    // The trials' names follow the project's runs: none alike, "Experiment N" counting on.
+    for (const RunRecord& run : m_project.runs) {
+        RunRecord named;
+        named.name = run.name;
+        named.experiment = run.experiment;
+        job->snapshot.runs.push_back(std::move(named));
+    }
     job->plan = plan;
     startJob(std::move(job));
     return true;

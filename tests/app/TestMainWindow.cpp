@@ -405,6 +405,17 @@ void TestMainWindow::comparesThreeOptimizersInOneExperiment() {
     QVERIFY(document.project().hasWeights);
     QVERIFY(!keepBest->isEnabled());
     QVERIFY(window.isWindowModified());
+    QCOMPARE(document.undoStack().count(), 0);  // nothing to undo into a mix of settings
+
+    // A second experiment counts on: its trial is named apart from the first's.
+    ExperimentPlan again;
+    again.axes = {parseVary("optimizer=sgd")};
+    QVERIFY(page->startExperiment(again));
+    QVERIFY(finished.wait(180000));
+    QCOMPARE(runs.size(), size_t(4));
+    QCOMPARE(runs[3].experiment.at("name").get<std::string>(), std::string("Experiment 2"));
+    QVERIFY2(runs[3].name != runs[0].name, runs[3].name.c_str());
+    QCOMPARE(controller.bestTrialRun(), std::optional<int>(3));
 }
 
 void TestMainWindow::stopsAnExperimentInItsSecondTrial() {
