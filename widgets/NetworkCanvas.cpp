@@ -330,7 +330,6 @@ void NetworkCanvas::syncNodes() {
 void NetworkCanvas::syncGroupNodes(const std::vector<CollapsedGroup>& groups) {
     QHash<QString, NodeItem*> kept;
     m_groupExits.clear();
-    m_groupAnchors.clear();
     for (const CollapsedGroup& group : groups) {
         NodeItem* item = m_groups.take(group.name);
         if (item == nullptr) {
@@ -342,7 +341,6 @@ void NetworkCanvas::syncGroupNodes(const std::vector<CollapsedGroup>& groups) {
         item->setAnalysis(group.summary);
         item->setPos(group.position);
         m_groupExits.insert(group.name, group.exit);
-        m_groupAnchors.insert(group.name, group.position);
         kept.insert(group.name, item);
     }
     qDeleteAll(m_groups);
@@ -401,9 +399,7 @@ void NetworkCanvas::syncPositions() {
         }
     }
     for (auto exit = m_groupExits.cbegin(); exit != m_groupExits.cend(); ++exit) {
-        const QPointF at = m_model.position(exit.value());
-        m_groupAnchors.insert(exit.key(), at);
-        m_groups.value(exit.key())->setPos(at);
+        m_groups.value(exit.key())->setPos(m_model.position(exit.value()));
     }
     // A layout moves everything at once (a new network's first): the scroll range follows.
     fitSceneRect();
@@ -667,10 +663,10 @@ void NetworkCanvas::commitMovedNodes() {
             moved.insert(it.key(), it.value()->pos());
         }
     }
-    // A collapsed group's node moves all its layers by as much.
+    // A collapsed group's node, placed where its exit layer is, moves all its layers by as much.
     for (auto member = m_collapsedInto.cbegin(); member != m_collapsedInto.cend(); ++member) {
-        const QPointF delta =
-            m_groups.value(member.value())->pos() - m_groupAnchors.value(member.value());
+        const QPointF delta = m_groups.value(member.value())->pos() -
+                              m_model.position(m_groupExits.value(member.value()));
         if (!delta.isNull()) {
             moved.insert(member.key(), m_model.position(member.key()) + delta);
         }

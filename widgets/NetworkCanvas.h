@@ -157,7 +157,6 @@ private:
     QHash<QString, NodeItem*> m_groups;       ///< by group, for collapsed groups
     QHash<QString, QString> m_collapsedInto;  ///< layer -> its collapsed group
     QHash<QString, QString> m_groupExits;     ///< collapsed group -> its exit layer
-    QHash<QString, QPointF> m_groupAnchors;   ///< collapsed group -> its exit's position
     QSet<QString> m_expandedGroups;
     QString m_nonFiniteOrigin;
     QHash<QString, QStringList> m_warnings;       ///< by layer
