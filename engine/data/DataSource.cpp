@@ -329,6 +329,27 @@ nlohmann::json defaultDataSection() {
             {"split_seed", 12345}};
 }
 
+nlohmann::json withSourceRelativeTo(nlohmann::json section, const std::string& folder) {
+    auto [kind, where] = splitSpec(section.is_object() ? section.value("source", "") : "");
+    if (where.empty()) {
+        return section;
+    }
+    // idx: names two files, IMAGES,LABELS; every other source one.
+    std::string resolved;
+    for (size_t start = 0; start <= where.size();) {
+        const size_t end =
+            kind == "idx" ? std::min(where.find(',', start), where.size()) : where.size();
+        const std::filesystem::path path(where.substr(start, end - start));
+        resolved +=
+            (start > 0 ? "," : "") +
+            (path.is_relative() ? (std::filesystem::path(folder) / path).lexically_normal() : path)
+                .string();
+        start = end + 1;
+    }
+    section["source"] = kind + ":" + resolved;
+    return section;
+}
+
 bool isPictureResize(const Shape& sample, const Shape& input) {
     const auto picture = [](const Shape& shape) {
         return shape.rank() == 3 && (shape[0] == 1 || shape[0] == 3);

@@ -1,5 +1,6 @@
 // Any model file Loom reads or writes, chosen by its name.
 
+#include <loom/DataSource.h>
 #include <loom/Error.h>
 #include <loom/Experiment.h>
 #include <loom/Json.h>
@@ -9,6 +10,7 @@
 #include <loom/OnnxImport.h>
 #include <loom/Optimizer.h>
 #include <loom/TfjsModel.h>
+#include <loom/Transfer.h>
 #include <loom/WeightsFile.h>
 
 #include <filesystem>
@@ -48,9 +50,15 @@ nlohmann::json readJson(const std::string& path) {
 
 void readLoomJson(const std::string& path, const nlohmann::json& json, ModelFile& model) {
     try {
-        model.graph = Graph::fromJson(json);
         if (json.contains("training")) {
             model.training = TrainingConfig::fromJson(json["training"]);
+        }
+        if (json.contains("transfer")) {
+            model.graph = transferModelFromSection(json["transfer"], model.training.seed);
+            model.graph.setName(json.value("name", model.graph.name()));
+            model.hasWeights = true;
+        } else {
+            model.graph = Graph::fromJson(json);
         }
         if (json.contains("data")) {
             model.data = json["data"];
@@ -122,6 +130,8 @@ ModelFile readModelFile(const std::string& path, NonFiniteWeights nonFinite) {
                       "'; Loom reads .loom, .json (Loom model or TF.js model.json), Keras .h5 "
                       "and .keras, and .onnx");
     }
+    model.data =
+        withSourceRelativeTo(model.data, std::filesystem::path(path).parent_path().string());
     if (model.hasWeights && nonFinite == NonFiniteWeights::Refuse) {
         requireFiniteWeights(model.graph, path);
     }

@@ -1,3 +1,4 @@
+#include <loom/ArtModel.h>
 #include <loom/Error.h>
 #include <loom/Transfer.h>
 
@@ -116,6 +117,36 @@ Project transferProject(const Graph& base, const TransferOptions& options,
          {"epochs", 5}});
     project.data = data;
     return project;
+}
+
+Graph transferModelFromSection(const nlohmann::json& section, uint64_t seed) {
+    const char* usage =
+        "a \"transfer\" section is {\"base\": NAME, \"classes\": N, \"cut\": LAYER, "
+        "\"size\": N or [H, W], \"dropout\": X}";
+    if (!section.is_object() || !section.contains("base") || !section.contains("classes")) {
+        throw ConfigError(std::string(usage) + "; base and classes are required");
+    }
+    for (const auto& [key, value] : section.items()) {
+        if (key != "base" && key != "classes" && key != "cut" && key != "size" &&
+            key != "dropout") {
+            throw ConfigError("unknown key '" + key + "' in the transfer section; " + usage);
+        }
+    }
+    try {
+        TransferOptions options;
+        options.group = section["base"].get<std::string>();
+        options.classes = section["classes"].get<int64_t>();
+        options.cutAt = section.value("cut", "");
+        options.dropout = section.value("dropout", options.dropout);
+        if (section.contains("size")) {
+            const nlohmann::json& size = section["size"];
+            options.height = size.is_array() ? size.at(0).get<int64_t>() : size.get<int64_t>();
+            options.width = size.is_array() ? size.at(1).get<int64_t>() : options.height;
+        }
+        return transferModel(loadPretrainedModel(options.group), options, seed);
+    } catch (const nlohmann::json::exception&) {
+        throw ConfigError(usage);
+    }
 }
 
 bool staysFrozenWhenFineTuned(const Layer& layer) {

@@ -13,9 +13,13 @@
 #include "TrainingController.h"
 #include "TrainingPage.h"
 
+#include <loom/ArtModel.h>
+
 #include <QDir>
 #include <QDockWidget>
 #include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QMessageBox>
 #include <QPlainTextEdit>
@@ -145,6 +149,15 @@ void TestMainWindow::opensEveryExample_data() {
 
 void TestMainWindow::opensEveryExample() {
     QFETCH(QString, file);
+    QFile text(example(file));
+    QVERIFY(text.open(QIODevice::ReadOnly));
+    const QJsonObject transfer =
+        QJsonDocument::fromJson(text.readAll()).object()[QStringLiteral("transfer")].toObject();
+    const QString base = transfer[QStringLiteral("base")].toString();
+    if (!base.isEmpty() &&
+        !QFile::exists(QString::fromStdString(loom::pretrainedFolder()) + "/" + base)) {
+        QSKIP(qPrintable(base + " is not fetched (node examples/fetch_pretrained.js)"));
+    }
     MainWindow window;
     QVERIFY(window.openProject(example(file)));
     QVERIFY(summaryOf(window).contains(QStringLiteral("Total params: ")));

@@ -67,6 +67,7 @@ private slots:
     void tutorialHoldoutIsReproducible();
     void batchLoaderCoversEverySampleOnce();
     void perChannelNormalisation();
+    void relativeSourcesAreReadFromTheModelFilesFolder();
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -249,6 +250,20 @@ void TestData::perChannelNormalisation() {
         sq0 += d.samples.at(i) * d.samples.at(i);
     }
     QVERIFY(std::abs(sum0) < 1e-5 && std::abs(sq0 / 4 - 1) < 1e-5);
+}
+
+void TestData::relativeSourcesAreReadFromTheModelFilesFolder() {
+    const auto source = [](const std::string& spec) {
+        return withSourceRelativeTo({{"source", spec}}, "/home/ann/projects")["source"]
+            .get<std::string>();
+    };
+    QCOMPARE(source("folder:photos"), std::string("folder:/home/ann/projects/photos"));
+    QCOMPARE(source("csv:../data/iris.csv"), std::string("csv:/home/ann/data/iris.csv"));
+    QCOMPARE(source("folder:/srv/photos"), std::string("folder:/srv/photos"));
+    QCOMPARE(source("fashion-mnist"), std::string("fashion-mnist"));
+    QCOMPARE(source("idx:images,/srv/labels"),
+             std::string("idx:/home/ann/projects/images,/srv/labels"));
+    QCOMPARE(withSourceRelativeTo(nlohmann::json::object(), "/x"), nlohmann::json::object());
 }
 
 QTEST_APPLESS_MAIN(TestData)

@@ -122,6 +122,7 @@ private slots:
     void fineTuningUnfreezesFromALayer();
     void badOptionsAreRefused();
     void pretrainedFeaturesOnAThousandImages();
+    void exampleLearnsItsImageFolder();
 };
 
 void TestTransfer::buildsAFrozenBaseUnderANewHead() {
@@ -259,6 +260,13 @@ void TestTransfer::badOptionsAreRefused() {
     options.height = options.width = 0;
     options.cutAt = "nothing";
     QVERIFY_THROWS_EXCEPTION(GraphError, transferModel(base, options));
+    // A model file's transfer section is checked before any base is read.
+    QVERIFY_THROWS_EXCEPTION(ConfigError, transferModelFromSection({{"base", "mobilenet_v2"}}));
+    QVERIFY_THROWS_EXCEPTION(
+        ConfigError, transferModelFromSection({{"base", "mobilenet_v2"}, {"classes", "two"}}));
+    QVERIFY_THROWS_EXCEPTION(
+        ConfigError,
+        transferModelFromSection({{"base", "mobilenet_v2"}, {"classes", 2}, {"cut_at", "x"}}));
 }
 
 void TestTransfer::pretrainedFeaturesOnAThousandImages() {
@@ -338,6 +346,36 @@ void TestTransfer::pretrainedFeaturesOnAThousandImages() {
         static_cast<long long>(transfer.trainableParameterCount()),
         static_cast<long long>(transfer.parameterCount()), transferAccuracy, fineTuned);
     QVERIFY(fineTuned >= transferAccuracy - 0.01);
+}
+
+void TestTransfer::exampleLearnsItsImageFolder() {
+    const std::string examples =
+        qEnvironmentVariable("LOOM_SOURCE_DIR").toStdString() + "/examples";
+    ModelFile example;
+    try {
+        example = readModelFile(examples + "/transfer_mobilenet.json");
+    } catch (const IoError& e) {
+        QSKIP(e.what());
+    }
+    QVERIFY(example.hasWeights);
+    QCOMPARE(example.graph.name(), std::string("transfer_mobilenet"));
+    QCOMPARE(example.graph.node("block_13_expand_relu").group, std::string("mobilenet_v2"));
+    QVERIFY(!example.graph.layer("block_13_expand_relu").trainable());
+    QCOMPARE(example.graph.node("predictions").outputShape, Shape{2});
+    // Its folder is read from the example's own folder, wherever the program runs.
+    QCOMPARE(example.data["source"].get<std::string>(), "folder:" + examples + "/garments");
+
+    const Shape input = example.graph.node(example.graph.inputNames()[0]).outputShape;
+    const LoadedData data = loadData("", example.data, input);
+    QCOMPARE(data.train.size(), int64_t{300});
+    QVERIFY(data.validation && data.validation->size() == 100);
+    example.training.statistics.enabled = false;
+    Trainer trainer(example.graph, example.training);
+    trainer.fit(data.train, &*data.validation);
+    const double accuracy = trainer.evaluate(*data.validation).metrics->accuracy();
+    qInfo("transfer_mobilenet.json, %d epochs on 300 pictures: validation accuracy %.3f",
+          example.training.epochs, accuracy);
+    QVERIFY(accuracy > 0.85);
 }
 
 QTEST_GUILESS_MAIN(TestTransfer)

@@ -42,6 +42,15 @@ inline constexpr const char* kDefaultFashionMnistFolder = "/usr/share/datasets/f
 /// 255, a seeded 10% of the training set held out for validation.
 nlohmann::json defaultDataSection();
 
+/// The section with its source's relative paths ("folder:garments", "idx:IMAGES,LABELS") made
+/// absolute from `folder`, the model file's own: a project and its data move together, and a
+/// copy saved elsewhere still finds them. Other sections are returned as they are.
+nlohmann::json withSourceRelativeTo(nlohmann::json section, const std::string& folder);
+
+/// True when loadData fits samples of shape `sample` to a model input `input` by resizing
+/// them as pictures (grey or RGB either side), whatever their sizes.
+bool isPictureResize(const Shape& sample, const Shape& input);
+
 /// spec: "fashion-mnist[:DIR]", "idx:IMAGES,LABELS", "folder:DIR", "csv:FILE"; empty: the
 /// section's "source". A folder with train/ is split as laid out: validation/ (or val/) and
 /// test/ beside it are the validation and test data, with the training data's classes. The data
@@ -57,10 +66,6 @@ nlohmann::json defaultDataSection();
 /// augmentation (see AugmentationOptions), checked against the training samples here.
 /// Samples are reshaped to the model's input when only the layout differs. Throws DataError
 /// saying what is wrong, also for a source with no samples.
-/// True when loadData fits samples of shape `sample` to a model input `input` by resizing
-/// them as pictures (grey or RGB either side), whatever their sizes.
-bool isPictureResize(const Shape& sample, const Shape& input);
-
 LoadedData loadData(const std::string& spec, const nlohmann::json& section,
                     const Shape& modelInput);
 

@@ -41,6 +41,13 @@ Graph transferModel(const Graph& base, const TransferOptions& options, uint64_t 
 Project transferProject(const Graph& base, const TransferOptions& options,
                         const nlohmann::json& data);
 
+/// A JSON model file's "transfer" section, the model transferModel builds from a fetched
+/// network instead of a list of layers: {"base": a name loadPretrainedModel knows,
+/// "classes": N, "cut": LAYER (optional), "size": N or [H, W] (optional), "dropout": X
+/// (optional)}; the base's layers are grouped under its name. Throws ConfigError for a bad
+/// section, IoError when the base is not fetched.
+Graph transferModelFromSection(const nlohmann::json& section, uint64_t seed = 0);
+
 /// True for a layer with statistics that training mode would change (batch normalization's
 /// moving mean and variance). Fine-tuning leaves such a layer frozen, in inference mode with
 /// the statistics the base learnt, as Keras' fine-tuning guide advises: in training mode they
