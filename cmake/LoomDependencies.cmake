@@ -43,6 +43,17 @@ if(NOT LOOM_OPENCV STREQUAL "OFF")
     endif()
 endif()
 
+# --- Gloo (optional: without it training runs in one process and --workers says so) -----
+set(LOOM_HAVE_GLOO OFF)
+if(NOT LOOM_GLOO STREQUAL "OFF")
+    find_package(Gloo QUIET)
+    if(Gloo_FOUND)
+        set(LOOM_HAVE_GLOO ON)
+    elseif(LOOM_GLOO STREQUAL "ON")
+        message(FATAL_ERROR "LOOM_GLOO=ON but Gloo was not found (Debian: libgloo-dev)")
+    endif()
+endif()
+
 # --- Qt 6 (the application, the widgets and every Qt Test suite) ------------------------
 set(LOOM_HAVE_QT OFF)
 set(LOOM_HAVE_QTEST OFF)

@@ -9,7 +9,7 @@ packages=(
   libqt6opengl6-dev libgl-dev
   libqcustomplot-dev
   libopencv-dev libhdf5-dev libopenblas-dev nlohmann-json3-dev zlib1g-dev
-  libzip-dev libonnx-dev libprotobuf-dev
+  libzip-dev libonnx-dev libprotobuf-dev libgloo-dev
   libbenchmark-dev libonnx-testdata
   dataset-fashion-mnist python3-skimage-lib
   python3 python3-h5py python3-numpy python3-onnx

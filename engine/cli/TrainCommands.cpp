@@ -5,6 +5,7 @@
 #include "cli/ModelFile.h"
 #include "cli/ProgressPrinter.h"
 #include "cli/TrainingSetup.h"
+#include "cli/Workers.h"
 
 #include <loom/DataSource.h>
 #include <loom/Error.h>
@@ -117,6 +118,20 @@ void evaluateHeldOut(Trainer& trainer, const ModelFile& model, const std::string
     requireFiniteLoss(result);
 }
 
+// How much of training the gradients' all-reduce took, hidden behind backward or not.
+void printAllReduceShare(const Trainer& trainer, const TrainingHistory& history) {
+    double seconds = 0;
+    for (const EpochProgress& e : history.epochs) {
+        seconds += e.seconds;
+    }
+    const Trainer::AllReduceSeconds allReduce = trainer.allReduceSeconds();
+    std::printf(
+        "all-reduce of gradients: %.2f s in all, of which training waited %.2f s (%.1f%% of "
+        "%.2f s of epochs)\n",
+        allReduce.communicating, allReduce.waited,
+        100.0 * allReduce.waited / std::max(seconds, 1e-9), seconds);
+}
+
 }  // namespace
 
 int runSummary(int argc, char** argv) {
@@ -136,10 +151,23 @@ int runSummary(int argc, char** argv) {
 }
 
 int runTrain(int argc, char** argv) {
-    Arguments args(argc, argv, 2,
-                   {"data", "epochs", "batch", "optimizer", "lr", "seed", "validation-split",
-                    "weights", "save", "checkpoint", "threads", "device", "stats-every"},
-                   {"stats", "no-stats"});
+    std::set<std::string> options = {
+        "data",   "epochs",     "batch",      "optimizer", "lr",
+        "seed",   "weights",    "save",       "threads",   "validation-split",
+        "device", "checkpoint", "stats-every"};
+    options.insert(kJobOptions.begin(), kJobOptions.end());
+    Arguments args(argc, argv, 2, options, {"stats", "no-stats"});
+    if (auto workers = args.integer("workers")) {
+        return runWorkers(argc, argv, static_cast<int>(*workers), args);
+    }
+    const std::optional<JobPlace> place = jobPlaceOf(args);
+    if (place && place->rank > 0) {
+        // One rank reports and saves for the job; the others print only their errors.
+        std::fflush(stdout);
+        if (std::freopen("/dev/null", "w", stdout) == nullptr) {
+            throw Error("cannot quiet rank " + std::to_string(place->rank) + "'s output");
+        }
+    }
     setCpuThreads(static_cast<int>(args.integer("threads").value_or(0)));
     ModelFile model = readModelFile(modelPath(args), args);
     applyOverrides(args, model.training);
@@ -171,6 +199,15 @@ int runTrain(int argc, char** argv) {
         trainer.setAugmentation(*data.augmentation, data.normalization);
     }
     restoreTrainingState(model, trainer);
+    std::unique_ptr<Collective> job;
+    if (place) {
+        job = connectCollective(*place);
+        trainer.setCollective(*job);
+        std::printf("rank %d of %d: batch %lld a rank, %lld in all\n", job->rank(),
+                    job->worldSize(), static_cast<long long>(model.training.batchSize),
+                    static_cast<long long>(model.training.batchSize * job->worldSize()));
+    }
+    const bool savesForTheJob = !job || job->rank() == 0;
     if (model.position.epoch > 0) {
         std::printf("resuming after epoch %d (step %lld) with the saved optimizer state\n",
                     model.position.epoch, static_cast<long long>(model.position.step));
@@ -178,7 +215,7 @@ int runTrain(int argc, char** argv) {
     ProgressPrinter printer(stdout);
     RunRecorder recorder(&printer);
     const std::string startedAt = isoTimestampNow();
-    if (auto checkpoint = args.value("checkpoint")) {
+    if (auto checkpoint = args.value("checkpoint"); checkpoint && savesForTheJob) {
         // Runs on the training thread, as the recorder does, between two epochs.
         trainer.onEpochEnd = [&, path = *checkpoint](const EpochProgress&) {
             model.runs.push_back(recorder.partialRun(model, startedAt));
@@ -193,11 +230,14 @@ int runTrain(int argc, char** argv) {
     }
     auto [history, stopSignal] = trainInterruptibly(trainer, data, recorder);
     printer.printTable();
+    if (job) {
+        printAllReduceShare(trainer, history);
+    }
     model.runs.push_back(makeRunRecord(model, history, recorder.takeBatches(), startedAt));
     if (data.test) {
         printEvaluation("test", evaluateModel(trainer, *data.test), data.test->classNames, false);
     }
-    if (auto save = args.value("save")) {
+    if (auto save = args.value("save"); save && savesForTheJob) {
         saveTrained(model, trainer, *save);
         std::printf("%s saved to %s\n", isProjectPath(*save) ? "project" : "weights",
                     save->c_str());

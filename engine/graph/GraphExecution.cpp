@@ -160,7 +160,7 @@ void Graph::seedOutputGradients(ExecutionContext& ctx, const std::vector<OutputG
 }
 
 void Graph::backward(ExecutionContext& ctx, const std::vector<OutputGradient>& outputGradients,
-                     bool wantInputGradients) {
+                     bool wantInputGradients, const std::function<void(size_t node)>& afterNode) {
     if (!m_built) {
         throw GraphError("the graph must be built and run forward before backward");
     }
@@ -171,6 +171,9 @@ void Graph::backward(ExecutionContext& ctx, const std::vector<OutputGradient>& o
     for (auto it = m_order.rbegin(); it != m_order.rend(); ++it) {
         if (m_gradSet[*it] && m_needsGrad[*it] && !m_nodes[*it].inputIndices.empty()) {
             backwardNode(ctx, *it);
+            if (afterNode) {
+                afterNode(*it);
+            }
         }
     }
 }

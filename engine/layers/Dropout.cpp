@@ -24,7 +24,10 @@ public:
         ctx.ensure(m_mask, x[0].shape());
         // Per layer and step, so masks differ between layers and batches but replay exactly.
         uint64_t seed = ctx.seed ^ stableHash(name());
-        uint64_t offset = ctx.step * static_cast<uint64_t>(x[0].numel());
+        const int64_t perSample = x[0].numel() / std::max<int64_t>(x[0].dim(0), 1);
+        const int64_t batch = ctx.globalBatch > 0 ? ctx.globalBatch : x[0].dim(0);
+        const uint64_t offset = ctx.step * static_cast<uint64_t>(batch * perSample) +
+                                static_cast<uint64_t>(ctx.batchOffset * perSample);
         ctx.backend.dropoutForward(x[0], rate, seed, offset, m_mask, y);
     }
 

@@ -4,6 +4,8 @@
 #include <loom/HostCopy.h>
 #include <loom/Trainer.h>
 
+#include "train/GradientReducer.h"
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -183,7 +185,7 @@ std::vector<Tensor> Trainer::forwardBatch(ExecutionContext& ctx, const Tensor& s
                                 : m_graph.forwardFrom(ctx, m_givenLayer, onDeviceSamples);
 }
 
-Trainer::StepResult Trainer::trainStep(const Batch& batch, int epoch) {
+Trainer::StepResult Trainer::trainStep(const Batch& batch, int epoch, bool stopWanted) {
     m_ctx.training = true;
     m_ctx.step = static_cast<uint64_t>(m_position.step++);
     const bool fused = fusesWithOutput();
@@ -193,29 +195,73 @@ Trainer::StepResult Trainer::trainStep(const Batch& batch, int epoch) {
     const Tensor target = matchTarget(onDevice(m_backend, batch.targets), prediction);
     m_ctx.ensure(m_lossGrad, prediction.shape());
     m_loss->compute(m_backend, prediction, target, fused, m_lossValue, &m_lossGrad);
-    const double loss = onHost(m_lossValue).at(0);
-    if (!std::isfinite(loss)) {
-        return {loss, 0.0, std::nullopt};
+    StepResult result{onHost(m_lossValue).at(0), std::nan(""), std::nullopt, batch.samples.dim(0),
+                      stopWanted};
+    // Every rank goes on to the gradients' all-reduce, whatever its own loss: the others wait
+    // there for it, and the reduced loss stops them all together.
+    if (!std::isfinite(result.loss) && !m_reducer) {
+        return result;
     }
     // Before backward, which leaves the output alone: on a GPU the device has just been waited
     // for (the loss), so the output's copy to the host costs no second wait, and backward and
     // the update then run while the host prepares the next batch.
-    double accuracy = std::nan("");
     if (batch.labels.defined() && out.output.rank() == 2 && out.output.dim(1) > 1) {
         ClassificationMetrics metrics(out.output.dim(1), 1);
         metrics.add(onHost(out.output), batch.labels);
-        accuracy = metrics.accuracy();
+        result.accuracy = metrics.accuracy();
     }
-    m_graph.backward(m_ctx, {{m_lossGrad, fused}});
+    backwardAndReduce(fused);
+    if (m_reducer) {
+        result = reduceOverRanks(result);
+        if (!std::isfinite(result.loss)) {
+            return result;
+        }
+    }
     const bool sampled = m_statistics && m_statistics->due(m_position.step);
     if (sampled) {
         m_statistics->observe(m_graph);
     }
     m_optimizer->step(m_backend, m_parameters);
     if (sampled) {
-        return {loss, accuracy, m_statistics->finish(m_graph, m_position.step, epoch)};
+        result.statistics = m_statistics->finish(m_graph, m_position.step, epoch);
     }
-    return {loss, accuracy, std::nullopt};
+    return result;
+}
+
+void Trainer::backwardAndReduce(bool fused) {
+    if (!m_reducer) {
+        m_graph.backward(m_ctx, {{m_lossGrad, fused}});
+        return;
+    }
+    m_reducer->begin(static_cast<float>(m_lossGrad.dim(0)) / static_cast<float>(m_ctx.globalBatch));
+    m_graph.backward(m_ctx, {{m_lossGrad, fused}}, false,
+                     [this](size_t node) { m_reducer->nodeDone(node); });
+    m_reducer->finish();
+    const GradientReducer::Timing timing = m_reducer->takeTiming();
+    m_allReduceSeconds.waited += timing.waited;
+    m_allReduceSeconds.communicating += timing.communicating;
+}
+
+Trainer::StepResult Trainer::reduceOverRanks(StepResult local) {
+    const double samples = static_cast<double>(local.samples);
+    double totals[] = {local.loss * samples, local.accuracy * samples, samples,
+                       local.stop ? 1.0 : 0.0};
+    m_collective->sum(totals, std::size(totals));
+    local.loss = totals[0] / totals[2];
+    local.accuracy = totals[1] / totals[2];
+    local.samples = static_cast<int64_t>(totals[2]);
+    local.stop = totals[3] > 0;
+    return local;
+}
+
+void Trainer::setCollective(Collective& collective) {
+    if (m_backend.device().kind != DeviceKind::CPU) {
+        throw ConfigError(
+            "data-parallel training runs on the CPU in this Loom (Gloo); train on the CPU "
+            "(--device cpu), or in one process on the GPU");
+    }
+    m_collective = &collective;
+    m_reducer = std::make_unique<GradientReducer>(collective, m_graph);
 }
 
 EvaluationResult Trainer::evaluate(const Dataset& data) {

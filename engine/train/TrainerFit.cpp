@@ -1,6 +1,7 @@
 // The epoch loop: batches, progress, validation, learning-rate schedule, early stopping,
 // and stopping cleanly on a request, on NaN / Inf or on an error.
 
+#include <loom/DataParallel.h>
 #include <loom/Error.h>
 #include <loom/FrozenBase.h>
 #include <loom/Trainer.h>
@@ -118,6 +119,27 @@ std::vector<int64_t> Trainer::epochOrder(int64_t size, int epoch) const {
     return order;
 }
 
+int64_t Trainer::batchesPerEpoch(int64_t samples) const {
+    if (m_collective == nullptr) {
+        return (samples + m_config.batchSize - 1) / m_config.batchSize;
+    }
+    const int64_t global = m_config.batchSize * m_collective->worldSize();
+    return samples / global + (samples % global >= m_collective->worldSize() ? 1 : 0);
+}
+
+void Trainer::requireSameJobOnEveryRank(const Dataset& train) {
+    const std::string model =
+        m_graph.toJson().dump() + m_config.toJson().dump() + m_position.toJson().dump();
+    uint64_t hash = hashBytes(model.data(), model.size());
+    const int64_t facts[] = {train.size(), train.classCount(), train.sampleShape().numel()};
+    hash = hashBytes(facts, sizeof facts, hash);
+    hash = hashBytes(
+        train.samples.data<float>(),
+        static_cast<size_t>(std::min<int64_t>(train.samples.numel(), 1 << 20)) * sizeof(float),
+        hash);
+    requireSameJob(*m_collective, hash);
+}
+
 struct Trainer::EpochState {
     ProgressSink* sink = nullptr;
     RunControl* control = nullptr;
@@ -140,30 +162,48 @@ struct Trainer::EpochState {
 
 void Trainer::runEpoch(EpochState& state, const Dataset& train) {
     const auto epochStart = Clock::now();
-    BatchLoader loader(train, epochOrder(train.size(), state.epoch), m_config.batchSize,
-                       targetForm(train), m_augmenter ? &*m_augmenter : nullptr, state.epoch);
+    std::vector<int64_t> order = epochOrder(train.size(), state.epoch);
+    std::optional<EpochShard> shard;
+    if (m_collective != nullptr) {
+        shard =
+            shardEpoch(order, m_config.batchSize, m_collective->rank(), m_collective->worldSize());
+        order = shard->order;
+    }
+    BatchLoader loader(train, order, m_config.batchSize, targetForm(train),
+                       m_augmenter ? &*m_augmenter : nullptr, state.epoch);
     Batch batch;
     double lossSum = 0, accuracySum = 0;
     int64_t seen = 0, batchIndex = 0;
+    const RunFinished stopped{RunFinished::Reason::Stopped, "stopped by request", ""};
     while (loader.next(batch)) {
-        if (state.control != nullptr && !state.control->checkpoint()) {
-            state.finished = RunFinished{RunFinished::Reason::Stopped, "stopped by request", ""};
+        // Data-parallel ranks stop together, after the step that tells them all.
+        const bool stopWanted = state.control != nullptr && !state.control->checkpoint();
+        if (stopWanted && !shard) {
+            state.finished = stopped;
             return;
         }
-        StepResult r = trainStep(batch, state.epoch + 1);
+        if (shard) {
+            m_ctx.globalBatch = shard->globalBatches[static_cast<size_t>(batchIndex)];
+            m_ctx.batchOffset = shard->offsets[static_cast<size_t>(batchIndex)];
+        }
+        StepResult r = trainStep(batch, state.epoch + 1, stopWanted);
         ++batchIndex;
         if (r.statistics) {
             state.report(*r.statistics);
             state.statistics->push_back(std::move(*r.statistics));
         }
         if (!std::isfinite(r.loss)) {
-            state.finished = nonFiniteStop(state, train, batch, batchIndex, r.loss);
+            state.finished = nonFiniteStop(state, train, order, batch, batchIndex, r.loss);
             return;
         }
         if (divergenceStops(state, batchIndex, r.loss)) {
             return;
         }
-        const int64_t b = batch.samples.dim(0);
+        if (r.stop) {
+            state.finished = stopped;
+            return;
+        }
+        const int64_t b = r.samples;
         seen += b;
         lossSum += r.loss * static_cast<double>(b);
         accuracySum += r.accuracy * static_cast<double>(b);
@@ -195,7 +235,8 @@ void Trainer::runEpoch(EpochState& state, const Dataset& train) {
 }
 
 RunFinished Trainer::nonFiniteStop(const EpochState& state, const Dataset& train,
-                                   const Batch& batch, int64_t batchIndex, double loss) const {
+                                   const std::vector<int64_t>& order, const Batch& batch,
+                                   int64_t batchIndex, double loss) const {
     const std::string layer = firstNonFiniteLayer();
     const std::string when =
         "the loss became " + std::string(std::isnan(loss) ? "NaN" : "infinite") + " at epoch " +
@@ -215,8 +256,7 @@ RunFinished Trainer::nonFiniteStop(const EpochState& state, const Dataset& train
         std::find_if(x, x + batch.samples.numel(), [](float v) { return !std::isfinite(v); }) - x;
     const int64_t row = at / std::max<int64_t>(batch.samples.numel() / batch.samples.dim(0), 1);
     const int64_t sample =
-        epochOrder(train.size(), state.epoch)
-            .at(static_cast<size_t>((batchIndex - 1) * m_config.batchSize + row));
+        order.at(static_cast<size_t>((batchIndex - 1) * m_config.batchSize + row));
     return {RunFinished::Reason::NonFinite,
             when + ": the training data itself holds NaN or infinite values: sample " +
                 std::to_string(sample) + (train.source.empty() ? "" : " of " + train.source) +
@@ -264,6 +304,10 @@ void Trainer::finishEpoch(EpochState& state, const Dataset* validation) {
     if (state.finished) {
         return;
     }
+    if (m_collective != nullptr) {
+        requireSameWeights(*m_collective, m_graph,
+                           "after epoch " + std::to_string(state.epoch + 1));
+    }
     EpochProgress& e = state.progress;
     if (validation != nullptr) {
         EvaluationResult v = evaluate(*validation);
@@ -282,6 +326,10 @@ TrainingHistory Trainer::fit(const Dataset& train, const Dataset* validation, Pr
     checkCompatible(train);
     if (validation != nullptr) {
         checkCompatible(*validation);
+    }
+    m_allReduceSeconds = {};
+    if (m_collective != nullptr) {
+        requireSameJobOnEveryRank(train);
     }
     if (m_augmenter) {
         m_augmenter->checkSampleShape(train.sampleShape());
@@ -356,8 +404,7 @@ TrainingHistory Trainer::fitOn(const Dataset& train, const Dataset* validation, 
     EpochState state;
     state.sink = sink;
     state.control = control;
-    state.stepsTotal =
-        m_config.epochs * ((train.size() + m_config.batchSize - 1) / m_config.batchSize);
+    state.stepsTotal = m_config.epochs * batchesPerEpoch(train.size());
     TrainingPosition& at = m_position;
     if (std::isnan(at.plateauRate)) {
         at.plateauRate = m_baseLearningRate;
@@ -365,8 +412,7 @@ TrainingHistory Trainer::fitOn(const Dataset& train, const Dataset* validation, 
     state.lastEpoch = at.epoch + m_config.epochs;
     state.statistics = &history.statistics;
     if (m_config.statistics.enabled) {
-        const int64_t batches = (train.size() + m_config.batchSize - 1) / m_config.batchSize;
-        m_statistics.emplace(m_config.statistics.interval(batches));
+        m_statistics.emplace(m_config.statistics.interval(batchesPerEpoch(train.size())));
     }
     Snapshot best, lastGood;
     for (state.epoch = at.epoch; state.epoch < state.lastEpoch && !state.finished; ++state.epoch) {

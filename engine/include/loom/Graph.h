@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -124,9 +125,12 @@ public:
         bool preActivation = false;
     };
     /// Backpropagates from the outputs; fills trainable parameters' gradients and, when
-    /// wantInputGradients, inputGradient(i).
+    /// wantInputGradients, inputGradient(i). `afterNode(index)`, when given, is called as each
+    /// node's backward ends: its parameters' gradients are then final (what lets data-parallel
+    /// training send them while the layers before it still run).
     void backward(ExecutionContext& ctx, const std::vector<OutputGradient>& outputGradients,
-                  bool wantInputGradients = false);
+                  bool wantInputGradients = false,
+                  const std::function<void(size_t node)>& afterNode = nullptr);
     const Tensor& inputGradient(size_t index) const;
 
     const std::vector<std::string>& inputNames() const { return m_inputNames; }

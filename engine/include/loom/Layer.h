@@ -101,6 +101,11 @@ struct ExecutionContext {
     uint64_t seed = 0;  ///< for dropout masks
     uint64_t step = 0;  ///< training step, advances dropout masks
     DType dtype = DType::F32;
+    /// In data-parallel training, this rank's batch is the samples from `batchOffset` on of a
+    /// global batch of `globalBatch` samples; random masks are drawn for the global batch's
+    /// samples, so that N ranks draw what one process would. 0: the batch is the whole batch.
+    int64_t batchOffset = 0;
+    int64_t globalBatch = 0;
 
     /// t unchanged when it already has this shape and dtype, else freshly allocated. Buffers
     /// are reused across batches this way.

@@ -5,6 +5,7 @@
 
 #include <loom/Augmentation.h>
 #include <loom/BatchLoader.h>
+#include <loom/Collective.h>
 #include <loom/Dataset.h>
 #include <loom/Graph.h>
 #include <loom/LayerStatistics.h>
@@ -20,6 +21,8 @@
 #include <optional>
 
 namespace loom {
+
+class GradientReducer;
 
 struct EvaluationResult {
     double loss = 0;
@@ -77,6 +80,18 @@ public:
     /// From now on fit() augments its training batches (never validation or evaluate()), with
     /// the epoch's randomness; the samples went through `normalization`.
     void setAugmentation(const AugmentationOptions& options, const Normalization& normalization);
+    /// Data-parallel training with the other ranks of `collective` (<loom/DataParallel.h>):
+    /// from now on fit() trains on this rank's slice of each global batch of
+    /// config.batchSize x world samples, with the gradients averaged over the ranks before
+    /// every step, so that every rank takes the same step; every rank must call fit() alike.
+    /// Reported losses and accuracies are the global batch's. On the CPU backend only.
+    void setCollective(Collective& collective);
+    /// In data-parallel training, the seconds spent on gradients' all-reduce since fit()
+    /// started: waited for by this thread (what overlap with backward did not hide), and in all.
+    struct AllReduceSeconds {
+        double waited = 0, communicating = 0;
+    };
+    AllReduceSeconds allReduceSeconds() const { return m_allReduceSeconds; }
     /// Called after each epoch (checkpointing); its exceptions stop training cleanly.
     std::function<void(const EpochProgress&)> onEpochEnd;
 
@@ -85,7 +100,12 @@ private:
         double loss;
         double accuracy;
         std::optional<StatisticsSample> statistics;  ///< when this step was one to sample
+        int64_t samples = 0;  ///< in the batch: the global batch in data-parallel training
+        bool stop = false;    ///< a rank was asked to stop: every rank stops after this step
     };
+    /// One step's loss and accuracy over every rank's samples, and whether any rank was asked
+    /// to stop.
+    StepResult reduceOverRanks(StepResult local);
     struct EpochState;
     TrainingHistory fitOn(const Dataset& train, const Dataset* validation, ProgressSink* sink,
                           RunControl* control);
@@ -100,13 +120,20 @@ private:
                                      RunControl* control);
     /// The model's outputs for a batch: from the input, or from m_givenLayer's outputs.
     std::vector<Tensor> forwardBatch(ExecutionContext& ctx, const Tensor& samples);
-    StepResult trainStep(const Batch& batch, int epoch);
+    StepResult trainStep(const Batch& batch, int epoch, bool stopWanted);
+    void backwardAndReduce(bool fused);
     void runEpoch(EpochState& state, const Dataset& train);
     void finishEpoch(EpochState& state, const Dataset* validation);
     std::vector<int64_t> epochOrder(int64_t size, int epoch) const;
+    /// Training steps in an epoch of `samples` samples (global batches in data-parallel
+    /// training).
+    int64_t batchesPerEpoch(int64_t samples) const;
+    /// In data-parallel training: throws unless every rank trains this model on these data.
+    void requireSameJobOnEveryRank(const Dataset& train);
     TargetForm targetForm(const Dataset& data) const;
     bool fusesWithOutput() const;
-    RunFinished nonFiniteStop(const EpochState& state, const Dataset& train, const Batch& batch,
+    RunFinished nonFiniteStop(const EpochState& state, const Dataset& train,
+                              const std::vector<int64_t>& order, const Batch& batch,
                               int64_t batchIndex, double loss) const;
     bool divergenceStops(EpochState& state, int64_t batchIndex, double loss);
     /// The first layer, in the order the graph runs, whose output `faulty` picks (given the
@@ -133,6 +160,9 @@ private:
     /// whose outputs the batches hold; empty otherwise.
     std::string m_givenLayer;
     std::optional<Augmenter> m_augmenter;
+    Collective* m_collective = nullptr;  ///< in data-parallel training
+    std::unique_ptr<GradientReducer> m_reducer;
+    AllReduceSeconds m_allReduceSeconds;
 };
 
 }  // namespace loom

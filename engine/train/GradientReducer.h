@@ -1,0 +1,76 @@
+#pragma once
+// Data-parallel training's gradient averaging, as PyTorch's DistributedDataParallel does it:
+// the trainable parameters are packed into buckets of about 25 MB in the order backward
+// finishes them, and each bucket is summed over the ranks on a thread of its own as soon as
+// backward has finished every layer it holds, while backward goes on with the layers before.
+
+#include <loom/Collective.h>
+#include <loom/Graph.h>
+
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace loom {
+
+class GradientReducer {
+public:
+    /// As PyTorch's DDP: the first bucket small, so that its sum starts early in backward
+    /// and overlaps the rest of it; the others large, for few collectives.
+    static constexpr size_t kFirstBucketBytes = 1u << 20;
+    static constexpr size_t kBucketBytes = 25u << 20;
+
+    /// `graph` is built and on the CPU; its parameters do not change while this lives.
+    GradientReducer(Collective& collective, Graph& graph);
+    ~GradientReducer();
+    GradientReducer(const GradientReducer&) = delete;
+    GradientReducer& operator=(const GradientReducer&) = delete;
+
+    /// Before backward: this rank's gradients weigh `share` (its samples over the global
+    /// batch's) in the sum, which is then the global batch's mean gradient.
+    void begin(float share);
+    /// Graph::backward's afterNode: the node's gradients are final.
+    void nodeDone(size_t node);
+    /// After backward: sends the buckets not sent yet, waits for all, and leaves every
+    /// gradient summed. Rethrows the CollectiveError of a failed bucket.
+    void finish();
+
+    /// Seconds the training thread waited in finish() and the communication thread spent in
+    /// collectives, since the last call; and the buckets' count.
+    struct Timing {
+        double waited = 0, communicating = 0;
+    };
+    Timing takeTiming();
+    size_t bucketCount() const { return m_buckets.size(); }
+
+private:
+    struct Bucket {
+        std::vector<Parameter*> parameters;
+        std::vector<float> values;
+        size_t nodes = 0;    ///< the nodes whose parameters it holds
+        size_t pending = 0;  ///< of them, those backward has not finished this step
+    };
+    void launchReady();
+    void communicate();
+    void reduce(Bucket& bucket);
+
+    Collective& m_collective;
+    std::vector<Bucket> m_buckets;
+    std::vector<int> m_bucketOfNode;  ///< -1: a node without trainable parameters
+    size_t m_launched = 0;            ///< buckets handed to the thread this step
+    float m_share = 1;
+
+    std::mutex m_mutex;
+    std::condition_variable m_wake, m_done;
+    std::deque<size_t> m_queue;
+    size_t m_finished = 0;
+    bool m_quit = false;
+    std::exception_ptr m_error;
+    Timing m_timing;
+    std::thread m_thread;
+};
+
+}  // namespace loom
