@@ -14,7 +14,6 @@ public:
     int worldSize() const override { return 1; }
     void sum(float*, size_t) override {}
     void sum(double*, size_t) override {}
-    void max(double*, size_t) override {}
 };
 
 std::optional<int> integerVariable(const char* name) {
@@ -51,17 +50,13 @@ std::optional<JobPlace> jobPlaceFromEnvironment() {
     return std::nullopt;
 }
 
-std::unique_ptr<Collective> singleRank() {
-    return std::make_unique<SingleRank>();
-}
-
 std::unique_ptr<Collective> connectCollective(const JobPlace& place) {
     if (place.worldSize < 1 || place.rank < 0 || place.rank >= place.worldSize) {
         throw ConfigError("rank " + std::to_string(place.rank) + " is not in a job of " +
                           std::to_string(place.worldSize) + " ranks (ranks count from 0)");
     }
     if (place.worldSize == 1 && place.rendezvous.empty()) {
-        return singleRank();
+        return std::make_unique<SingleRank>();
     }
     if (place.rendezvous.rfind("file:", 0) != 0 && place.rendezvous.rfind("redis:", 0) != 0) {
         throw ConfigError("the rendezvous '" + place.rendezvous +

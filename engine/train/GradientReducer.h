@@ -39,12 +39,11 @@ public:
     void finish();
 
     /// Seconds the training thread waited in finish() and the communication thread spent in
-    /// collectives, since the last call; and the buckets' count.
+    /// collectives, since the last call.
     struct Timing {
         double waited = 0, communicating = 0;
     };
     Timing takeTiming();
-    size_t bucketCount() const { return m_buckets.size(); }
 
 private:
     struct Bucket {

@@ -79,9 +79,6 @@ public:
     void sum(double* values, size_t count) override {
         reduce(values, count, &gloo::sum<double>, "sum");
     }
-    void max(double* values, size_t count) override {
-        reduce(values, count, &gloo::max<double>, "maximum");
-    }
 
 private:
     template <typename T>

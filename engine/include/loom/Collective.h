@@ -50,15 +50,10 @@ public:
     /// Element-wise sums over every rank, in place: each rank ends with the same totals.
     virtual void sum(float* values, size_t count) = 0;
     virtual void sum(double* values, size_t count) = 0;
-    /// Element-wise maxima over every rank, in place.
-    virtual void max(double* values, size_t count) = 0;
 };
 
-/// A job of one rank: every operation leaves its values as they are (the world size 1 path of
-/// the same training code).
-std::unique_ptr<Collective> singleRank();
-
-/// Joins the job `place` describes: waits (up to place.timeout) for every rank at the
+/// Joins the job `place` describes (a job of one rank without a rendezvous: one whose sums
+/// leave every value as it is): waits (up to place.timeout) for every rank at the
 /// rendezvous and connects to each. Throws CollectiveError when the others do not come,
 /// ConfigError for a malformed rendezvous or a build without Gloo.
 std::unique_ptr<Collective> connectCollective(const JobPlace& place);
