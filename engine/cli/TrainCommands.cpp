@@ -170,6 +170,9 @@ int runTrain(int argc, char** argv) {
     }
     setCpuThreads(static_cast<int>(args.integer("threads").value_or(0)));
     ModelFile model = readModelFile(modelPath(args), args);
+    if (!place && model.training.workers > 1) {
+        return runWorkers(argc, argv, model.training.workers, args);  // the project's workers
+    }
     applyOverrides(args, model.training);
     if (auto split = args.number("validation-split")) {
         model.data["validation_split"] = *split;

@@ -33,6 +33,15 @@ const char* const kUsage = R"(usage: loom-cli COMMAND [ARGS]
                                    with the run in a saved .loom project (on unless the model
                                    says otherwise); --stats-every N: every N steps (0: about
                                    20 times an epoch)
+      --workers N                  data-parallel: train as N local worker processes, each on
+                                   --batch samples of every global batch, the cores split
+                                   between them (default: the model's "workers")
+      --rank R --world-size N --rendezvous file:DIR|redis:HOST:PORT
+                                   be rank R of a job of N processes on any machines (or take
+                                   the rank from mpirun or srun, the rendezvous from
+                                   LOOM_RENDEZVOUS); --host NAME: the name peers reach this
+                                   machine by; --collective-timeout S: stop when another rank
+                                   is silent this long (60)
   experiment MODEL [options]       train the model once per combination of settings, one run
                                    after another, each from scratch, and compare them in a
                                    table sorted by the best metric (* marks the best)

@@ -185,7 +185,7 @@ std::vector<Tensor> Trainer::forwardBatch(ExecutionContext& ctx, const Tensor& s
                                 : m_graph.forwardFrom(ctx, m_givenLayer, onDeviceSamples);
 }
 
-Trainer::StepResult Trainer::trainStep(const Batch& batch, int epoch, bool stopWanted) {
+Trainer::StepResult Trainer::trainStep(const Batch& batch, int epoch, RankRequests requests) {
     m_ctx.training = true;
     m_ctx.step = static_cast<uint64_t>(m_position.step++);
     const bool fused = fusesWithOutput();
@@ -196,7 +196,7 @@ Trainer::StepResult Trainer::trainStep(const Batch& batch, int epoch, bool stopW
     m_ctx.ensure(m_lossGrad, prediction.shape());
     m_loss->compute(m_backend, prediction, target, fused, m_lossValue, &m_lossGrad);
     StepResult result{onHost(m_lossValue).at(0), std::nan(""), std::nullopt, batch.samples.dim(0),
-                      stopWanted};
+                      requests};
     // Every rank goes on to the gradients' all-reduce, whatever its own loss: the others wait
     // there for it, and the reduced loss stops them all together.
     if (!std::isfinite(result.loss) && !m_reducer) {
@@ -245,12 +245,12 @@ void Trainer::backwardAndReduce(bool fused) {
 Trainer::StepResult Trainer::reduceOverRanks(StepResult local) {
     const double samples = static_cast<double>(local.samples);
     double totals[] = {local.loss * samples, local.accuracy * samples, samples,
-                       local.stop ? 1.0 : 0.0};
+                       local.requests.stop ? 1.0 : 0.0, local.requests.pause ? 1.0 : 0.0};
     m_collective->sum(totals, std::size(totals));
     local.loss = totals[0] / totals[2];
     local.accuracy = totals[1] / totals[2];
     local.samples = static_cast<int64_t>(totals[2]);
-    local.stop = totals[3] > 0;
+    local.requests = {totals[3] > 0, totals[4] > 0};
     return local;
 }
 
@@ -262,6 +262,11 @@ void Trainer::setCollective(Collective& collective) {
     }
     m_collective = &collective;
     m_reducer = std::make_unique<GradientReducer>(collective, m_graph);
+}
+
+void Trainer::leaveJob() {
+    m_reducer.reset();
+    m_collective = nullptr;
 }
 
 EvaluationResult Trainer::evaluate(const Dataset& data) {

@@ -176,9 +176,13 @@ void Trainer::runEpoch(EpochState& state, const Dataset& train) {
     int64_t seen = 0, batchIndex = 0;
     const RunFinished stopped{RunFinished::Reason::Stopped, "stopped by request", ""};
     while (loader.next(batch)) {
-        // Data-parallel ranks stop together, after the step that tells them all.
-        const bool stopWanted = state.control != nullptr && !state.control->checkpoint();
-        if (stopWanted && !shard) {
+        // Data-parallel ranks stop, or pause, together after the step that tells them all:
+        // a rank held here alone would leave the others waiting in the all-reduce.
+        RankRequests requests;
+        if (shard) {
+            requests = {state.control != nullptr && state.control->stopRequested(),
+                        state.control != nullptr && state.control->paused()};
+        } else if (state.control != nullptr && !state.control->checkpoint()) {
             state.finished = stopped;
             return;
         }
@@ -186,7 +190,7 @@ void Trainer::runEpoch(EpochState& state, const Dataset& train) {
             m_ctx.globalBatch = shard->globalBatches[static_cast<size_t>(batchIndex)];
             m_ctx.batchOffset = shard->offsets[static_cast<size_t>(batchIndex)];
         }
-        StepResult r = trainStep(batch, state.epoch + 1, stopWanted);
+        StepResult r = trainStep(batch, state.epoch + 1, requests);
         ++batchIndex;
         if (r.statistics) {
             state.report(*r.statistics);
@@ -199,7 +203,7 @@ void Trainer::runEpoch(EpochState& state, const Dataset& train) {
         if (divergenceStops(state, batchIndex, r.loss)) {
             return;
         }
-        if (r.stop) {
+        if (r.requests.stop) {
             state.finished = stopped;
             return;
         }
@@ -221,6 +225,10 @@ void Trainer::runEpoch(EpochState& state, const Dataset& train) {
                         elapsed / static_cast<double>(state.stepsDone) *
                             static_cast<double>(state.stepsTotal - state.stepsDone)};
         state.report(p);
+        if (r.requests.pause && state.control != nullptr) {
+            // A stop asked for during the pause is agreed at the next step, as any other.
+            state.control->checkpoint();
+        }
     }
     EpochProgress& e = state.progress;
     e = EpochProgress{};

@@ -131,7 +131,7 @@ StatisticsConfig readStatistics(const nlohmann::json& json) {
 TrainingConfig readConfig(const nlohmann::json& json) {
     checkKeys(json,
               {"optimizer", "loss", "batch_size", "epochs", "seed", "shuffle", "top_k", "schedule",
-               "early_stopping", "divergence_guard", "statistics", "metrics", "device"},
+               "early_stopping", "divergence_guard", "statistics", "metrics", "device", "workers"},
               "training");
     TrainingConfig c;
     if (json.contains("optimizer")) {
@@ -156,6 +156,16 @@ TrainingConfig readConfig(const nlohmann::json& json) {
     if (!isDeviceSpec(c.device)) {
         throw ConfigError("training: unknown device '" + c.device +
                           "'; use auto, cpu, cuda or cuda:N");
+    }
+    c.workers = wholeNumberOr(json, "workers", c.workers, "training");
+    if (c.workers < 1 || c.workers > TrainingConfig::kMaxWorkers) {
+        throw ConfigError("training: workers must be 1.." +
+                          std::to_string(TrainingConfig::kMaxWorkers));
+    }
+    if (c.workers > 1 && c.device != "cpu") {
+        throw ConfigError("training: " + std::to_string(c.workers) +
+                          " workers train on the CPU only in this Loom; set the device to cpu "
+                          "or the workers to 1");
     }
     if (c.batchSize < 1 || c.batchSize > (1 << 20) || c.epochs < 0 || c.topK < 1) {
         throw ConfigError("training: batch_size must be 1..1048576, epochs >= 0, top_k >= 1");
@@ -196,6 +206,7 @@ nlohmann::json TrainingConfig::toJson() const {
         {"shuffle", shuffle},
         {"top_k", topK},
         {"device", device},
+        {"workers", workers},
         {"schedule",
          {{"type", schedule.type},
           {"factor", schedule.factor},

@@ -2,11 +2,14 @@
 // own model, trainer and TCP connections, as separate processes would have): N ranks with batch
 // B each train the same weights as one process with batch N x B; a rank that leaves or hangs
 // stops the others within the timeout with a message naming the rank; ranks with another
-// model are refused at the start.
+// model are refused at the start; pause and stop reach every rank after the same step; the
+// application's local ranks (fitOnLocalRanks) train as one run.
 
 #include <loom/Collective.h>
 #include <loom/DataParallel.h>
 #include <loom/DataSource.h>
+#include <loom/Error.h>
+#include <loom/LocalRanks.h>
 #include <loom/ModelFile.h>
 #include <loom/Trainer.h>
 
@@ -83,6 +86,30 @@ double relativeDifference(const std::vector<float>& a, const std::vector<float>&
     return difference / largest;
 }
 
+/// Keeps the batches reported; `onBatch` sees each as it comes.
+struct BatchRecorder : ProgressSink {
+    std::function<void(const BatchProgress&)> onBatch = [](const BatchProgress&) {};
+    std::vector<BatchProgress> batches;
+    void report(const ProgressEvent& event) override {
+        if (const auto* batch = std::get_if<BatchProgress>(&event)) {
+            batches.push_back(*batch);
+            onBatch(*batch);
+        }
+    }
+};
+
+bool haveFashionMnist() {
+    return QFile::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz");
+}
+
+/// The first `samples` training samples of Fashion-MNIST as the W2 example reads them.
+LoadedData fashionMnist(int samples) {
+    ModelFile model = example("w2_mlp_fashion.json", 1);
+    model.data["train_samples"] = samples;
+    model.data["validation_split"] = 0.0;
+    return loadData("", model.data, model.graph.node("input").outputShape);
+}
+
 /// A job of one rank connects through Gloo too: where Gloo was not built in, it cannot.
 bool haveGloo() {
     return runRanks(1, std::chrono::seconds(5), [](int, Collective&) {})[0].empty();
@@ -101,6 +128,9 @@ private slots:
     void aRankThatLeavesStopsTheOthers();
     void aRankThatHangsTimesOut();
     void ranksWithAnotherModelAreRefused();
+    void aPauseHoldsEveryRankPastTheTimeout();
+    void localRanksTrainAsOneRun();
+    void workersAreASettingOfCpuTraining();
 
 private:
     bool m_haveGloo = false;
@@ -248,6 +278,94 @@ void TestDataParallel::ranksWithAnotherModelAreRefused() {
     QVERIFY2(errors[0].find("rank 1 would train another model") != std::string::npos,
              errors[0].c_str());
     QCOMPARE(errors[0], errors[1]);
+}
+
+void TestDataParallel::aPauseHoldsEveryRankPastTheTimeout() {
+    if (!m_haveGloo || !haveFashionMnist()) {
+        QSKIP("needs Gloo (libgloo-dev) and Fashion-MNIST (dataset-fashion-mnist)");
+    }
+    const LoadedData data = fashionMnist(1000);
+    RunControl control;  // shared, as the application's ranks share it
+    std::thread user;
+    BatchRecorder sink;
+    sink.onBatch = [&](const BatchProgress& batch) {
+        if (batch.batch == 2) {
+            // Paused three times as long as the ranks wait for each other, then stopped.
+            control.setPaused(true);
+            user = std::thread([&] {
+                std::this_thread::sleep_for(std::chrono::seconds(3));
+                control.requestStop();
+            });
+        }
+    };
+    std::vector<TrainingHistory> histories(2);
+    std::vector<std::vector<float>> rankWeights(2);
+    const std::vector<std::string> errors =
+        runRanks(2, std::chrono::seconds(1), [&](int rank, Collective& job) {
+            ModelFile part = example("w2_mlp_fashion.json", 32);
+            Trainer trainer(part.graph, part.training);
+            trainer.setCollective(job);
+            histories[size_t(rank)] =
+                trainer.fit(data.train, nullptr, rank == 0 ? &sink : nullptr, &control);
+            rankWeights[size_t(rank)] = weightsOf(part.graph);
+        });
+    user.join();
+    QCOMPARE(errors, std::vector<std::string>(2));
+    for (const TrainingHistory& history : histories) {
+        QVERIFY2(history.finished.reason == RunFinished::Reason::Stopped,
+                 history.finished.message.c_str());
+    }
+    // The stop asked for during the pause is agreed at the next step.
+    QCOMPARE(sink.batches.size(), size_t{3});
+    QCOMPARE(rankWeights[0], rankWeights[1]);
+}
+
+void TestDataParallel::localRanksTrainAsOneRun() {
+    if (!m_haveGloo || !haveFashionMnist()) {
+        QSKIP("needs Gloo (libgloo-dev) and Fashion-MNIST (dataset-fashion-mnist)");
+    }
+    const LoadedData data = fashionMnist(2000);
+    ModelFile alone = example("w2_mlp_fashion.json", 128);
+    Trainer one(alone.graph, alone.training);
+    one.fit(data.train, nullptr);
+
+    ModelFile job = example("w2_mlp_fashion.json", 64);
+    Trainer rank0(job.graph, job.training);
+    int prepared = 0;
+    BatchRecorder sink;
+    RunControl control;
+    const TrainingHistory history = fitOnLocalRanks(
+        rank0, job.graph, 2, [&](Trainer&) { ++prepared; }, data.train, nullptr, &sink, &control);
+    QVERIFY2(history.finished.reason == RunFinished::Reason::Completed,
+             history.finished.message.c_str());
+    QCOMPARE(prepared, 1);  // the other rank's trainer
+    // One run: global batches of 128, the last of 2000 - 15 x 128 = 80 samples.
+    QCOMPARE(sink.batches.size(), size_t{16});
+    QCOMPARE(sink.batches.back().batches, int64_t{16});
+    const double difference = relativeDifference(weightsOf(alone.graph), weightsOf(job.graph));
+    qInfo(
+        "2 local ranks with batch 64 against 1 process with batch 128, 2000 samples: weights "
+        "differ by %.2g of the largest",
+        difference);
+    QVERIFY(difference < 1e-5);
+}
+
+void TestDataParallel::workersAreASettingOfCpuTraining() {
+    const TrainingConfig two = TrainingConfig::fromJson({{"workers", 2}, {"device", "cpu"}});
+    QCOMPARE(two.workers, 2);
+    QCOMPARE(TrainingConfig::fromJson(two.toJson()).workers, 2);
+    QCOMPARE(TrainingConfig::fromJson(nlohmann::json::object()).workers, 1);
+    try {
+        TrainingConfig::fromJson({{"workers", 2}});  // device auto
+        QFAIL("two workers on the GPU were accepted");
+    } catch (const ConfigError& e) {
+        QVERIFY2(std::string(e.what()).find("set the device to cpu") != std::string::npos,
+                 e.what());
+    }
+    QVERIFY_THROWS_EXCEPTION(ConfigError,
+                             TrainingConfig::fromJson({{"workers", 0}, {"device", "cpu"}}));
+    QVERIFY_THROWS_EXCEPTION(ConfigError,
+                             TrainingConfig::fromJson({{"workers", 1000}, {"device", "cpu"}}));
 }
 
 QTEST_GUILESS_MAIN(TestDataParallel)

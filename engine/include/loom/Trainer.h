@@ -86,6 +86,8 @@ public:
     /// every step, so that every rank takes the same step; every rank must call fit() alike.
     /// Reported losses and accuracies are the global batch's. On the CPU backend only.
     void setCollective(Collective& collective);
+    /// Ends data-parallel training: fit() trains alone again, and the collective may go.
+    void leaveJob();
     /// In data-parallel training, the seconds spent on gradients' all-reduce since fit()
     /// started: waited for by this thread (what overlap with backward did not hide), and in all.
     struct AllReduceSeconds {
@@ -96,15 +98,20 @@ public:
     std::function<void(const EpochProgress&)> onEpochEnd;
 
 private:
+    /// What the user asked of a step: in data-parallel training, of any rank's, so that every
+    /// rank stops, or pauses, after the same step.
+    struct RankRequests {
+        bool stop = false;
+        bool pause = false;
+    };
     struct StepResult {
         double loss;
         double accuracy;
         std::optional<StatisticsSample> statistics;  ///< when this step was one to sample
         int64_t samples = 0;  ///< in the batch: the global batch in data-parallel training
-        bool stop = false;    ///< a rank was asked to stop: every rank stops after this step
+        RankRequests requests;
     };
-    /// One step's loss and accuracy over every rank's samples, and whether any rank was asked
-    /// to stop.
+    /// One step's loss and accuracy over every rank's samples, and what any rank was asked.
     StepResult reduceOverRanks(StepResult local);
     struct EpochState;
     TrainingHistory fitOn(const Dataset& train, const Dataset* validation, ProgressSink* sink,
@@ -120,7 +127,7 @@ private:
                                      RunControl* control);
     /// The model's outputs for a batch: from the input, or from m_givenLayer's outputs.
     std::vector<Tensor> forwardBatch(ExecutionContext& ctx, const Tensor& samples);
-    StepResult trainStep(const Batch& batch, int epoch, bool stopWanted);
+    StepResult trainStep(const Batch& batch, int epoch, RankRequests requests);
     void backwardAndReduce(bool fused);
     void runEpoch(EpochState& state, const Dataset& train);
     void finishEpoch(EpochState& state, const Dataset* validation);

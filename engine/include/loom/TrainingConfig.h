@@ -61,6 +61,10 @@ struct TrainingConfig {
     /// or "cuda:N" (see parseDevice in Devices.h). The Trainer takes its backend explicitly;
     /// loom-cli and the application pick it from this.
     std::string device = "auto";
+    /// Data-parallel workers (ranks) that train as one run, each on batchSize samples of
+    /// every global batch of batchSize x workers; more than 1 trains on the CPU only.
+    int workers = 1;
+    static constexpr int kMaxWorkers = 256;
     ScheduleConfig schedule;
     EarlyStoppingConfig earlyStopping;
     DivergenceGuardConfig divergenceGuard;
