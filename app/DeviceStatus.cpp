@@ -21,7 +21,7 @@ QString gibibytes(double bytes) {
 
 }  // namespace
 
-QString deviceStatusText(const std::string& deviceSetting) {
+QString deviceStatusText(const std::string& deviceSetting, int workers) {
     Device device;
     try {
         device = parseDevice(deviceSetting);
@@ -34,8 +34,10 @@ QString deviceStatusText(const std::string& deviceSetting) {
         }
         const QString name = QString::fromStdString(info.name);
         if (device.kind == DeviceKind::CPU) {
+            const QString place =
+                workers > 1 ? QObject::tr("%1 · %2 workers").arg(name).arg(workers) : name;
             return QObject::tr("%1 · %2 in use")
-                .arg(name, mebibytes(double(residentMemoryBytes())));
+                .arg(place, mebibytes(double(residentMemoryBytes())));
         }
         return QObject::tr("%1 · %2 of %3 GiB in use")
             .arg(name, gibibytes(double(info.totalMemory - info.freeMemory)),

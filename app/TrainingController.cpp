@@ -8,6 +8,7 @@
 #include <loom/Error.h>
 #include <loom/Evaluation.h>
 #include <loom/HandwrittenDigit.h>
+#include <loom/LocalRanks.h>
 #include <loom/Prediction.h>
 
 #include <QFile>
@@ -145,17 +146,21 @@ void TrainingController::trainJob(Job& job, ProgressQueue& queue, RunControl& co
         }
         Trainer trainer(graph, job.snapshot.training,
                         backendFor(parseDevice(job.snapshot.training.device)));
-        restoreTrainingState(job.snapshot, trainer);
-        if (job.data->augmentation) {
-            trainer.setAugmentation(*job.data->augmentation, job.data->normalization);
-        }
+        const LoadedData& d = *job.data;
+        const auto prepare = [&](Trainer& rank) {
+            restoreTrainingState(job.snapshot, rank);
+            if (d.augmentation) {
+                rank.setAugmentation(*d.augmentation, d.normalization);
+            }
+        };
+        prepare(trainer);
         trainer.onEpochEnd = [&](const EpochProgress&) {
             job.setCheckpoint(
                 std::make_shared<const TrainingCheckpoint>(takeCheckpoint(graph, trainer)));
         };
-        const LoadedData& d = *job.data;
         job.history =
-            trainer.fit(d.train, d.validation ? &*d.validation : nullptr, &queue, &control);
+            fitOnLocalRanks(trainer, graph, job.snapshot.training.workers, prepare, d.train,
+                            d.validation ? &*d.validation : nullptr, &queue, &control);
         const bool failed = job.history->finished.reason == RunFinished::Reason::Failed ||
                             job.history->finished.reason == RunFinished::Reason::NonFinite;
         const Dataset* heldOut = d.test ? &*d.test : d.validation ? &*d.validation : nullptr;
@@ -264,7 +269,8 @@ void TrainingController::startJob(std::shared_ptr<Job> job) {
     if (!job->plan) {
         emit runStarted(m_runIndex, runLabel(m_runName, job->snapshot.training.toJson()));
     }
-    emit deviceStatusChanged(deviceStatusText(job->snapshot.training.device));
+    emit deviceStatusChanged(
+        deviceStatusText(job->snapshot.training.device, job->snapshot.training.workers));
     m_pump.start(*m_run, [this] { finishRun(); });
     setState(State::Running);
 }
@@ -344,7 +350,8 @@ void TrainingController::drain(std::vector<ProgressEvent>&& events) {
     passOnBatches();
     if (++m_ticksToStatus >= kTicksPerStatus) {
         m_ticksToStatus = 0;
-        emit deviceStatusChanged(deviceStatusText(m_job->snapshot.training.device));
+        emit deviceStatusChanged(
+            deviceStatusText(m_job->snapshot.training.device, m_job->snapshot.training.workers));
     }
 }
 

@@ -4,6 +4,7 @@
 #include "ParamForm.h"
 
 #include <loom/Devices.h>
+#include <loom/LocalRanks.h>
 #include <loom/Loss.h>
 #include <loom/Optimizer.h>
 
@@ -17,6 +18,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <thread>
 
 namespace loom {
 
@@ -51,6 +53,58 @@ void switchOptimizer(TrainingConfig& training, const std::string& type) {
 
 QString gibibytes(size_t bytes) {
     return QString::number(double(bytes) / double(1ull << 30), 'f', 1);
+}
+
+/// A device choice's data-parallel workers (its Qt::UserRole data is the device setting).
+constexpr int kWorkersRole = Qt::UserRole + 1;
+
+void addDeviceChoice(QComboBox* box, const QString& text, const QString& spec, int workers,
+                     const QString& toolTip = {}) {
+    box->addItem(text, spec);
+    box->setItemData(box->count() - 1, workers, kWorkersRole);
+    if (!toolTip.isEmpty()) {
+        box->setItemData(box->count() - 1, toolTip, Qt::ToolTipRole);
+    }
+}
+
+int deviceChoiceIndex(const QComboBox* box, const QString& spec, int workers) {
+    for (int i = 0; i < box->count(); ++i) {
+        if (box->itemData(i).toString() == spec &&
+            box->itemData(i, kWorkersRole).toInt() == workers) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+QString choiceName(const QString& spec, int workers) {
+    return workers > 1 ? QObject::tr("%1, %2 workers").arg(spec).arg(workers) : spec;
+}
+
+/// The CPU, each GPU, and the CPU as 2, 4, ... data-parallel workers up to one a core.
+void addDeviceChoices(QComboBox* box) {
+    addDeviceChoice(box, QObject::tr("auto: the first GPU, else the CPU"), QStringLiteral("auto"),
+                    1);
+    for (const DeviceInfo& device : availableDevices()) {
+        const QString spec = QString::fromStdString(device.device.str());
+        addDeviceChoice(
+            box,
+            QObject::tr("%1: %2, %3 GiB")
+                .arg(spec, QString::fromStdString(device.name), gibibytes(device.totalMemory)),
+            spec, 1, QObject::tr("%1 GiB free when listed").arg(gibibytes(device.freeMemory)));
+    }
+    if (!dataParallelUnavailableReason().empty()) {
+        return;
+    }
+    const int cores = std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
+    for (int workers = 2; workers <= cores; workers *= 2) {
+        addDeviceChoice(box, QObject::tr("CPU, %1 data-parallel workers").arg(workers),
+                        QStringLiteral("cpu"), workers,
+                        QObject::tr("%1 workers train as one run, each on \"batch size\" samples "
+                                    "of every batch of %1 x batch size, with the cores shared "
+                                    "between them")
+                            .arg(workers));
+    }
 }
 
 }  // namespace
@@ -193,17 +247,7 @@ void HyperparameterPanel::createDeviceSection(QVBoxLayout* layout) {
     box->setObjectName(QStringLiteral("device"));
     box->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
     box->setMinimumContentsLength(8);
-    box->addItem(tr("auto: the first GPU, else the CPU"), QStringLiteral("auto"));
-    for (const DeviceInfo& device : availableDevices()) {
-        const QString spec = QString::fromStdString(device.device.str());
-        box->addItem(
-            tr("%1: %2, %3 GiB")
-                .arg(spec, QString::fromStdString(device.name), gibibytes(device.totalMemory)),
-            spec);
-        box->setItemData(box->count() - 1,
-                         tr("%1 GiB free when listed").arg(gibibytes(device.freeMemory)),
-                         Qt::ToolTipRole);
-    }
+    addDeviceChoices(box);
     form->addRow(tr("train on"), box);
     if (const std::string reason = cudaUnavailableReason(); !reason.empty()) {
         auto* note = new QLabel(tr("No GPU: %1").arg(QString::fromStdString(reason)), this);
@@ -213,16 +257,24 @@ void HyperparameterPanel::createDeviceSection(QVBoxLayout* layout) {
     }
     connect(box, &QComboBox::activated, this, [this, box] {
         const std::string spec = box->currentData().toString().toStdString();
-        edit(tr("device"), [&](TrainingConfig& c) { c.device = spec; });
+        const int workers = box->currentData(kWorkersRole).toInt();
+        edit(tr("device"), [&](TrainingConfig& c) {
+            c.device = spec;
+            c.workers = workers;
+        });
     });
     m_refreshers.emplace_back([this, box] {
         const QSignalBlocker blocker(box);
         const QString spec = QString::fromStdString(m_training.device);
-        if (box->findData(spec) < 0) {
-            // A project saved on a machine with more GPUs: keep its choice visible.
-            box->addItem(tr("%1 (not on this machine)").arg(spec), spec);
+        int index = deviceChoiceIndex(box, spec, m_training.workers);
+        if (index < 0) {
+            // A project saved on a machine with more GPUs or cores: keep its choice visible.
+            addDeviceChoice(
+                box, tr("%1 (not on this machine)").arg(choiceName(spec, m_training.workers)), spec,
+                m_training.workers);
+            index = box->count() - 1;
         }
-        box->setCurrentIndex(box->findData(spec));
+        box->setCurrentIndex(index);
     });
 }
 

@@ -10,6 +10,7 @@
 #include "TrainingProgress.h"
 
 #include <loom/Idx.h>
+#include <loom/LocalRanks.h>
 
 #include <qcustomplot.h>
 
@@ -41,6 +42,7 @@ private slots:
     void initTestCase();
     void trainsW1AndRecordsTheRun();
     void pausesAndStopsPromptly();
+    void trainsAsDataParallelWorkers();
     void reportsNonFiniteLoss();
     void reportsWhatKeepsARunFromStarting_data();
     void reportsWhatKeepsARunFromStarting();
@@ -227,6 +229,44 @@ void TestTrainingController::pausesAndStopsPromptly() {
     QCOMPARE(chart.batchCount(0), whilePaused);
     QVERIFY(!project.runs[0].batches.empty());
     QVERIFY(project.runs[0].epochs.size() < 50);
+}
+
+void TestTrainingController::trainsAsDataParallelWorkers() {
+    if (!dataParallelUnavailableReason().empty()) {
+        QSKIP(dataParallelUnavailableReason().c_str());
+    }
+    Project project = w1Project(1);
+    project.training.workers = 2;
+    TrainingController controller(project);
+    QSignalSpy recorded(&controller, &TrainingController::runRecorded);
+    QSignalSpy failed(&controller, &TrainingController::trainingFailed);
+    QSignalSpy status(&controller, &TrainingController::deviceStatusChanged);
+    QVERIFY(controller.train());
+    QVERIFY(recorded.wait(110000));
+    QCOMPARE(failed.count(), 0);
+    QVERIFY(status.first().first().toString().contains(QStringLiteral("2 workers")));
+    // One run of global batches of 2 x 32: 60,000 samples in 938 steps.
+    const RunRecord& run = project.runs.at(0);
+    QCOMPARE(run.finished.reason, RunFinished::Reason::Completed);
+    QCOMPARE(run.batches.size(), size_t(938));
+    QVERIFY2(run.epochs.at(0).accuracy > 0.6, qPrintable(QString::number(run.epochs[0].accuracy)));
+    QVERIFY(controller.results()->accuracy > 0.6);
+
+    // Paused, every worker waits (however long); stopped, they all end after one more step.
+    project.training.epochs = 20;
+    QSignalSpy batches(&controller, &TrainingController::batchesReported);
+    QVERIFY(controller.train());
+    QVERIFY(batches.wait(60000));
+    controller.setPaused(true);
+    QVERIFY(controller.waitUntilPaused(30000));
+    QElapsedTimer timer;
+    timer.start();
+    controller.stop();
+    QVERIFY(recorded.wait(10000));
+    qInfo("2 workers stopped %lld ms after the request", static_cast<long long>(timer.elapsed()));
+    QVERIFY(timer.elapsed() < 3000);
+    QCOMPARE(project.runs.at(1).finished.reason, RunFinished::Reason::Stopped);
+    QCOMPARE(failed.count(), 0);
 }
 
 void TestTrainingController::reportsNonFiniteLoss() {

@@ -8,6 +8,7 @@
 
 #include <loom/Graph.h>
 #include <loom/Layer.h>
+#include <loom/LocalRanks.h>
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -293,6 +294,23 @@ void TestPropertyEditor::hyperparameterPanelReportsWholeConfigurations() {
     QVERIFY(device);
     QVERIFY(device->findData("cpu") >= 0);  // the CPU is always listed, with its memory
     QVERIFY(device->itemText(device->findData("cpu")).contains("GiB"));
+    // Data-parallel workers on the CPU, where this Loom has Gloo.
+    const int workers = device->findText("CPU, 2 data-parallel workers");
+    if (dataParallelUnavailableReason().empty()) {
+        QVERIFY(workers >= 0);
+        device->setCurrentIndex(workers);
+        emit device->activated(workers);
+        next = edited.last().first().value<TrainingConfig>();
+        QCOMPARE(next.device, std::string("cpu"));
+        QCOMPARE(next.workers, 2);
+        panel.setTraining(next);
+        QCOMPARE(device->currentIndex(), workers);
+        next.workers = 1;
+        panel.setTraining(next);
+        QCOMPARE(device->currentIndex(), device->findData("cpu"));
+    } else {
+        QCOMPARE(workers, -1);
+    }
 }
 
 /// Settings imported from Keras or ONNX are float32s widened to double (0.3f is 0.30000001).
