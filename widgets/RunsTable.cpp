@@ -163,7 +163,11 @@ void RunsTable::fillRow(int row, const RunRecord& run) {
             QString::fromStdString(config.optimizerParams.dump()));
     setNumberCell(row, LearningRate, learningRateOf(config),
                   shortestNumber(learningRateOf(config)));
-    setNumberCell(row, BatchSize, double(config.batchSize), QString::number(config.batchSize));
+    // Data-parallel workers each take a batch: the run learnt from their sum.
+    setNumberCell(row, BatchSize, double(config.batchSize * config.workers),
+                  config.workers > 1
+                      ? QStringLiteral("%1 × %2").arg(config.batchSize).arg(config.workers)
+                      : QString::number(config.batchSize));
     setNumberCell(row, Epochs, double(run.epochs.size()), QString::number(run.epochs.size()));
     const EpochProgress last =
         run.epochs.empty() ? EpochProgress{0, 0, NAN, NAN, NAN, NAN} : run.epochs.back();

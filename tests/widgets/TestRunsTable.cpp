@@ -29,6 +29,14 @@ void TestRunsTable::showsSettingsAsTyped() {
     QCOMPARE(table.item(0, RunsTable::LearningRate)->text(), QStringLiteral("0.01"));
     QCOMPARE(table.item(0, RunsTable::Optimizer)->text(),
              QStringLiteral("sgd (momentum 0.9, nesterov true)"));
+    QCOMPARE(table.item(0, RunsTable::BatchSize)->text(), QStringLiteral("32"));
+
+    // Data-parallel workers: each one's batch, times the workers.
+    config.device = "cpu";
+    config.workers = 2;
+    run.training = config.toJson();
+    table.addRun(run);
+    QCOMPARE(table.item(1, RunsTable::BatchSize)->text(), QStringLiteral("32 × 2"));
 }
 
 QTEST_MAIN(TestRunsTable)
