@@ -13,8 +13,8 @@ double secondsSince(std::chrono::steady_clock::time_point start) {
 
 }  // namespace
 
-GradientReducer::GradientReducer(Collective& collective, Graph& graph)
-    : m_collective(collective), m_bucketOfNode(graph.nodes().size(), -1) {
+GradientReducer::GradientReducer(Collective& collective, Graph& graph, size_t riders)
+    : m_collective(collective), m_bucketOfNode(graph.nodes().size(), -1), m_riders(riders) {
     // In backward's order (the graph's, reversed), a node's parameters all in one bucket.
     for (auto it = graph.order().rbegin(); it != graph.order().rend(); ++it) {
         std::vector<Parameter*> trainable;
@@ -39,6 +39,10 @@ GradientReducer::GradientReducer(Collective& collective, Graph& graph)
         ++bucket.nodes;
         m_bucketOfNode[*it] = static_cast<int>(m_buckets.size() - 1);
     }
+    if (m_buckets.empty()) {
+        m_buckets.emplace_back();  // for the riders: finish() sends it
+    }
+    m_buckets.front().values.resize(m_buckets.front().values.size() + riders);
     m_thread = std::thread([this] { communicate(); });
 }
 
@@ -51,8 +55,9 @@ GradientReducer::~GradientReducer() {
     m_thread.join();
 }
 
-void GradientReducer::begin(float share) {
+void GradientReducer::begin(float share, std::span<const float> riders) {
     m_share = share;
+    std::copy(riders.begin(), riders.end(), m_riders.begin());
     m_launched = 0;
     std::lock_guard lock(m_mutex);
     m_finished = 0;
@@ -143,7 +148,14 @@ void GradientReducer::reduce(Bucket& bucket) {
         }
         packed += n;
     }
+    const bool carriesRiders = &bucket == &m_buckets.front();
+    if (carriesRiders) {
+        std::copy(m_riders.begin(), m_riders.end(), packed);
+    }
     m_collective.sum(bucket.values.data(), bucket.values.size());
+    if (carriesRiders) {
+        std::copy(packed, packed + m_riders.size(), m_riders.begin());
+    }
     packed = bucket.values.data();
     for (Parameter* p : bucket.parameters) {
         if (p->grad.defined()) {

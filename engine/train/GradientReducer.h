@@ -11,6 +11,7 @@
 #include <deque>
 #include <exception>
 #include <mutex>
+#include <span>
 #include <thread>
 #include <vector>
 
@@ -23,20 +24,24 @@ public:
     static constexpr size_t kFirstBucketBytes = 1u << 20;
     static constexpr size_t kBucketBytes = 25u << 20;
 
-    /// `graph` is built and on the CPU; its parameters do not change while this lives.
-    GradientReducer(Collective& collective, Graph& graph);
+    /// `graph` is built and on the CPU; its parameters do not change while this lives. Each
+    /// step, `riders` more values (the step's metrics) are summed with the first bucket, which
+    /// saves a collective's latency a step (about 2.5 ms on loopback TCP).
+    GradientReducer(Collective& collective, Graph& graph, size_t riders);
     ~GradientReducer();
     GradientReducer(const GradientReducer&) = delete;
     GradientReducer& operator=(const GradientReducer&) = delete;
 
     /// Before backward: this rank's gradients weigh `share` (its samples over the global
     /// batch's) in the sum, which is then the global batch's mean gradient.
-    void begin(float share);
+    void begin(float share, std::span<const float> riders);
     /// Graph::backward's afterNode: the node's gradients are final.
     void nodeDone(size_t node);
     /// After backward: sends the buckets not sent yet, waits for all, and leaves every
     /// gradient summed. Rethrows the CollectiveError of a failed bucket.
     void finish();
+    /// After finish(): the riders begin() was given, summed over the ranks.
+    std::span<const float> riderTotals() const { return m_riders; }
 
     /// Seconds the training thread waited in finish() and the communication thread spent in
     /// collectives, since the last call.
@@ -61,6 +66,7 @@ private:
     std::vector<int> m_bucketOfNode;  ///< -1: a node without trainable parameters
     size_t m_launched = 0;            ///< buckets handed to the thread this step
     float m_share = 1;
+    std::vector<float> m_riders;
 
     std::mutex m_mutex;
     std::condition_variable m_wake, m_done;

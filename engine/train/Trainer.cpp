@@ -210,12 +210,9 @@ Trainer::StepResult Trainer::trainStep(const Batch& batch, int epoch, RankReques
         metrics.add(onHost(out.output), batch.labels);
         result.accuracy = metrics.accuracy();
     }
-    backwardAndReduce(fused);
-    if (m_reducer) {
-        result = reduceOverRanks(result);
-        if (!std::isfinite(result.loss)) {
-            return result;
-        }
+    backwardAndReduce(fused, result);
+    if (m_reducer && !std::isfinite(result.loss)) {
+        return result;
     }
     const bool sampled = m_statistics && m_statistics->due(m_position.step);
     if (sampled) {
@@ -228,30 +225,29 @@ Trainer::StepResult Trainer::trainStep(const Batch& batch, int epoch, RankReques
     return result;
 }
 
-void Trainer::backwardAndReduce(bool fused) {
+void Trainer::backwardAndReduce(bool fused, StepResult& result) {
     if (!m_reducer) {
         m_graph.backward(m_ctx, {{m_lossGrad, fused}});
         return;
     }
-    m_reducer->begin(static_cast<float>(m_lossGrad.dim(0)) / static_cast<float>(m_ctx.globalBatch));
+    // The step's metrics ride with the gradients: the reported loss and accuracy are the
+    // global batch's, and a stop or pause any rank was asked for reaches them all.
+    const auto samples = static_cast<float>(result.samples);
+    const float metrics[kStepMetrics] = {
+        static_cast<float>(result.loss) * samples, static_cast<float>(result.accuracy) * samples,
+        samples, result.requests.stop ? 1.0f : 0.0f, result.requests.pause ? 1.0f : 0.0f};
+    m_reducer->begin(samples / static_cast<float>(m_ctx.globalBatch), metrics);
     m_graph.backward(m_ctx, {{m_lossGrad, fused}}, false,
                      [this](size_t node) { m_reducer->nodeDone(node); });
     m_reducer->finish();
     const GradientReducer::Timing timing = m_reducer->takeTiming();
     m_allReduceSeconds.waited += timing.waited;
     m_allReduceSeconds.communicating += timing.communicating;
-}
-
-Trainer::StepResult Trainer::reduceOverRanks(StepResult local) {
-    const double samples = static_cast<double>(local.samples);
-    double totals[] = {local.loss * samples, local.accuracy * samples, samples,
-                       local.requests.stop ? 1.0 : 0.0, local.requests.pause ? 1.0 : 0.0};
-    m_collective->sum(totals, std::size(totals));
-    local.loss = totals[0] / totals[2];
-    local.accuracy = totals[1] / totals[2];
-    local.samples = static_cast<int64_t>(totals[2]);
-    local.requests = {totals[3] > 0, totals[4] > 0};
-    return local;
+    const std::span<const float> totals = m_reducer->riderTotals();
+    result.loss = double(totals[0]) / double(totals[2]);
+    result.accuracy = double(totals[1]) / double(totals[2]);
+    result.samples = static_cast<int64_t>(totals[2]);
+    result.requests = {totals[3] > 0, totals[4] > 0};
 }
 
 void Trainer::setCollective(Collective& collective) {
@@ -261,7 +257,7 @@ void Trainer::setCollective(Collective& collective) {
             "(--device cpu), or in one process on the GPU");
     }
     m_collective = &collective;
-    m_reducer = std::make_unique<GradientReducer>(collective, m_graph);
+    m_reducer = std::make_unique<GradientReducer>(collective, m_graph, kStepMetrics);
 }
 
 void Trainer::leaveJob() {

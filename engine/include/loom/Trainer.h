@@ -111,8 +111,9 @@ private:
         int64_t samples = 0;  ///< in the batch: the global batch in data-parallel training
         RankRequests requests;
     };
-    /// One step's loss and accuracy over every rank's samples, and what any rank was asked.
-    StepResult reduceOverRanks(StepResult local);
+    /// What a data-parallel step sums over the ranks besides the gradients: loss and accuracy
+    /// (each times the samples), the samples, and the stop and pause requests.
+    static constexpr size_t kStepMetrics = 5;
     struct EpochState;
     TrainingHistory fitOn(const Dataset& train, const Dataset* validation, ProgressSink* sink,
                           RunControl* control);
@@ -128,7 +129,9 @@ private:
     /// The model's outputs for a batch: from the input, or from m_givenLayer's outputs.
     std::vector<Tensor> forwardBatch(ExecutionContext& ctx, const Tensor& samples);
     StepResult trainStep(const Batch& batch, int epoch, RankRequests requests);
-    void backwardAndReduce(bool fused);
+    /// Backward; in data-parallel training, with the gradients averaged over the ranks and
+    /// `result` made the global batch's.
+    void backwardAndReduce(bool fused, StepResult& result);
     void runEpoch(EpochState& state, const Dataset& train);
     void finishEpoch(EpochState& state, const Dataset* validation);
     std::vector<int64_t> epochOrder(int64_t size, int epoch) const;
