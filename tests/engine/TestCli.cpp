@@ -5,6 +5,7 @@
 #include "support/NestedJson.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QImage>
 #include <QProcess>
 #include <QRegularExpression>
@@ -73,6 +74,7 @@ private slots:
     void savePlacesAreCheckedBeforeTraining();
     void trainingThatCannotFitIsMarkedAndRefused();
     void projectsResumeTrainingAndConvert();
+    void aKilledWorkerStopsItsJobAndTheCheckpointResumesAlone();
     void experimentComparesOptimizersInATable();
     void experimentStoppedInItsSecondTrialStillSaves();
     void evaluateReadsAWholeFolderAndPredictNormalisesAsTraining();
@@ -409,6 +411,62 @@ void TestCli::projectsResumeTrainingAndConvert() {
     Run unknown = loomCli({"convert", project, m_dir.filePath("points.xyz")});
     QVERIFY2(unknown.exitCode == 1 && unknown.output.contains("unknown model format"),
              qPrintable(unknown.output));
+}
+
+/// The process id of the child of `parent` whose arguments hold "--rank `rank`"; 0 if none.
+pid_t workerOf(qint64 parent, int rank) {
+    for (const QString& entry : QDir("/proc").entryList(QDir::Dirs)) {
+        QFile status("/proc/" + entry + "/status"), cmdline("/proc/" + entry + "/cmdline");
+        if (!entry.toInt() || !status.open(QIODevice::ReadOnly) ||
+            !cmdline.open(QIODevice::ReadOnly)) {
+            continue;
+        }
+        const QString parentLine = QString::fromUtf8(status.readAll()).section("PPid:", 1, 1);
+        const QList<QByteArray> arguments = cmdline.readAll().split('\0');
+        const qsizetype at = arguments.indexOf("--rank");
+        if (parentLine.section('\n', 0, 0).trimmed().toLongLong() == parent && at >= 0 &&
+            arguments.value(at + 1) == QByteArray::number(rank)) {
+            return static_cast<pid_t>(entry.toInt());
+        }
+    }
+    return 0;
+}
+
+void TestCli::aKilledWorkerStopsItsJobAndTheCheckpointResumesAlone() {
+    if (!QFile::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")) {
+        QSKIP("Fashion-MNIST is not installed");
+    }
+    const QString checkpoint = m_dir.filePath("job.loom");
+    QProcess job;
+    job.setProcessChannelMode(QProcess::MergedChannels);
+    job.start(LOOM_CLI_PATH,
+              {"train", example("w2_mlp_fashion.json"), "--device", "cpu", "--workers", "2",
+               "--epochs", "30", "--checkpoint", checkpoint, "--collective-timeout", "20"});
+    QString output;
+    QTRY_VERIFY_WITH_TIMEOUT((output += QString::fromUtf8(job.readAll())).contains("epoch 2/30") ||
+                                 job.state() == QProcess::NotRunning,
+                             120000);
+    if (output.contains("built without Gloo")) {
+        QSKIP("built without Gloo (libgloo-dev)");
+    }
+    QVERIFY2(QFile::exists(checkpoint), qPrintable(output));  // written after epoch 1
+    const pid_t rank1 = workerOf(job.processId(), 1);
+    QVERIFY2(rank1 > 0, qPrintable(output));
+    QElapsedTimer timer;
+    timer.start();
+    ::kill(rank1, SIGKILL);
+    QVERIFY(job.waitForFinished(60000));
+    output += QString::fromUtf8(job.readAll());
+    qInfo("the job ended %lld ms after rank 1 was killed", static_cast<long long>(timer.elapsed()));
+    QVERIFY(timer.elapsed() < 20000);  // the collective timeout, though it need not wait that
+    QVERIFY(job.exitCode() != 0);
+    QVERIFY2(output.contains("rank 1") && output.contains("killed by signal 9"),
+             qPrintable(output));
+
+    const Run resumed = loomCli({"train", checkpoint, "--epochs", "1"});
+    QVERIFY2(resumed.exitCode == 0 && resumed.output.contains("resuming after epoch"),
+             qPrintable(resumed.output));
+    QVERIFY2(!resumed.output.contains("rank 0 of"), qPrintable(resumed.output));
 }
 
 void TestCli::evaluateReadsAWholeFolderAndPredictNormalisesAsTraining() {
