@@ -2,6 +2,7 @@
 
 #include <loom/Devices.h>
 #include <loom/Experiment.h>
+#include <loom/LocalRanks.h>
 #include <loom/RunRecorder.h>
 #include <loom/Trainer.h>
 
@@ -68,11 +69,15 @@ public:
         const auto start = Clock::now();
         Trainer trainer(project.graph, project.training,
                         backendFor(parseDevice(project.training.device)));
-        if (m_data.augmentation) {
-            trainer.setAugmentation(*m_data.augmentation, m_data.normalization);
-        }
-        const TrainingHistory history = trainer.fit(
-            m_data.train, m_data.validation ? &*m_data.validation : nullptr, &recorder, m_control);
+        const auto prepare = [&](Trainer& rank) {
+            if (m_data.augmentation) {
+                rank.setAugmentation(*m_data.augmentation, m_data.normalization);
+            }
+        };
+        prepare(trainer);
+        const TrainingHistory history = fitOnLocalRanks(
+            trainer, project.graph, project.training.workers, prepare, m_data.train,
+            m_data.validation ? &*m_data.validation : nullptr, &recorder, m_control);
         TrialEnded ended = summarise(index, trial, history);
         if (ranToTheEnd(history.finished) && m_data.test) {
             ended.testAccuracy = accuracyOn(trainer, *m_data.test);

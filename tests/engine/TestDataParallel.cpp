@@ -9,6 +9,7 @@
 #include <loom/DataParallel.h>
 #include <loom/DataSource.h>
 #include <loom/Error.h>
+#include <loom/Experiment.h>
 #include <loom/LocalRanks.h>
 #include <loom/ModelFile.h>
 #include <loom/Trainer.h>
@@ -131,6 +132,7 @@ private slots:
     void aPauseHoldsEveryRankPastTheTimeout();
     void localRanksTrainAsOneRun();
     void workersAreASettingOfCpuTraining();
+    void experimentTrialsTrainWithTheirWorkers();
 
 private:
     bool m_haveGloo = false;
@@ -366,6 +368,23 @@ void TestDataParallel::workersAreASettingOfCpuTraining() {
                              TrainingConfig::fromJson({{"workers", 0}, {"device", "cpu"}}));
     QVERIFY_THROWS_EXCEPTION(ConfigError,
                              TrainingConfig::fromJson({{"workers", 1000}, {"device", "cpu"}}));
+}
+
+void TestDataParallel::experimentTrialsTrainWithTheirWorkers() {
+    if (!m_haveGloo || !haveFashionMnist()) {
+        QSKIP("needs Gloo (libgloo-dev) and Fashion-MNIST (dataset-fashion-mnist)");
+    }
+    const LoadedData data = fashionMnist(1000);
+    ModelFile base = example("w2_mlp_fashion.json", 50);
+    base.training.device = "cpu";
+    base.training.workers = 2;
+    const ExperimentPlan plan{{{"lr", {0.01, 0.001}}}, 0, 1};
+    const ExperimentResult result = runExperiment(base, plan, data);
+    QCOMPARE(result.runs.size(), size_t{2});
+    for (const RunRecord& run : result.runs) {
+        QCOMPARE(run.finished.reason, RunFinished::Reason::Completed);
+        QCOMPARE(run.batches.size(), size_t{10});  // global batches of 2 x 50
+    }
 }
 
 QTEST_GUILESS_MAIN(TestDataParallel)
