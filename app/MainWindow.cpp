@@ -573,10 +573,8 @@ bool MainWindow::save() {
 }
 
 bool MainWindow::chooseSaveAs() {
-    const QString name =
-        m_document->displayName().isEmpty() ? tr("untitled") : m_document->displayName();
-    QString path = QFileDialog::getSaveFileName(this, tr("Save project"), name + ".loom",
-                                                tr("Loom projects (*.loom)"));
+    QString path = QFileDialog::getSaveFileName(
+        this, tr("Save project"), m_document->suggestedSavePath(), tr("Loom projects (*.loom)"));
     if (path.isEmpty()) {
         return false;
     }

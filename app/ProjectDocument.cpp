@@ -9,6 +9,7 @@
 #include <loom/Error.h>
 #include <loom/ModelFile.h>
 
+#include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QUndoStack>
@@ -79,6 +80,7 @@ void ProjectDocument::open(const QString& path) {
     // stays untitled, so Save asks where the new project goes.
     const bool isProjectFile = QFileInfo(path).suffix().compare("loom", Qt::CaseInsensitive) == 0;
     m_displayName = QFileInfo(path).completeBaseName();
+    m_sourceFolder = QFileInfo(path).absolutePath();
     replaceProject(std::move(static_cast<Project&>(model)), isProjectFile ? path : QString());
 }
 
@@ -109,12 +111,14 @@ void ProjectDocument::networkAndTrainingReplaced() {
 
 void ProjectDocument::clear() {
     m_displayName.clear();
+    m_sourceFolder.clear();
     m_importNotes.clear();
     replaceProject(emptyProject(), QString());
 }
 
 void ProjectDocument::startFrom(Project project, const QString& name) {
     m_displayName = name;
+    m_sourceFolder.clear();
     m_importNotes.clear();
     replaceProject(std::move(project), QString());
     markChangedOutsideUndo();
@@ -122,6 +126,14 @@ void ProjectDocument::startFrom(Project project, const QString& name) {
 
 QString ProjectDocument::displayName() const {
     return m_path.isEmpty() ? m_displayName : QFileInfo(m_path).completeBaseName();
+}
+
+QString ProjectDocument::suggestedSavePath() const {
+    if (!m_path.isEmpty()) {
+        return m_path;
+    }
+    const QString name = (m_displayName.isEmpty() ? tr("untitled") : m_displayName) + ".loom";
+    return m_sourceFolder.isEmpty() ? name : QDir(m_sourceFolder).filePath(name);
 }
 
 void ProjectDocument::exportModel(const QString& path) {

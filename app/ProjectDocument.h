@@ -68,6 +68,9 @@ public:
     void exportModel(const QString& path);
     /// The project's name for the title bar: the file's name without its extension.
     QString displayName() const;
+    /// Where Save As first proposes: the project's file, else beside the file the document
+    /// was opened from (an example, an imported model), under its name, as a project.
+    QString suggestedSavePath() const;
     /// What the last import left out (an optimizer Loom lacks, say), for the log.
     const QStringList& importNotes() const { return m_importNotes; }
 
@@ -102,6 +105,7 @@ private:
     Project m_project;
     QString m_path;
     QString m_displayName;
+    QString m_sourceFolder;  ///< of the file opened, empty for a new document
     QStringList m_importNotes;
     QUndoStack* m_undoStack;
     std::unique_ptr<NetworkModel> m_network;

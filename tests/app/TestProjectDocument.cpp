@@ -278,12 +278,16 @@ void TestProjectDocument::tracksUnsavedChanges() {
     QTemporaryDir dir;
     ProjectDocument document;
     document.open(example("w1_softmax.json"));
+    // An example is saved, first, as a project beside it.
+    QCOMPARE(document.suggestedSavePath(),
+             QFileInfo(example("w1_softmax.json")).absolutePath() + "/w1_softmax.loom");
     QSignalSpy modified(&document, &ProjectDocument::modifiedChanged);
     document.network().moveLayers({{"dense", {5, 5}}});
     QVERIFY(document.isModified());
     QCOMPARE(modified.last().first().toBool(), true);
     document.save(dir.filePath("w1.loom"));
     QVERIFY(!document.isModified());
+    QCOMPARE(document.suggestedSavePath(), dir.filePath("w1.loom"));
     document.undoStack().undo();
     QVERIFY(document.isModified());
 }
