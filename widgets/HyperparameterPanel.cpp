@@ -249,6 +249,12 @@ void HyperparameterPanel::createDeviceSection(QVBoxLayout* layout) {
     box->setMinimumContentsLength(8);
     addDeviceChoices(box);
     form->addRow(tr("train on"), box);
+    addFlag(
+        form, tr("sync batch norm"), [](const TrainingConfig& c) { return c.syncBatchNorm; },
+        [](TrainingConfig& c, bool v) { c.syncBatchNorm = v; })
+        ->setToolTip(tr("With data-parallel workers: batch normalisation's statistics over "
+                        "every worker's samples, as one process would have them, at the cost "
+                        "of two sums a layer a step; off, each worker's own (as PyTorch's DDP)"));
     if (const std::string reason = cudaUnavailableReason(); !reason.empty()) {
         auto* note = new QLabel(tr("No GPU: %1").arg(QString::fromStdString(reason)), this);
         note->setWordWrap(true);
@@ -311,9 +317,9 @@ void HyperparameterPanel::addReal(QFormLayout* form, const QString& setting, dou
     });
 }
 
-void HyperparameterPanel::addFlag(QFormLayout* form, const QString& setting,
-                                  std::function<bool(const TrainingConfig&)> get,
-                                  std::function<void(TrainingConfig&, bool)> set) {
+QCheckBox* HyperparameterPanel::addFlag(QFormLayout* form, const QString& setting,
+                                        std::function<bool(const TrainingConfig&)> get,
+                                        std::function<void(TrainingConfig&, bool)> set) {
     auto* box = new QCheckBox(this);
     box->setObjectName(setting);
     form->addRow(setting, box);
@@ -324,6 +330,7 @@ void HyperparameterPanel::addFlag(QFormLayout* form, const QString& setting,
         const QSignalBlocker blocker(box);
         box->setChecked(get(m_training));
     });
+    return box;
 }
 
 QComboBox* HyperparameterPanel::addChoice(

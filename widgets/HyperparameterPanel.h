@@ -8,6 +8,7 @@
 #include <functional>
 #include <vector>
 
+class QCheckBox;
 class QComboBox;
 class QFormLayout;
 class QLabel;
@@ -53,9 +54,9 @@ private:
     void addReal(QFormLayout* form, const QString& setting, double min, double max,
                  std::function<double(const TrainingConfig&)> get,
                  std::function<void(TrainingConfig&, double)> set);
-    void addFlag(QFormLayout* form, const QString& setting,
-                 std::function<bool(const TrainingConfig&)> get,
-                 std::function<void(TrainingConfig&, bool)> set);
+    QCheckBox* addFlag(QFormLayout* form, const QString& setting,
+                       std::function<bool(const TrainingConfig&)> get,
+                       std::function<void(TrainingConfig&, bool)> set);
     QComboBox* addChoice(QFormLayout* form, const QString& setting, const QStringList& choices,
                          std::function<std::string(const TrainingConfig&)> get,
                          std::function<void(TrainingConfig&, const std::string&)> set);

@@ -156,7 +156,7 @@ int runTrain(int argc, char** argv) {
         "seed",   "weights",    "save",       "threads",   "validation-split",
         "device", "checkpoint", "stats-every"};
     options.insert(kJobOptions.begin(), kJobOptions.end());
-    Arguments args(argc, argv, 2, options, {"stats", "no-stats"});
+    Arguments args(argc, argv, 2, options, {"stats", "no-stats", "sync-batch-norm"});
     if (auto workers = args.integer("workers")) {
         return runWorkers(argc, argv, static_cast<int>(*workers), args);
     }
@@ -174,6 +174,9 @@ int runTrain(int argc, char** argv) {
         return runWorkers(argc, argv, model.training.workers, args);  // the project's workers
     }
     applyOverrides(args, model.training);
+    if (args.flag("sync-batch-norm")) {
+        model.training.syncBatchNorm = true;
+    }
     if (auto split = args.number("validation-split")) {
         model.data["validation_split"] = *split;
     }

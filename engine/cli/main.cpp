@@ -41,7 +41,9 @@ const char* const kUsage = R"(usage: loom-cli COMMAND [ARGS]
                                    the rank from mpirun or srun, the rendezvous from
                                    LOOM_RENDEZVOUS); --host NAME: the name peers reach this
                                    machine by; --collective-timeout S: stop when another rank
-                                   is silent this long (60)
+                                   is silent this long (60); --sync-batch-norm: batch
+                                   normalisation over the global batch (default: the model's
+                                   "sync_batch_norm"; off: each rank's own samples)
   experiment MODEL [options]       train the model once per combination of settings, one run
                                    after another, each from scratch, and compare them in a
                                    table sorted by the best metric (* marks the best)

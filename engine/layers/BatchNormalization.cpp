@@ -11,6 +11,9 @@
 // statistics are non-trainable parameters. A frozen layer (trainable false) runs in inference
 // mode while the network trains, as in Keras 2.1.3 on: a pretrained base keeps the statistics
 // it learnt, and its outputs do not depend on the batch (so they can be computed once).
+// In data-parallel training with synchronised statistics (ctx.sumOverRanks), the batch is the
+// global batch: each rank's statistics and backward sums are summed over the ranks, so that N
+// ranks compute what one process would.
 
 #include "LayerSupport.h"
 
@@ -54,8 +57,13 @@ public:
         }
         ctx.ensure(m_savedMean, mean.shape());
         ctx.ensure(m_savedInvStd, mean.shape());
-        ctx.backend.batchNormForwardTraining(x[0], gamma, beta, params().getFloat("momentum"), eps,
-                                             mean, variance, y, m_savedMean, m_savedInvStd);
+        const double momentum = params().getFloat("momentum");
+        if (ctx.sumOverRanks) {
+            forwardOverRanks(ctx, x[0], gamma, beta, momentum, eps, mean, variance, y);
+            return;
+        }
+        ctx.backend.batchNormForwardTraining(x[0], gamma, beta, momentum, eps, mean, variance, y,
+                                             m_savedMean, m_savedInvStd);
     }
 
     void backward(ExecutionContext& ctx, const std::vector<Tensor>& x, const Tensor&,
@@ -78,9 +86,98 @@ public:
         ctx.ensure(target, x[0].shape());
         ctx.backend.batchNormBackward(x[0], dy, gamma, m_savedMean, m_savedInvStd, target, dgamma,
                                       dbeta);
+        if (ctx.sumOverRanks) {
+            correctForOtherRanks(ctx, x[0], gamma, dgamma, dbeta, target);
+        }
     }
 
 private:
+    // The rank's own statistics (the training op's, which also gives its moving statistics a
+    // step we take back), summed over the ranks as n mean, n variance, n mean^2 and n; then
+    // the output and the moving statistics from the global batch's.
+    void forwardOverRanks(ExecutionContext& ctx, const Tensor& x, const Tensor& gamma,
+                          const Tensor& beta, double momentum, double eps, Tensor& movingMean,
+                          Tensor& movingVariance, Tensor& y) {
+        const std::vector<float> oldMean = movingMean.toHost().toVector();
+        const std::vector<float> oldVariance = movingVariance.toHost().toVector();
+        ctx.backend.batchNormForwardTraining(x, gamma, beta, momentum, eps, movingMean,
+                                             movingVariance, y, m_savedMean, m_savedInvStd);
+        const std::vector<float> mean = m_savedMean.toHost().toVector();
+        const std::vector<float> invStd = m_savedInvStd.toHost().toVector();
+        const size_t channels = mean.size();
+        const double n = double(x.numel()) / double(channels);
+        std::vector<float> sums(3 * channels + 1);
+        for (size_t c = 0; c < channels; ++c) {
+            const double variance = 1.0 / (double(invStd[c]) * invStd[c]) - eps;
+            sums[c] = float(n * mean[c]);
+            sums[channels + c] = float(n * variance);
+            sums[2 * channels + c] = float(n * mean[c] * mean[c]);
+        }
+        sums[3 * channels] = float(n);
+        ctx.sumOverRanks(sums);
+        const double total = sums[3 * channels];
+        m_globalCount = total;
+        std::vector<float> globalMean(channels), globalVariance(channels), globalInvStd(channels);
+        std::vector<float> newMean(channels), newVariance(channels);
+        for (size_t c = 0; c < channels; ++c) {
+            const double m = sums[c] / total;
+            const double v = std::max(
+                0.0, (double(sums[channels + c]) + sums[2 * channels + c]) / total - m * m);
+            globalMean[c] = float(m);
+            globalVariance[c] = float(v);
+            globalInvStd[c] = float(1.0 / std::sqrt(v + eps));
+            newMean[c] = float(momentum * oldMean[c] + (1 - momentum) * m);
+            const double unbiased = total > 1 ? v * total / (total - 1) : v;
+            newVariance[c] = float(momentum * oldVariance[c] + (1 - momentum) * unbiased);
+        }
+        const Shape shape{int64_t(channels)};
+        movingMean.copyFrom(Tensor::fromVector(shape, newMean));
+        movingVariance.copyFrom(Tensor::fromVector(shape, newVariance));
+        m_savedMean.copyFrom(Tensor::fromVector(shape, globalMean));
+        m_savedInvStd.copyFrom(Tensor::fromVector(shape, globalInvStd));
+        ctx.ensure(m_globalVariance, shape);
+        m_globalVariance.copyFrom(Tensor::fromVector(shape, globalVariance));
+        ctx.backend.batchNormForwardInference(x, gamma, beta, m_savedMean, m_globalVariance, eps,
+                                              y);
+    }
+
+    // The op's dx subtracted this rank's mean of dy and of dy xhat; the global batch's are
+    // the sums over the ranks, each rank's weighted by its share of the global batch (its dy
+    // is of its own mean loss). The difference is, per channel, a + b xhat: the inference op
+    // computes it with gamma b and beta a.
+    void correctForOtherRanks(ExecutionContext& ctx, const Tensor& x, const Tensor& gamma,
+                              const Tensor& dgamma, const Tensor& dbeta, Tensor& dx) {
+        const std::vector<float> localDGamma = dgamma.toHost().toVector();
+        const std::vector<float> localDBeta = dbeta.toHost().toVector();
+        const size_t channels = localDGamma.size();
+        const double n = double(x.numel()) / double(channels);
+        const double share = n / m_globalCount;
+        std::vector<float> sums(2 * channels);
+        for (size_t c = 0; c < channels; ++c) {
+            sums[c] = float(share * localDBeta[c]);
+            sums[channels + c] = float(share * localDGamma[c]);
+        }
+        ctx.sumOverRanks(sums);
+        const std::vector<float> g = gamma.toHost().toVector();
+        const std::vector<float> invStd = m_savedInvStd.toHost().toVector();
+        std::vector<float> a(channels), b(channels);
+        for (size_t c = 0; c < channels; ++c) {
+            const double scale = double(g[c]) * invStd[c] / n;
+            a[c] = float(scale * (localDBeta[c] - sums[c]));
+            b[c] = float(scale * (localDGamma[c] - sums[channels + c]));
+        }
+        const Shape shape{int64_t(channels)};
+        ctx.ensure(m_correctionScale, shape);
+        ctx.ensure(m_correctionShift, shape);
+        m_correctionScale.copyFrom(Tensor::fromVector(shape, b));
+        m_correctionShift.copyFrom(Tensor::fromVector(shape, a));
+        ctx.ensure(m_correction, x.shape());
+        ctx.backend.batchNormForwardInference(x, m_correctionScale, m_correctionShift, m_savedMean,
+                                              m_globalVariance, params().getFloat("epsilon"),
+                                              m_correction);
+        ctx.backend.add(dx, m_correction, dx);
+    }
+
     // The inference map is affine per channel, so its dx is that map applied to dy with a
     // zero mean and a zero shift: the forward op computes it on every device.
     void inferenceBackward(ExecutionContext& ctx, const Tensor& dy, std::vector<Tensor>& dx,
@@ -120,6 +217,10 @@ private:
     }
 
     Tensor m_unitGamma, m_zeroBeta, m_zeroShift, m_savedMean, m_savedInvStd;
+    // Synchronised statistics: the global batch's size and variance, and backward's
+    // correction of dx (per channel, its scale and shift, then the whole of it).
+    double m_globalCount = 0;
+    Tensor m_globalVariance, m_correctionScale, m_correctionShift, m_correction;
     bool m_lastPassTrained = false;
     Tensor m_scratchDGamma, m_scratchDBeta, m_scratchDx;
 };

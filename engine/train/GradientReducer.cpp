@@ -98,6 +98,18 @@ void GradientReducer::finish() {
     }
 }
 
+void GradientReducer::sumNow(std::span<float> values) {
+    std::unique_lock lock(m_mutex);
+    m_now = values;
+    m_nowDone = false;
+    m_queue.push_back(kSumNow);
+    m_wake.notify_one();
+    m_done.wait(lock, [&] { return m_nowDone; });
+    if (m_error) {
+        std::rethrow_exception(std::exchange(m_error, nullptr));
+    }
+}
+
 GradientReducer::Timing GradientReducer::takeTiming() {
     std::lock_guard lock(m_mutex);
     return std::exchange(m_timing, Timing{});
@@ -119,7 +131,9 @@ void GradientReducer::communicate() {
         }
         const auto started = std::chrono::steady_clock::now();
         try {
-            if (!failed) {
+            if (!failed && index == kSumNow) {
+                m_collective.sum(m_now.data(), m_now.size());
+            } else if (!failed) {
                 reduce(m_buckets[index]);
             }
         } catch (...) {
@@ -128,7 +142,11 @@ void GradientReducer::communicate() {
         }
         std::lock_guard lock(m_mutex);
         m_timing.communicating += secondsSince(started);
-        ++m_finished;
+        if (index == kSumNow) {
+            m_nowDone = true;
+        } else {
+            ++m_finished;
+        }
         m_done.notify_all();
     }
 }

@@ -40,6 +40,9 @@ public:
     /// After backward: sends the buckets not sent yet, waits for all, and leaves every
     /// gradient summed. Rethrows the CollectiveError of a failed bucket.
     void finish();
+    /// During forward or backward: sums `values` over the ranks now, after the buckets sent
+    /// before it (synchronised batch normalisation's statistics), and waits for the sum.
+    void sumNow(std::span<float> values);
     /// After finish(): the riders begin() was given, summed over the ranks.
     std::span<const float> riderTotals() const { return m_riders; }
 
@@ -60,6 +63,8 @@ private:
     void launchReady();
     void communicate();
     void reduce(Bucket& bucket);
+    /// What the communication thread does for a queue entry of this value: sumNow's sum.
+    static constexpr size_t kSumNow = static_cast<size_t>(-1);
 
     Collective& m_collective;
     std::vector<Bucket> m_buckets;
@@ -72,6 +77,8 @@ private:
     std::condition_variable m_wake, m_done;
     std::deque<size_t> m_queue;
     size_t m_finished = 0;
+    std::span<float> m_now;  ///< sumNow's values, until summed
+    bool m_nowDone = false;
     bool m_quit = false;
     std::exception_ptr m_error;
     Timing m_timing;

@@ -258,9 +258,13 @@ void Trainer::setCollective(Collective& collective) {
     }
     m_collective = &collective;
     m_reducer = std::make_unique<GradientReducer>(collective, m_graph, kStepMetrics);
+    if (m_config.syncBatchNorm) {
+        m_ctx.sumOverRanks = [this](std::span<float> values) { m_reducer->sumNow(values); };
+    }
 }
 
 void Trainer::leaveJob() {
+    m_ctx.sumOverRanks = {};
     m_reducer.reset();
     m_collective = nullptr;
 }

@@ -131,7 +131,8 @@ StatisticsConfig readStatistics(const nlohmann::json& json) {
 TrainingConfig readConfig(const nlohmann::json& json) {
     checkKeys(json,
               {"optimizer", "loss", "batch_size", "epochs", "seed", "shuffle", "top_k", "schedule",
-               "early_stopping", "divergence_guard", "statistics", "metrics", "device", "workers"},
+               "early_stopping", "divergence_guard", "statistics", "metrics", "device", "workers",
+               "sync_batch_norm"},
               "training");
     TrainingConfig c;
     if (json.contains("optimizer")) {
@@ -158,6 +159,7 @@ TrainingConfig readConfig(const nlohmann::json& json) {
                           "'; use auto, cpu, cuda or cuda:N");
     }
     c.workers = wholeNumberOr(json, "workers", c.workers, "training");
+    c.syncBatchNorm = json.value("sync_batch_norm", c.syncBatchNorm);
     if (c.workers < 1 || c.workers > TrainingConfig::kMaxWorkers) {
         throw ConfigError("training: workers must be 1.." +
                           std::to_string(TrainingConfig::kMaxWorkers));
@@ -207,6 +209,7 @@ nlohmann::json TrainingConfig::toJson() const {
         {"top_k", topK},
         {"device", device},
         {"workers", workers},
+        {"sync_batch_norm", syncBatchNorm},
         {"schedule",
          {{"type", schedule.type},
           {"factor", schedule.factor},

@@ -20,6 +20,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <fstream>
 #include <functional>
 #include <thread>
 
@@ -56,9 +57,9 @@ std::vector<std::string> runRanks(int world, std::chrono::milliseconds timeout,
     return errors;
 }
 
-ModelFile example(const std::string& name, int64_t batch) {
-    ModelFile model =
-        readModelFile(qEnvironmentVariable("LOOM_SOURCE_DIR").toStdString() + "/examples/" + name);
+/// The model file at `path` set up to train one epoch with SGD at `batch` a rank.
+ModelFile trainable(const std::string& path, int64_t batch) {
+    ModelFile model = readModelFile(path);
     ensureBuilt(model);
     model.training.optimizer = "sgd";
     model.training.optimizerParams = {{"learning_rate", 0.01}};
@@ -66,6 +67,29 @@ ModelFile example(const std::string& name, int64_t batch) {
     model.training.batchSize = batch;
     model.training.statistics.enabled = false;
     return model;
+}
+
+ModelFile example(const std::string& name, int64_t batch) {
+    return trainable(qEnvironmentVariable("LOOM_SOURCE_DIR").toStdString() + "/examples/" + name,
+                     batch);
+}
+
+/// An MLP with batch normalisation between its dense layer and the ReLU, written to `folder`.
+std::string batchNormModel(const QTemporaryDir& folder) {
+    const std::string path = folder.filePath("batch_norm.json").toStdString();
+    const nlohmann::json model = nlohmann::json::parse(R"({
+        "format": "loom-graph", "version": 1, "name": "batch_norm",
+        "layers": [
+            {"name": "input", "type": "Input", "params": {"shape": [784]}},
+            {"name": "dense", "type": "Dense", "params": {"units": 64}, "inputs": ["input"]},
+            {"name": "norm", "type": "BatchNormalization", "params": {}, "inputs": ["dense"]},
+            {"name": "relu", "type": "ReLU", "params": {}, "inputs": ["norm"]},
+            {"name": "out", "type": "Dense", "params": {"units": 10, "activation": "softmax"},
+             "inputs": ["relu"]}],
+        "outputs": ["out"],
+        "training": {"seed": 7}})");
+    std::ofstream(path) << model.dump();
+    return path;
 }
 
 std::vector<float> weightsOf(Graph& graph) {
@@ -133,6 +157,7 @@ private slots:
     void localRanksTrainAsOneRun();
     void workersAreASettingOfCpuTraining();
     void experimentTrialsTrainWithTheirWorkers();
+    void synchronisedBatchNormTrainsAsOneProcess();
 
 private:
     bool m_haveGloo = false;
@@ -385,6 +410,44 @@ void TestDataParallel::experimentTrialsTrainWithTheirWorkers() {
         QCOMPARE(run.finished.reason, RunFinished::Reason::Completed);
         QCOMPARE(run.batches.size(), size_t{10});  // global batches of 2 x 50
     }
+}
+
+void TestDataParallel::synchronisedBatchNormTrainsAsOneProcess() {
+    if (!m_haveGloo || !haveFashionMnist()) {
+        QSKIP("needs Gloo (libgloo-dev) and Fashion-MNIST (dataset-fashion-mnist)");
+    }
+    QTemporaryDir folder;
+    const std::string file = batchNormModel(folder);
+    const LoadedData data = fashionMnist(960);
+    ModelFile alone = trainable(file, 64);
+    Trainer one(alone.graph, alone.training);
+    one.fit(data.train, nullptr);
+    const std::vector<float> expected = weightsOf(alone.graph);  // moving statistics too
+
+    std::vector<double> differences;
+    for (const bool synchronised : {true, false}) {
+        std::vector<std::vector<float>> rankWeights(2);
+        const std::vector<std::string> errors =
+            runRanks(2, std::chrono::seconds(60), [&](int rank, Collective& job) {
+                ModelFile part = trainable(file, 32);
+                part.training.syncBatchNorm = synchronised;
+                Trainer trainer(part.graph, part.training);
+                trainer.setCollective(job);
+                const TrainingHistory history = trainer.fit(data.train, nullptr);
+                if (history.finished.reason != RunFinished::Reason::Completed) {
+                    throw Error(history.finished.message);
+                }
+                rankWeights[size_t(rank)] = weightsOf(part.graph);
+            });
+        QCOMPARE(errors, std::vector<std::string>(2));
+        differences.push_back(relativeDifference(expected, rankWeights[0]));
+    }
+    qInfo(
+        "2 ranks with batch 32 against 1 process with batch 64, batch normalisation: weights "
+        "and moving statistics differ by %.2g of the largest synchronised, %.2g not",
+        differences[0], differences[1]);
+    QVERIFY(differences[0] < 1e-5);
+    QVERIFY(differences[1] > 1e-3);  // each rank's own statistics: another training
 }
 
 QTEST_GUILESS_MAIN(TestDataParallel)

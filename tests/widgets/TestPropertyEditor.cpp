@@ -305,6 +305,10 @@ void TestPropertyEditor::hyperparameterPanelReportsWholeConfigurations() {
         QCOMPARE(next.workers, 2);
         panel.setTraining(next);
         QCOMPARE(device->currentIndex(), workers);
+        auto* synchronise = panel.findChild<QCheckBox*>("sync batch norm");
+        QVERIFY(synchronise && !synchronise->isChecked());
+        synchronise->click();
+        QVERIFY(edited.last().first().value<TrainingConfig>().syncBatchNorm);
         next.workers = 1;
         panel.setTraining(next);
         QCOMPARE(device->currentIndex(), device->findData("cpu"));

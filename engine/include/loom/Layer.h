@@ -17,6 +17,7 @@
 
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -106,6 +107,9 @@ struct ExecutionContext {
     /// samples, so that N ranks draw what one process would. 0: the batch is the whole batch.
     int64_t batchOffset = 0;
     int64_t globalBatch = 0;
+    /// In data-parallel training with synchronised batch normalisation: sums the values over
+    /// every rank, in place (each rank calls it alike, in the same order); empty otherwise.
+    std::function<void(std::span<float>)> sumOverRanks = {};
 
     /// t unchanged when it already has this shape and dtype, else freshly allocated. Buffers
     /// are reused across batches this way.

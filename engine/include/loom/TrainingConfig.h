@@ -65,6 +65,10 @@ struct TrainingConfig {
     /// every global batch of batchSize x workers; more than 1 trains on the CPU only.
     int workers = 1;
     static constexpr int kMaxWorkers = 256;
+    /// In data-parallel training, batch normalisation's batch statistics over the global
+    /// batch (every rank's samples), as one process would compute them; off (each rank's own
+    /// samples, as PyTorch's DDP) saves two sums a layer a step.
+    bool syncBatchNorm = false;
     ScheduleConfig schedule;
     EarlyStoppingConfig earlyStopping;
     DivergenceGuardConfig divergenceGuard;
